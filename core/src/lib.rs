@@ -1,0 +1,34 @@
+//! # Chronoscope core
+//!
+//! Time in distributed systems, modelled as **pure state machines** and run by a
+//! **deterministic discrete-event simulator**. The crate is `no_std` + `alloc`: it never
+//! reads a wall clock, never does I/O and never touches a global random number generator.
+//! Whatever drives it — the simulator in [`sim`], a lab in the browser, or real browser
+//! tabs — passes time and randomness in, and carries out the effects that come back.
+//!
+//! Layout (one module per family):
+//! - [`time`], [`rng`], [`node`], [`protocol`]: the foundations every family shares.
+//! - [`clock`]: physical (drifting) clocks, Lamport clocks, vector clocks.
+//! - [`sim`]: the simulator, its event queue and its fault-injecting network model.
+//! - [`trace`]: the record of a run and its happens-before queries.
+//! - [`scenario`]: ready-made runs that labs, examples and benchmarks share.
+//!
+//! ```
+//! use chronoscope::scenario::happens_before::{self, Params};
+//! let trace = happens_before::run(&Params::default()).unwrap();
+//! assert!(!trace.events().is_empty());
+//! ```
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![deny(missing_docs)]
+#![warn(clippy::iter_over_hash_type)]
+
+extern crate alloc;
+
+pub mod clock;
+pub mod node;
+pub mod protocol;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod time;
+pub mod trace;

@@ -1,0 +1,5 @@
+//! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
+//! protocol with parameters (validated, with documented limits) and a seed.
+
+pub mod gossip;
+pub mod happens_before;

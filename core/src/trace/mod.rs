@@ -1,0 +1,291 @@
+//! The trace of a run: every event at every node, with its true time, the node's local clock
+//! reading, its Lamport timestamp and its vector clock, and every message as a
+//! send → receive pair (or a send that was lost).
+//!
+//! Happens-before (Lamport 1978, §2) is answered from the trace's own graph — local order
+//! plus message edges — never from the clocks stamped on it, so that tests can check the
+//! clocks *against* it.
+
+pub mod happens_before;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::clock::VectorClock;
+use crate::node::NodeId;
+use crate::time::Instant;
+
+pub use happens_before::CausalIndex;
+
+/// The position of an event in [`Trace::events`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId(pub u32);
+
+/// The position of a message in [`Trace::messages`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub u32);
+
+impl EventId {
+    /// The event's index in [`Trace::events`].
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+impl MessageId {
+    /// The message's index in [`Trace::messages`].
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What kind of event a node went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The node sent a message.
+    Send {
+        /// The message sent.
+        message: MessageId,
+        /// Its destination.
+        to: NodeId,
+    },
+    /// A message was delivered to the node.
+    Receive {
+        /// The message received.
+        message: MessageId,
+        /// Its sender.
+        from: NodeId,
+    },
+    /// Something happened inside the node (an output, an operation, a clock jump).
+    Local,
+}
+
+/// One event of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The event's id (its index in the trace).
+    pub id: EventId,
+    /// The node where it happened.
+    pub node: NodeId,
+    /// Its position among the node's events (0-based).
+    pub seq: u32,
+    /// Send, receive or local.
+    pub kind: EventKind,
+    /// The simulator's true time.
+    pub true_time: Instant,
+    /// The node's physical clock reading at that moment.
+    pub local_time: Instant,
+    /// The Lamport timestamp the event got.
+    pub lamport: u64,
+    /// The vector clock the event got.
+    pub vector: VectorClock,
+    /// A short human-readable description.
+    pub label: String,
+}
+
+/// Why a message never arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// The network lost it at random.
+    Lost,
+    /// A partition separated sender and receiver.
+    Partitioned,
+    /// The receiver had crashed.
+    ReceiverCrashed,
+    /// The run ended while it was in flight.
+    InFlightAtEnd,
+}
+
+/// What became of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFate {
+    /// Still travelling (only while a run is in progress).
+    InFlight,
+    /// Delivered by the given event.
+    Delivered(EventId),
+    /// Never delivered.
+    Dropped(DropReason),
+}
+
+/// One message (one copy, if the network duplicated it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The message's id.
+    pub id: MessageId,
+    /// Its sender.
+    pub from: NodeId,
+    /// Its destination.
+    pub to: NodeId,
+    /// The send event.
+    pub send: EventId,
+    /// What became of it.
+    pub fate: MessageFate,
+    /// The copy it duplicates, if the network duplicated a send.
+    pub duplicate_of: Option<MessageId>,
+}
+
+impl Message {
+    /// The receive event, if the message was delivered.
+    pub fn receive(&self) -> Option<EventId> {
+        match self.fate {
+            MessageFate::Delivered(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The full record of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    node_count: u32,
+    events: Vec<Event>,
+    messages: Vec<Message>,
+    per_node: Vec<Vec<EventId>>,
+}
+
+impl Trace {
+    /// An empty trace for `node_count` nodes.
+    pub fn new(node_count: u32) -> Self {
+        Trace {
+            node_count,
+            events: Vec::new(),
+            messages: Vec::new(),
+            per_node: (0..node_count).map(|_| Vec::new()).collect(),
+        }
+    }
+    /// The number of nodes.
+    pub fn node_count(&self) -> u32 {
+        self.node_count
+    }
+    /// Every node id of the run, ascending.
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.node_count).map(NodeId)
+    }
+    /// All events in the order they happened (a topological order of happens-before).
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+    /// All messages in the order they were sent.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+    /// One event.
+    pub fn event(&self, id: EventId) -> Option<&Event> {
+        self.events.get(id.index())
+    }
+    /// One message.
+    pub fn message(&self, id: MessageId) -> Option<&Message> {
+        self.messages.get(id.index())
+    }
+    /// The events of one node, in local order.
+    pub fn events_of(&self, node: NodeId) -> &[EventId] {
+        self.per_node
+            .get(node.index())
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    /// The event's immediate predecessors: the previous event on its node and, for a
+    /// receive, the matching send.
+    pub fn predecessors(&self, id: EventId) -> impl Iterator<Item = EventId> + '_ {
+        let event = self.event(id);
+        let local = event.and_then(|e| {
+            e.seq
+                .checked_sub(1)
+                .map(|s| self.per_node[e.node.index()][s as usize])
+        });
+        let remote = event.and_then(|e| match e.kind {
+            EventKind::Receive { message, .. } => self.message(message).map(|m| m.send),
+            _ => None,
+        });
+        local.into_iter().chain(remote)
+    }
+
+    /// Appends an event; the caller fills in clocks and label. Returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_event(
+        &mut self,
+        node: NodeId,
+        kind: EventKind,
+        true_time: Instant,
+        local_time: Instant,
+        lamport: u64,
+        vector: VectorClock,
+        label: String,
+    ) -> EventId {
+        let id = EventId(self.events.len() as u32);
+        while self.per_node.len() <= node.index() {
+            self.per_node.push(Vec::new());
+            self.node_count = self.per_node.len() as u32;
+        }
+        let seq = self.per_node[node.index()].len() as u32;
+        self.per_node[node.index()].push(id);
+        self.events.push(Event {
+            id,
+            node,
+            seq,
+            kind,
+            true_time,
+            local_time,
+            lamport,
+            vector,
+            label,
+        });
+        id
+    }
+
+    /// Records a message sent by event `send`; returns its id.
+    pub fn push_message(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        send: EventId,
+        duplicate_of: Option<MessageId>,
+    ) -> MessageId {
+        let id = MessageId(self.messages.len() as u32);
+        self.messages.push(Message {
+            id,
+            from,
+            to,
+            send,
+            fate: MessageFate::InFlight,
+            duplicate_of,
+        });
+        id
+    }
+
+    /// Sets what became of a message.
+    pub fn set_fate(&mut self, message: MessageId, fate: MessageFate) {
+        if let Some(m) = self.messages.get_mut(message.index()) {
+            m.fate = fate;
+        }
+    }
+
+    /// Sets the `Send` event's message id (events are recorded before their message).
+    pub fn set_send_kind(&mut self, event: EventId, message: MessageId, to: NodeId) {
+        if let Some(e) = self.events.get_mut(event.index()) {
+            e.kind = EventKind::Send { message, to };
+        }
+    }
+
+    /// Keeps only the first `events` events and the messages they sent, re-marking messages
+    /// whose receive was cut off as in flight. Used to show a run part-way through.
+    pub fn prefix(&self, events: usize) -> Trace {
+        let events = events.min(self.events.len());
+        let mut out = Trace::new(self.node_count);
+        for e in &self.events[..events] {
+            out.per_node[e.node.index()].push(e.id);
+            out.events.push(e.clone());
+        }
+        for m in &self.messages {
+            if m.send.index() < events {
+                let mut m = m.clone();
+                if let MessageFate::Delivered(r) = m.fate {
+                    if r.index() >= events {
+                        m.fate = MessageFate::InFlight;
+                    }
+                }
+                out.messages.push(m);
+            }
+        }
+        out
+    }
+}

@@ -12,6 +12,7 @@
 //! - [`sim`]: the simulator, its event queue and its fault-injecting network model.
 //! - [`trace`]: the record of a run and its happens-before queries.
 //! - [`scenario`]: ready-made runs that labs, examples and benchmarks share.
+//! - [`sync`], [`broadcast`], [`snapshot`], [`store`], [`crdt`], [`lease`]: the protocols.
 //!
 //! ```
 //! use chronoscope::scenario::happens_before::{self, Params};
@@ -24,11 +25,17 @@
 
 extern crate alloc;
 
+pub mod broadcast;
 pub mod clock;
+pub mod crdt;
+pub mod lease;
 pub mod node;
 pub mod protocol;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod snapshot;
+pub mod store;
+pub mod sync;
 pub mod time;
 pub mod trace;

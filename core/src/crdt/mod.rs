@@ -1,0 +1,1 @@
+//! Conflict-free replicated data types (Shapiro et al. 2011).

@@ -1,0 +1,1 @@
+//! Global snapshots: the Chandy-Lamport algorithm (Chandy & Lamport 1985).

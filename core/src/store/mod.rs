@@ -1,0 +1,1 @@
+//! A replicated key-value store with pluggable conflict detection (Dynamo-style contexts).

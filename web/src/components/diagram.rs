@@ -69,6 +69,20 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             Highlight::of(trace, *selected)
         })
     };
+    let scroller = use_node_ref();
+    {
+        // Keep the playback cursor in view while the run plays or is scrubbed.
+        let scroller = scroller.clone();
+        let cursor_x = diagram.cursor_x;
+        use_effect_with(cursor_x as i64, move |_| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                let (left, width) = (f64::from(el.scroll_left()), f64::from(el.client_width()));
+                if width > 0.0 && (cursor_x > left + width - 40.0 || cursor_x < left) {
+                    el.set_scroll_left((cursor_x - width * 0.75).max(0.0) as i32);
+                }
+            }
+        });
+    }
     let selected = props.selected;
     let class_of = |e: EventId| -> &'static str {
         if Some(e) == selected {
@@ -141,13 +155,13 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
         }
     });
     html! {
-        <div class="diagram-scroll">
+        <div class="diagram-scroll" ref={scroller}>
             <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
                 viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img"
                 aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown",
                     props.trace.node_count(), diagram.dots.len(), props.trace.events().len())}>
                 <defs>
-                    <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 </defs>

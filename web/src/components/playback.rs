@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(p.position, 2);
         let p = p.apply(PlaybackAction::Step);
         assert_eq!(p.position, 2);
-        assert_eq!(Playback::new(0).apply(PlaybackAction::Play).playing, false);
+        assert!(!Playback::new(0).apply(PlaybackAction::Play).playing);
     }
 
     #[test]

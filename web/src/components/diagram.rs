@@ -14,6 +14,29 @@ use yew::prelude::*;
 use super::layout::{layout, ArrowState, DotKind, LayoutOptions};
 use super::SharedTrace;
 
+/// The diagram's styles, embedded in the SVG so that exported SVG/PNG files look the same.
+pub const DIAGRAM_CSS: &str = "
+.lane line { stroke: #b8b8b8; stroke-width: 2; }
+.lane-label { font: 700 15px system-ui, sans-serif; fill: #1d1d1f; }
+.msg { stroke: #4a5568; stroke-width: 1.4; }
+.msg.in-flight { stroke-dasharray: 5 4; stroke: #2b6cb0; }
+.msg.dropped { stroke-dasharray: 2 3; stroke: #c53030; }
+.msg.causal { stroke: #dd6b20; stroke-width: 2.4; }
+.lost { fill: #c53030; font: 12px sans-serif; }
+marker path { fill: #4a5568; }
+.cursor { stroke: #2b6cb0; stroke-width: 1; stroke-dasharray: 3 3; opacity: .6; }
+.event { stroke: #fff; stroke-width: 2; cursor: pointer; }
+.event.send { fill: #2b6cb0; }
+.event.receive { fill: #2f855a; }
+.event.local { fill: #805ad5; }
+.event.past { fill: #dd6b20; }
+.event.future { fill: #0987a0; }
+.event.concurrent { fill: #a0a0a0; opacity: .55; }
+.event.selected { fill: #e53e3e; stroke: #000; stroke-width: 2.5; }
+.event.compared { stroke: #000; stroke-width: 3; stroke-dasharray: 2 2; opacity: 1; }
+.event:focus-visible { outline: 3px solid #2b6cb0; }
+";
+
 /// Props of [`SpaceTimeDiagram`].
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -27,6 +50,12 @@ pub struct DiagramProps {
     /// Called when the user selects an event.
     #[prop_or_default]
     pub on_select: Callback<EventId>,
+    /// A second event to compare with the selected one (shift-click or shift-Enter).
+    #[prop_or_default]
+    pub compare: Option<EventId>,
+    /// Called when the user picks an event to compare with (shift-click or shift-Enter).
+    #[prop_or_default]
+    pub on_compare: Callback<EventId>,
 }
 
 /// The causal neighbourhood of the selected event.
@@ -134,19 +163,24 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             DotKind::Local => "local",
         };
         let event = d.event;
-        let onclick = props.on_select.reform(move |_: MouseEvent| event);
+        let onclick = {
+            let (on_select, on_compare) = (props.on_select.clone(), props.on_compare.clone());
+            Callback::from(move |e: MouseEvent| {
+                if e.shift_key() { on_compare.emit(event) } else { on_select.emit(event) }
+            })
+        };
         let onkeydown = {
-            let on_select = props.on_select.clone();
+            let (on_select, on_compare) = (props.on_select.clone(), props.on_compare.clone());
             Callback::from(move |e: KeyboardEvent| {
                 if e.key() == "Enter" {
                     e.prevent_default();
-                    on_select.emit(event);
+                    if e.shift_key() { on_compare.emit(event) } else { on_select.emit(event) }
                 }
             })
         };
         let label = props.trace.event(event).map(|e| e.label.clone()).unwrap_or_default();
         html! {
-            <circle key={format!("ev-{}", event.0)} class={classes!("event", kind, class_of(event))}
+            <circle key={format!("ev-{}", event.0)} class={classes!("event", kind, class_of(event), (props.compare == Some(event)).then_some("compared"))}
                 data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r="7"
                 tabindex="0" role="button" aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
                 {onclick} {onkeydown}>
@@ -160,6 +194,7 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                 viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img"
                 aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown",
                     props.trace.node_count(), diagram.dots.len(), props.trace.events().len())}>
+                <style>{ DIAGRAM_CSS }</style>
                 <defs>
                     <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" />

@@ -351,7 +351,10 @@ mod tests {
             err(r#"{"A":1.5}"#),
             ClockParseError::Expected { at: 6, .. }
         ));
-        assert!(matches!(err(r#"{"N5":1}"#), ClockParseError::UnknownNode { .. }));
+        assert!(matches!(
+            err(r#"{"N5":1}"#),
+            ClockParseError::UnknownNode { .. }
+        ));
         let max = VectorClock::parse_shiviz(r#"{"A":18446744073709551615,"B":0}"#).unwrap();
         assert_eq!(max.iter().collect::<Vec<_>>(), [(NodeId(0), u64::MAX)]);
     }

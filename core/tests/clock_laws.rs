@@ -261,14 +261,20 @@ proptest! {
     #[test]
     fn true_time_interval_holds_true_time(
         seed in any::<u64>(),
-        start_ppm in -200.0f64..200.0,
-        residuals in proptest::collection::vec(-1_000_000i64..=1_000_000, 8),
+        // The edges (drift exactly at the bound, error exactly the base) are where a
+        // first-order ε would fail; draw them often.
+        start_ppm in prop_oneof![Just(-200.0f64), Just(200.0), -200.0f64..200.0],
+        step_ppm in prop_oneof![Just(0.0f64), Just(40.0)],
+        residuals in proptest::collection::vec(
+            prop_oneof![Just(-1_000_000i64), Just(1_000_000), -1_000_000i64..=1_000_000],
+            8,
+        ),
         queries in proptest::collection::vec(0i64..240_000_000, 1..60),
     ) {
         let walk = chronoscope::clock::DriftWalk {
             start_ppm,
             bound_ppm: 200.0,
-            step_ppm: 40.0,
+            step_ppm,
             interval: Span::from_secs(3),
             horizon: Span::from_secs(300),
             seed,

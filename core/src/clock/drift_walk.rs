@@ -12,7 +12,8 @@
 
 use alloc::vec::Vec;
 
-use super::physical::{ppm_to_ppt, ClockConfigError, Segment, MAX_DRIFT_PPM};
+use super::discipline::ClockConfigError;
+use super::physical::{ppm_to_ppt, Segment, MAX_DRIFT_PPM};
 use crate::rng::Rng;
 use crate::time::Span;
 

@@ -10,7 +10,7 @@
 //! Invariant: with a smear window of at least [`LeapSecond::MIN_SMEAR`], the smeared wall
 //! reading never goes back; after the window it differs from the unsmeared one by exactly 1 s.
 
-use super::physical::ClockConfigError;
+use super::discipline::ClockConfigError;
 use crate::time::{Instant, Span};
 
 const SECOND: i64 = 1_000_000_000;

@@ -151,6 +151,19 @@ impl Cursor<'_> {
     }
 }
 
+/// The first key (in input order) that repeats an earlier one: O(n log n), so a hostile
+/// input with many keys cannot make parsing quadratic.
+fn first_repeat(keys: &mut [(NodeId, usize)]) -> Option<(NodeId, usize)> {
+    if keys.windows(2).all(|w| w[0].0 < w[1].0) {
+        return None; // the canonical (sorted) form
+    }
+    keys.sort_unstable();
+    keys.windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[1])
+        .min_by_key(|k| k.1)
+}
+
 /// Whether `node` prints exactly as `name` (so `"N07"` and `"N5"` are refused).
 fn prints_as(node: NodeId, name: &str) -> bool {
     use core::fmt::Write;
@@ -200,14 +213,13 @@ impl VectorClock {
         };
         cur.expect(b'{', "'{'")?;
         let mut pairs: Vec<(NodeId, u64)> = Vec::new();
+        let mut keys: Vec<(NodeId, usize)> = Vec::new();
         if cur.peek() == Some(b'}') {
             cur.at += 1;
         } else {
             loop {
                 let (node, at) = cur.key()?;
-                if pairs.iter().any(|p| p.0 == node) {
-                    return Err(ClockParseError::DuplicateNode { node, at });
-                }
+                keys.push((node, at));
                 cur.expect(b':', "':'")?;
                 pairs.push((node, cur.counter()?));
                 match cur.peek() {
@@ -230,6 +242,9 @@ impl VectorClock {
                 expected: "end of input",
                 at: cur.at,
             });
+        }
+        if let Some((node, at)) = first_repeat(&mut keys) {
+            return Err(ClockParseError::DuplicateNode { node, at });
         }
         Ok(VectorClock::from_entries(pairs))
     }
@@ -260,16 +275,18 @@ mod serde_impl {
         }
         fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<VectorClock, M::Error> {
             let mut pairs: Vec<(NodeId, u64)> = Vec::new();
+            let mut keys: Vec<(NodeId, usize)> = Vec::new();
             while let Some(name) = map.next_key::<String>()? {
                 let node = NodeId::from_name(&name)
                     .filter(|&n| prints_as(n, &name))
                     .ok_or_else(|| {
                         M::Error::custom(alloc::format!("unknown node name {name:?}"))
                     })?;
-                if pairs.iter().any(|p| p.0 == node) {
-                    return Err(M::Error::custom(alloc::format!("node {node} repeated")));
-                }
+                keys.push((node, keys.len()));
                 pairs.push((node, map.next_value::<u64>()?));
+            }
+            if let Some((node, _)) = first_repeat(&mut keys) {
+                return Err(M::Error::custom(alloc::format!("node {node} repeated")));
             }
             Ok(VectorClock::from_entries(pairs))
         }
@@ -370,5 +387,6 @@ mod tests {
         assert!(serde_json::from_str::<VectorClock>(r#"{"A":18446744073709551616}"#).is_err());
         assert!(serde_json::from_str::<VectorClock>(r#"{"x":1}"#).is_err());
         assert!(serde_json::from_str::<VectorClock>(r#"[1]"#).is_err());
+        assert!(serde_json::from_str::<VectorClock>(r#"{"B":1,"A":1,"B":2}"#).is_err());
     }
 }

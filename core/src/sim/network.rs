@@ -244,8 +244,10 @@ mod tests {
 
     #[test]
     fn invalid_parameters_are_refused() {
-        let mut net = Network::default();
-        net.loss = 1.5;
+        let mut net = Network {
+            loss: 1.5,
+            ..Network::default()
+        };
         assert_eq!(net.validate(), Err(NetworkError::InvalidProbability));
         net.loss = f64::NAN;
         assert_eq!(net.validate(), Err(NetworkError::InvalidProbability));

@@ -1,0 +1,224 @@
+//! Drifting clocks kept together (or not) by Cristian's algorithm or Berkeley.
+//!
+//! ```text
+//! cargo run -p chronoscope --example drift_sim -- --nodes 3 --drift-rate 50ppm --sync berkeley --interval 20
+//! ```
+//!
+//! Other flags: `--sync cristian|none`, `--duration S`, `--tick MS`, `--latency MIN-MAX`
+//! (ms), `--asymmetry MS`, `--initial-skew MS`, `--adjust step|slew|hybrid`, `--slew PPM`,
+//! `--seed N`.
+
+use chronoscope::node::NodeId;
+use chronoscope::scenario::drift::{self, AdjustMode, Method, Params, Sample, SyncEvent};
+use chronoscope::time::{Instant, Span};
+
+fn secs(t: Instant) -> String {
+    format!("{:.3}s", t.as_nanos() as f64 / 1e9)
+}
+
+fn signed(s: Span) -> String {
+    format!("{:+.6}s", s.as_nanos() as f64 / 1e9)
+}
+
+fn parse(args: &[String]) -> Result<Params, String> {
+    let mut p = Params::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
+        let num = |v: String| -> Result<u32, String> {
+            v.trim_end_matches("ppm")
+                .trim_end_matches("ms")
+                .trim_end_matches('s')
+                .parse()
+                .map_err(|_| format!("{flag}: not a number: {v}"))
+        };
+        match flag.as_str() {
+            "--nodes" => p.nodes = num(value()?)?,
+            "--drift-rate" => p.drift_ppm = num(value()?)?,
+            "--interval" => p.interval_s = num(value()?)?,
+            "--duration" => p.duration_s = num(value()?)?,
+            "--tick" => p.tick_ms = num(value()?)?,
+            "--asymmetry" => p.asymmetry_ms = num(value()?)?,
+            "--initial-skew" => p.initial_skew_ms = num(value()?)?,
+            "--slew" => p.slew_ppm = num(value()?)?,
+            "--seed" => {
+                p.seed = value()?.parse().map_err(|_| "--seed: not a number")?;
+            }
+            "--latency" => {
+                let v = value()?;
+                let (lo, hi) = v.split_once('-').ok_or("--latency wants MIN-MAX")?;
+                p.latency_min_ms = num(lo.to_string())?;
+                p.latency_max_ms = num(hi.to_string())?;
+            }
+            "--sync" => {
+                p.method = match value()?.as_str() {
+                    "berkeley" => Method::Berkeley,
+                    "cristian" => Method::Cristian,
+                    "none" => Method::None,
+                    other => return Err(format!("--sync {other}: want berkeley|cristian|none")),
+                }
+            }
+            "--adjust" => {
+                p.adjust = match value()?.as_str() {
+                    "step" => AdjustMode::Step,
+                    "slew" => AdjustMode::Slew,
+                    "hybrid" => AdjustMode::Hybrid,
+                    other => return Err(format!("--adjust {other}: want step|slew|hybrid")),
+                }
+            }
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    Ok(p)
+}
+
+fn print_sample(s: &Sample, bound: Span) {
+    let nodes: Vec<String> = s
+        .readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("Node {}: {}", NodeId(i as u32), secs(*r)))
+        .collect();
+    let mark = if s.skew <= bound { " ✓" } else { "" };
+    println!(
+        "[T={}] {} | Skew: {}{mark}",
+        secs(s.at),
+        nodes.join(" | "),
+        secs(Instant::ZERO + s.skew)
+    );
+}
+
+fn print_sync(event: &SyncEvent) {
+    match event {
+        SyncEvent::Berkeley { at, report } => {
+            println!("[T={}] ⚡ SYNC EVENT (Berkeley Algorithm)", secs(*at));
+            println!(
+                "  → Leader (Node {}) requests timestamps from all nodes (its clock: {})",
+                report.leader,
+                secs(report.polled_at)
+            );
+            for s in report.samples.iter().filter(|s| s.node != report.leader) {
+                let half = Span::from_nanos(s.rtt.as_nanos() / 2);
+                let outlier = if s.outlier {
+                    " — OUTLIER, not averaged"
+                } else {
+                    ""
+                };
+                println!(
+                    "  → Node {} reports: {} (RTT: {}ms, adjusted: {} - {:.3} = {}){outlier}",
+                    s.node,
+                    secs(s.reported),
+                    s.rtt.as_nanos() / 1_000_000,
+                    secs(s.reported),
+                    half.as_nanos() as f64 / 1e9,
+                    secs(s.adjusted)
+                );
+            }
+            for m in &report.missing {
+                println!("  → Node {m} did not answer in time");
+            }
+            println!("  → Computed average: {}", secs(report.average));
+            let deltas: Vec<String> = report
+                .samples
+                .iter()
+                .map(|s| format!("{}: {}", s.node, signed(s.delta)))
+                .collect();
+            println!("  → Sending adjustments: {}", deltas.join(", "));
+        }
+        SyncEvent::Cristian {
+            at,
+            node,
+            exchange,
+            applied,
+        } => {
+            let verdict = if *applied {
+                "applied"
+            } else {
+                "discarded (RTT too long)"
+            };
+            println!(
+                "[T={}] ⚡ SYNC EVENT (Cristian) Node {node}: server said {}, RTT {:.1}ms, \
+                 received at {} → offset {} ({verdict})",
+                secs(*at),
+                secs(exchange.server_time),
+                exchange.rtt.as_millis_f64(),
+                secs(exchange.received_at),
+                signed(exchange.offset)
+            );
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let params = match parse(&args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("drift_sim: {e}");
+            std::process::exit(2);
+        }
+    };
+    let (params, notes) = params.clamp();
+    for n in notes {
+        eprintln!("drift_sim: {n}");
+    }
+    let run = match drift::run(&params) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("drift_sim: {e}");
+            std::process::exit(2);
+        }
+    };
+    let per_day = f64::from(params.drift_ppm) * 86_400.0 / 1e6;
+    println!(
+        "Simulating {} nodes with {}ppm drift (~{per_day:.1} seconds/day)",
+        params.nodes, params.drift_ppm
+    );
+    let rates: Vec<String> = run
+        .drift_ppm
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("{}: {d:+.2}ppm", NodeId(i as u32)))
+        .collect();
+    println!("Drift rates: {}", rates.join(", "));
+    println!(
+        "Network latency: {}-{}ms (random){}",
+        params.latency_min_ms,
+        params.latency_max_ms,
+        if params.asymmetry_ms > 0 {
+            format!(
+                ", +{}ms on every path out of the leader",
+                params.asymmetry_ms
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "Skew bound after sync (jitter + asymmetry + drift): {}",
+        secs(Instant::ZERO + run.bound)
+    );
+    // Interleave samples and sync reports by true time.
+    let mut syncs = run.syncs.iter().peekable();
+    for s in &run.samples {
+        while let Some(e) = syncs.peek() {
+            if e.at() > s.at {
+                break;
+            }
+            print_sync(e);
+            syncs.next();
+        }
+        print_sample(s, run.bound);
+    }
+    for e in syncs {
+        print_sync(e);
+    }
+    match run.max_skew_in_sync() {
+        Some(worst) => println!(
+            "Worst skew once synchronised: {} (bound {})",
+            secs(Instant::ZERO + worst),
+            secs(Instant::ZERO + run.bound)
+        ),
+        None => println!("Never synchronised: skew grows without bound."),
+    }
+}

@@ -41,7 +41,7 @@ fn params(method: Method) -> impl Strategy<Value = Params> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
 
     #[test]
     fn berkeley_keeps_skew_within_the_jitter_bound(p in params(Method::Berkeley)) {

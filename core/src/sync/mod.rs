@@ -4,7 +4,13 @@
 //! - [`discipline`]: the software clock a correction is applied to (step, slew, NTP hybrid).
 //! - [`cristian`]: Cristian's algorithm (client asks a time server, adds RTT/2).
 //! - [`berkeley`]: the Berkeley algorithm (leader polls, discards outliers, averages).
+//! - [`marzullo`]: Marzullo's interval intersection (as NTP uses), classic and f-tolerant.
+//! - [`fault_tolerant_average`]: trim the f highest and lowest, average (or midpoint).
+//! - [`welch_lynch`]: round-based Byzantine-tolerant sync with lying, two-faced nodes.
 
 pub mod berkeley;
 pub mod cristian;
 pub mod discipline;
+pub mod fault_tolerant_average;
+pub mod marzullo;
+pub mod welch_lynch;

@@ -5,3 +5,4 @@ pub mod byzantine_sync;
 pub mod drift;
 pub mod gossip;
 pub mod happens_before;
+pub mod lease;

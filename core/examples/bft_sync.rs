@@ -15,6 +15,14 @@ use chronoscope::scenario::byzantine_sync::{self, Params, Strategy, Verdict};
 use chronoscope::sync::welch_lynch::{Convergence, RoundOutput};
 use chronoscope::time::Span;
 
+/// `println!` into a string, so a golden test can run the example in-process.
+macro_rules! say {
+    ($out:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($t)*);
+    }};
+}
+
 fn ms(s: Span) -> String {
     format!("{:.3}ms", s.as_millis_f64())
 }
@@ -72,28 +80,29 @@ fn describe(p: &Params) -> String {
     )
 }
 
-fn report(p: &Params, verbose: bool) {
+fn report(out: &mut String, p: &Params, verbose: bool) {
     let run = match byzantine_sync::run(p) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("bft_sync: {e}");
-            std::process::exit(2);
+            say!(out, "bft_sync: {e}");
+            return;
         }
     };
-    println!("== {}", describe(p));
+    say!(out, "== {}", describe(p));
     if verbose {
-        for (at, node, out) in run.rounds.iter().take(3 * run.correct.len()) {
+        for (at, node, output) in run.rounds.iter().take(3 * run.correct.len()) {
             if let RoundOutput::Adjusted {
                 round,
                 estimates,
                 correction,
-            } = out
+            } = output
             {
                 let es: Vec<String> = estimates
                     .iter()
                     .map(|(n, e)| format!("{n}:{:+.1}", e.as_millis_f64()))
                     .collect();
-                println!(
+                say!(
+                    out,
                     "[T={:.3}s] [Round {round}] Node {node} hears (ms) {} → correction {:+.3}ms",
                     at.as_millis_f64() / 1e3,
                     es.join(" "),
@@ -114,7 +123,8 @@ fn report(p: &Params, verbose: bool) {
                 format!("{who}{mark}:{:+.1}", o.as_millis_f64())
             })
             .collect();
-        println!(
+        say!(
+            out,
             "[T={:>6.1}s] offsets (ms) {} | correct skew {}",
             s.at.as_millis_f64() / 1e3,
             offs.join(" "),
@@ -122,41 +132,39 @@ fn report(p: &Params, verbose: bool) {
         );
     }
     match (run.bound, run.verdict) {
-        (Some(b), Verdict::BoundHeld) => println!(
+        (Some(b), Verdict::BoundHeld) => say!(
+            out,
             "Bound (n ≥ 3f+1): {} — held: worst skew once converged {} ✓",
             ms(b),
             ms(run.max_skew_converged())
         ),
-        (Some(b), Verdict::BoundViolated { at, skew }) => println!(
+        (Some(b), Verdict::BoundViolated { at, skew }) => say!(
+            out,
             "Bound {}: VIOLATED at T={:.1}s with skew {} ✗",
             ms(b),
             at.as_millis_f64() / 1e3,
             ms(skew)
         ),
-        _ => println!(
+        _ => say!(
+            out,
             "No bound applies (n ≤ 3f, too many liars, or no fault tolerance): final skew {}",
             ms(run.final_skew())
         ),
     }
-    println!();
+    out.push('\n');
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (custom, verbose) = match parse(&args) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("bft_sync: {e}");
-            std::process::exit(2);
-        }
-    };
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let (custom, verbose) = parse(args)?;
+    let mut out = String::new();
     if let Some(p) = custom {
         let (p, notes) = p.clamp();
         for n in notes {
-            eprintln!("bft_sync: {n}");
+            say!(out, "bft_sync: {n}");
         }
-        report(&p, verbose);
-        return;
+        report(&mut out, &p, verbose);
+        return Ok(out);
     }
     // The demonstration: one two-faced liar, drifting clocks, 200 rounds of 2 s.
     let base = Params {
@@ -164,10 +172,17 @@ fn main() {
         initial_skew_ms: 0,
         ..Params::default()
     };
-    println!("BFT clock sync: the fast half of the correct clocks is told the liar is ahead,");
-    println!("the slow half that it is behind. (* marks a Byzantine node.)\n");
-    report(&base, verbose);
+    say!(
+        out,
+        "BFT clock sync: the fast half of the correct clocks is told the liar is ahead,"
+    );
+    say!(
+        out,
+        "the slow half that it is behind. (* marks a Byzantine node.)\n"
+    );
+    report(&mut out, &base, verbose);
     report(
+        &mut out,
         &Params {
             nodes: 3,
             ..base.clone()
@@ -175,6 +190,7 @@ fn main() {
         verbose,
     );
     report(
+        &mut out,
         &Params {
             convergence: Convergence::Mean,
             ..base.clone()
@@ -182,6 +198,7 @@ fn main() {
         verbose,
     );
     report(
+        &mut out,
         &Params {
             nodes: 7,
             faulty: 2,
@@ -191,4 +208,16 @@ fn main() {
         },
         verbose,
     );
+    Ok(out)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            eprintln!("bft_sync: {e}");
+            std::process::exit(2);
+        }
+    }
 }

@@ -12,8 +12,23 @@ use chronoscope::node::NodeId;
 use chronoscope::scenario::drift::{self, AdjustMode, Method, Params, Sample, SyncEvent};
 use chronoscope::time::{Instant, Span};
 
+/// `println!` into a string, so a golden test can run the example in-process.
+macro_rules! say {
+    ($out:expr) => {{
+        $out.push('\n');
+    }};
+    ($out:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($t)*);
+    }};
+}
+
 fn secs(t: Instant) -> String {
     format!("{:.3}s", t.as_nanos() as f64 / 1e9)
+}
+
+fn micros(s: Span) -> String {
+    format!("{:.6}s", s.as_nanos() as f64 / 1e9)
 }
 
 fn signed(s: Span) -> String {
@@ -72,7 +87,7 @@ fn parse(args: &[String]) -> Result<Params, String> {
     Ok(p)
 }
 
-fn print_sample(s: &Sample, bound: Span) {
+fn print_sample(out: &mut String, s: &Sample, bound: Span) {
     let nodes: Vec<String> = s
         .readings
         .iter()
@@ -80,19 +95,21 @@ fn print_sample(s: &Sample, bound: Span) {
         .map(|(i, r)| format!("Node {}: {}", NodeId(i as u32), secs(*r)))
         .collect();
     let mark = if s.skew <= bound { " ✓" } else { "" };
-    println!(
+    say!(
+        out,
         "[T={}] {} | Skew: {}{mark}",
         secs(s.at),
         nodes.join(" | "),
-        secs(Instant::ZERO + s.skew)
+        micros(s.skew)
     );
 }
 
-fn print_sync(event: &SyncEvent) {
+fn print_sync(out: &mut String, event: &SyncEvent) {
     match event {
         SyncEvent::Berkeley { at, report } => {
-            println!("[T={}] ⚡ SYNC EVENT (Berkeley Algorithm)", secs(*at));
-            println!(
+            say!(out, "[T={}] ⚡ SYNC EVENT (Berkeley Algorithm)", secs(*at));
+            say!(
+                out,
                 "  → Leader (Node {}) requests timestamps from all nodes (its clock: {})",
                 report.leader,
                 secs(report.polled_at)
@@ -104,26 +121,27 @@ fn print_sync(event: &SyncEvent) {
                 } else {
                     ""
                 };
-                println!(
-                    "  → Node {} reports: {} (RTT: {}ms, adjusted: {} - {:.3} = {}){outlier}",
+                say!(
+                    out,
+                    "  → Node {} reports: {} (RTT: {}ms, adjusted: {:.3} - {:.3} = {}){outlier}",
                     s.node,
                     secs(s.reported),
                     s.rtt.as_nanos() / 1_000_000,
-                    secs(s.reported),
+                    s.reported.as_nanos() as f64 / 1e9,
                     half.as_nanos() as f64 / 1e9,
                     secs(s.adjusted)
                 );
             }
             for m in &report.missing {
-                println!("  → Node {m} did not answer in time");
+                say!(out, "  → Node {m} did not answer in time");
             }
-            println!("  → Computed average: {}", secs(report.average));
+            say!(out, "  → Computed average: {}", secs(report.average));
             let deltas: Vec<String> = report
                 .samples
                 .iter()
                 .map(|s| format!("{}: {}", s.node, signed(s.delta)))
                 .collect();
-            println!("  → Sending adjustments: {}", deltas.join(", "));
+            say!(out, "  → Sending adjustments: {}", deltas.join(", "));
         }
         SyncEvent::Cristian {
             at,
@@ -136,7 +154,8 @@ fn print_sync(event: &SyncEvent) {
             } else {
                 "discarded (RTT too long)"
             };
-            println!(
+            say!(
+                out,
                 "[T={}] ⚡ SYNC EVENT (Cristian) Node {node}: server said {}, RTT {:.1}ms, \
                  received at {} → offset {} ({verdict})",
                 secs(*at),
@@ -149,30 +168,21 @@ fn print_sync(event: &SyncEvent) {
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let params = match parse(&args) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("drift_sim: {e}");
-            std::process::exit(2);
-        }
-    };
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let params = parse(args)?;
     let (params, notes) = params.clamp();
+    let mut out = String::new();
     for n in notes {
-        eprintln!("drift_sim: {n}");
+        say!(out, "drift_sim: {n}");
     }
-    let run = match drift::run(&params) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("drift_sim: {e}");
-            std::process::exit(2);
-        }
-    };
+    let run = drift::run(&params).map_err(|e| e.to_string())?;
     let per_day = f64::from(params.drift_ppm) * 86_400.0 / 1e6;
-    println!(
+    say!(
+        out,
         "Simulating {} nodes with {}ppm drift (~{per_day:.1} seconds/day)",
-        params.nodes, params.drift_ppm
+        params.nodes,
+        params.drift_ppm
     );
     let rates: Vec<String> = run
         .drift_ppm
@@ -180,8 +190,9 @@ fn main() {
         .enumerate()
         .map(|(i, d)| format!("{}: {d:+.2}ppm", NodeId(i as u32)))
         .collect();
-    println!("Drift rates: {}", rates.join(", "));
-    println!(
+    say!(out, "Drift rates: {}", rates.join(", "));
+    say!(
+        out,
         "Network latency: {}-{}ms (random){}",
         params.latency_min_ms,
         params.latency_max_ms,
@@ -194,9 +205,10 @@ fn main() {
             String::new()
         }
     );
-    println!(
+    say!(
+        out,
         "Skew bound after sync (jitter + asymmetry + drift): {}",
-        secs(Instant::ZERO + run.bound)
+        micros(run.bound)
     );
     // Interleave samples and sync reports by true time.
     let mut syncs = run.syncs.iter().peekable();
@@ -205,20 +217,44 @@ fn main() {
             if e.at() > s.at {
                 break;
             }
-            print_sync(e);
+            print_sync(&mut out, e);
             syncs.next();
         }
-        print_sample(s, run.bound);
+        print_sample(&mut out, s, run.bound);
     }
     for e in syncs {
-        print_sync(e);
+        print_sync(&mut out, e);
     }
     match run.max_skew_in_sync() {
-        Some(worst) => println!(
+        Some(worst) => say!(
+            out,
             "Worst skew once synchronised: {} (bound {})",
-            secs(Instant::ZERO + worst),
-            secs(Instant::ZERO + run.bound)
+            micros(worst),
+            micros(run.bound)
         ),
-        None => println!("Never synchronised: skew grows without bound."),
+        None => say!(out, "Never synchronised: skew grows without bound."),
+    }
+    let jitter = i64::from(params.latency_max_ms - params.latency_min_ms) * 1_000_000;
+    let drift = 2.0 * f64::from(params.drift_ppm) * 1e-6 * f64::from(params.interval_s) * 1e9;
+    if params.method != Method::None && jitter as f64 > drift {
+        say!(
+            out,
+            "Note: latency jitter ({}ms) exceeds the drift between syncs ({:.3}ms): \
+             the sync cannot be more precise than the network.",
+            jitter / 1_000_000,
+            drift / 1e6
+        );
+    }
+    Ok(out)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            eprintln!("drift_sim: {e}");
+            std::process::exit(2);
+        }
     }
 }

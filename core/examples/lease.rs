@@ -16,6 +16,14 @@ use chronoscope::lease::fencing::WriteError;
 use chronoscope::node::NodeId;
 use chronoscope::scenario::lease::{self, Happening, Params, Run};
 
+/// `println!` into a string, so a golden test can run the example in-process.
+macro_rules! say {
+    ($out:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($t)*);
+    }};
+}
+
 fn who(node: NodeId) -> String {
     if node == SERVER {
         "Server".to_string()
@@ -24,7 +32,7 @@ fn who(node: NodeId) -> String {
     }
 }
 
-fn print(run: &Run, times: bool, verbose: bool) {
+fn print(out: &mut String, run: &Run, times: bool, verbose: bool) {
     let mut paused = std::collections::BTreeSet::new();
     let mut expired = std::collections::BTreeSet::new();
     let granted: std::collections::BTreeSet<u64> = run
@@ -95,21 +103,22 @@ fn print(run: &Run, times: bool, verbose: bool) {
             } else {
                 String::new()
             };
-            println!("{at}[{}] {text}", who(line.node));
+            say!(out, "{at}[{}] {text}", who(line.node));
         }
     }
 }
 
-fn summary(run: &Run) {
+fn summary(out: &mut String, run: &Run) {
     let tokens: Vec<String> = run.accepted.iter().map(|a| a.token.to_string()).collect();
-    println!(
+    say!(
+        out,
         "  → store accepted tokens [{}]; stale write rejected: {}; data corrupted: {}",
         tokens.join(", "),
         run.stale_rejected,
         run.corrupted
     );
     if let (Some(server), Some(a)) = (run.server_expired_at, run.a_believed_until) {
-        println!(
+        say!(out,
             "  → server expired A's lease at T={:.3}s; A's own clock said it lasted until T={:.3}s{}",
             server.as_millis_f64() / 1e3,
             a.as_millis_f64() / 1e3,
@@ -162,40 +171,33 @@ fn parse(args: &[String]) -> Result<(Option<Params>, bool, bool), String> {
     Ok((custom.then_some(p), times, verbose))
 }
 
-fn go(p: &Params, times: bool, verbose: bool) {
+fn go(out: &mut String, p: &Params, times: bool, verbose: bool) {
     let (p, notes) = p.clone().clamp();
     for n in notes {
-        eprintln!("lease: {n}");
+        say!(out, "lease: {n}");
     }
     match lease::run(&p) {
         Ok(run) => {
-            print(&run, times, verbose);
-            summary(&run);
+            print(out, &run, times, verbose);
+            summary(out, &run);
         }
-        Err(e) => {
-            eprintln!("lease: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => say!(out, "lease: {e}"),
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (custom, times, verbose) = match parse(&args) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("lease: {e}");
-            std::process::exit(2);
-        }
-    };
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let (custom, times, verbose) = parse(args)?;
+    let mut out = String::new();
     if let Some(p) = custom {
-        go(&p, times, verbose);
-        return;
+        go(&mut out, &p, times, verbose);
+        return Ok(out);
     }
     let doc = Params::default();
-    go(&doc, times, verbose);
-    println!("\n--- the same run without fencing ---");
+    go(&mut out, &doc, times, verbose);
+    say!(out, "\n--- the same run without fencing ---");
     go(
+        &mut out,
         &Params {
             fencing: false,
             ..doc.clone()
@@ -210,12 +212,14 @@ fn main() {
         b_write_after_ms: 200,
         ..doc.clone()
     };
-    println!(
+    say!(
+        out,
         "\n--- no pause, but worker A's clock runs 20% slow (lease measured on its own clock) ---"
     );
-    go(&drift, times, verbose);
-    println!("\n--- the same, A keeps a 1.5 s safety margin ---");
+    go(&mut out, &drift, times, verbose);
+    say!(out, "\n--- the same, A keeps a 1.5 s safety margin ---");
     go(
+        &mut out,
         &Params {
             margin_ms: 1_500,
             ..drift
@@ -223,4 +227,16 @@ fn main() {
         times,
         verbose,
     );
+    Ok(out)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            eprintln!("lease: {e}");
+            std::process::exit(2);
+        }
+    }
 }

@@ -325,6 +325,11 @@ impl Run {
 
 /// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
 pub fn run(params: &Params) -> Result<Run, ByzantineError> {
+    run_with_labels(params, true)
+}
+
+/// [`run`], choosing whether trace events get labels (off: faster, for sweeps and tests).
+pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineError> {
     params.validate()?;
     let config = params.config();
     let clocks = params.clocks();
@@ -366,7 +371,7 @@ pub fn run(params: &Params) -> Result<Run, ByzantineError> {
             ..Network::default()
         },
         clocks,
-        labels: true,
+        labels,
     };
     let mut sim = Simulation::new(nodes, sim_config).map_err(ByzantineError::Sim)?;
     let half = Span::from_nanos(config.round.as_nanos() / 2);

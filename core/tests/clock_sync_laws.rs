@@ -18,9 +18,10 @@ fn params(method: Method) -> impl Strategy<Value = Params> {
         0u32..=20,
         0u32..=5_000,
         5u32..=30,
+        0u32..=30,
     )
         .prop_map(
-            move |(nodes, seed, drift, lat_min, jitter, asym, skew, interval)| Params {
+            move |(nodes, seed, drift, lat_min, jitter, asym, skew, interval, dup)| Params {
                 nodes,
                 seed,
                 drift_ppm: drift,
@@ -35,6 +36,7 @@ fn params(method: Method) -> impl Strategy<Value = Params> {
                 adjust: AdjustMode::Step,
                 outlier_ms: 3_600_000,
                 leader: (seed % u64::from(nodes)) as u32,
+                duplicate_percent: dup,
                 ..Params::default()
             },
         )
@@ -94,6 +96,7 @@ fn stepping_can_move_a_clock_backwards_and_slewing_takes_time() {
         ..base
     })
     .unwrap();
+    assert_eq!(slewed.backward_steps(), 0);
     // 500 ppm absorbs 0.5 ms per second: 40 s after the first sync, a spread of up to 2 s
     // is still far from absorbed, while stepping already converged.
     let at = |run: &drift::Run| {

@@ -21,14 +21,14 @@ fn params() -> impl Strategy<Value = Params> {
         (any::<u64>(), 1u32..=8_000, 0u32..=15_000, 0u32..=8_000),
         (0u32..=8_000, 0u32..=3_000, 1u32..=500),
         (-300_000i32..=300_000, -1_000i32..=1_000, 0u32..=2_000),
-        (0u32..=50, 0u32..=200),
+        (0u32..=50, 0u32..=200, 0u32..=30, 0u32..=30),
     )
         .prop_map(
             |(
                 (seed, lease_ms, pause_ms, a_write),
                 (b_acquire, b_write, work),
                 (a_drift, s_drift, margin),
-                (lat, jitter),
+                (lat, jitter, loss, dup),
             )| Params {
                 seed,
                 fencing: true,
@@ -44,6 +44,8 @@ fn params() -> impl Strategy<Value = Params> {
                 latency_min_ms: lat,
                 latency_max_ms: lat + jitter,
                 first_token: 101,
+                loss_percent: loss,
+                duplicate_percent: dup,
             },
         )
 }

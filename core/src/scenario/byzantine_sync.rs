@@ -324,6 +324,14 @@ impl Run {
 }
 
 /// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
+///
+/// ```
+/// use chronoscope::scenario::byzantine_sync::{self, Params, Verdict};
+/// let four = byzantine_sync::run(&Params::default()).unwrap(); // n = 4, one two-faced liar
+/// assert_eq!(four.verdict, Verdict::BoundHeld);
+/// let three = byzantine_sync::run(&Params { nodes: 3, ..Params::default() }).unwrap();
+/// assert_eq!(three.verdict, Verdict::NoGuarantee);
+/// ```
 pub fn run(params: &Params) -> Result<Run, ByzantineError> {
     run_with_labels(params, true)
 }

@@ -43,6 +43,8 @@ pub const INITIAL_SKEW_MS: RangeInclusive<u32> = 0..=600_000;
 pub const SLEW_PPM: RangeInclusive<u32> = 1..=500_000;
 /// Allowed outlier thresholds, ms.
 pub const OUTLIER_MS: RangeInclusive<u32> = 1..=3_600_000;
+/// Allowed loss and duplication probabilities, percent.
+pub const FAULT_PERCENT: RangeInclusive<u32> = 0..=50;
 /// The most samples a run records (longer runs are sampled more coarsely).
 pub const MAX_SAMPLES: u32 = 5_000;
 
@@ -101,6 +103,10 @@ pub struct Params {
     pub outlier_ms: u32,
     /// The leader (Berkeley) or time server (Cristian).
     pub leader: u32,
+    /// Message loss, percent.
+    pub loss_percent: u32,
+    /// Message duplication, percent.
+    pub duplicate_percent: u32,
 }
 
 impl Default for Params {
@@ -122,6 +128,8 @@ impl Default for Params {
             slew_ppm: 500,
             outlier_ms: 1_000,
             leader: 1,
+            loss_percent: 0,
+            duplicate_percent: 0,
         }
     }
 }
@@ -183,6 +191,13 @@ impl Params {
         );
         clamp_field("slew", &mut self.slew_ppm, &SLEW_PPM, &mut notes);
         clamp_field("outlier", &mut self.outlier_ms, &OUTLIER_MS, &mut notes);
+        clamp_field("loss", &mut self.loss_percent, &FAULT_PERCENT, &mut notes);
+        clamp_field(
+            "dup",
+            &mut self.duplicate_percent,
+            &FAULT_PERCENT,
+            &mut notes,
+        );
         let max_latency = self.latency_max_ms.max(self.latency_min_ms);
         clamp_field(
             "lat_max",
@@ -201,7 +216,9 @@ impl Params {
 
     /// Checks every parameter against its range.
     pub fn validate(&self) -> Result<(), DriftError> {
-        let checks: [(&'static str, u32, RangeInclusive<u32>); 12] = [
+        let checks: [(&'static str, u32, RangeInclusive<u32>); 14] = [
+            ("loss", self.loss_percent, FAULT_PERCENT),
+            ("dup", self.duplicate_percent, FAULT_PERCENT),
             ("nodes", self.nodes, NODES),
             ("drift", self.drift_ppm, DRIFT_PPM),
             ("interval", self.interval_s, INTERVAL_S),
@@ -266,6 +283,8 @@ impl Params {
                 min: Span::from_millis(self.latency_min_ms.into()),
                 max: Span::from_millis(self.latency_max_ms.into()),
             },
+            loss: f64::from(self.loss_percent) / 100.0,
+            duplicate: f64::from(self.duplicate_percent) / 100.0,
             ..Network::default()
         };
         if self.asymmetry_ms > 0 {
@@ -374,6 +393,21 @@ impl SyncEvent {
 }
 
 impl Run {
+    /// How many times some node's software clock read less than at the previous sample (a
+    /// step backwards: what slewing avoids).
+    pub fn backward_steps(&self) -> usize {
+        self.samples
+            .windows(2)
+            .map(|w| {
+                w[0].readings
+                    .iter()
+                    .zip(&w[1].readings)
+                    .filter(|(a, b)| b < a)
+                    .count()
+            })
+            .sum()
+    }
+
     /// The largest skew among samples taken once every node has been corrected, leaving out
     /// the instants when a round's corrections are still in flight (`None` if no sample
     /// qualifies). With stepped corrections this stays within [`Run::bound`].
@@ -421,6 +455,14 @@ fn ceil_to_100ms(t: Instant) -> Instant {
 
 /// Runs the scenario. Out-of-range parameters are refused; call [`Params::clamp`] first to
 /// accept anything.
+///
+/// ```
+/// use chronoscope::scenario::drift::{self, Method, Params};
+/// let run = drift::run(&Params::default()).unwrap(); // the document's Berkeley run
+/// assert!(run.max_skew_in_sync().unwrap() <= run.bound);
+/// let free = drift::run(&Params { method: Method::None, ..Params::default() }).unwrap();
+/// assert!(free.max_skew_in_sync().is_none());
+/// ```
 pub fn run(params: &Params) -> Result<Run, DriftError> {
     params.validate()?;
     let adjust = params.adjust();

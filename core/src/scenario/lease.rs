@@ -33,6 +33,8 @@ pub const LEASE_MS: RangeInclusive<u32> = 1..=600_000;
 pub const WORK_MS: RangeInclusive<u32> = 1..=60_000;
 /// Allowed latencies, ms.
 pub const LATENCY_MS: RangeInclusive<u32> = 0..=5_000;
+/// Allowed loss and duplication probabilities, percent.
+pub const FAULT_PERCENT: RangeInclusive<u32> = 0..=50;
 /// Allowed clock drifts, ppm (±50 %).
 pub const DRIFT_PPM: RangeInclusive<i32> = -500_000..=500_000;
 
@@ -67,6 +69,10 @@ pub struct Params {
     pub latency_max_ms: u32,
     /// The first fencing token.
     pub first_token: u64,
+    /// Message loss, percent.
+    pub loss_percent: u32,
+    /// Message duplication, percent.
+    pub duplicate_percent: u32,
 }
 
 impl Default for Params {
@@ -87,6 +93,8 @@ impl Default for Params {
             latency_min_ms: 1,
             latency_max_ms: 5,
             first_token: 101,
+            loss_percent: 0,
+            duplicate_percent: 0,
         }
     }
 }
@@ -112,7 +120,7 @@ impl core::fmt::Display for LeaseScenarioError {
 impl core::error::Error for LeaseScenarioError {}
 
 impl Params {
-    fn u32_fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 9] {
+    fn u32_fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 11] {
         let min = self
             .latency_min_ms
             .clamp(*LATENCY_MS.start(), *LATENCY_MS.end());
@@ -126,6 +134,8 @@ impl Params {
             ("margin", &mut self.margin_ms, DURATION_MS),
             ("lat_min", &mut self.latency_min_ms, LATENCY_MS),
             ("lat_max", &mut self.latency_max_ms, min..=*LATENCY_MS.end()),
+            ("loss", &mut self.loss_percent, FAULT_PERCENT),
+            ("dup", &mut self.duplicate_percent, FAULT_PERCENT),
         ]
     }
 
@@ -259,6 +269,14 @@ fn true_time_at(clock: &PhysicalClock, local: Instant) -> Instant {
 }
 
 /// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
+///
+/// ```
+/// use chronoscope::scenario::lease::{self, Params};
+/// let fenced = lease::run(&Params::default()).unwrap(); // 5 s lease, 10 s GC pause
+/// assert!(fenced.stale_rejected && !fenced.corrupted);
+/// let unfenced = lease::run(&Params { fencing: false, ..Params::default() }).unwrap();
+/// assert!(unfenced.corrupted);
+/// ```
 pub fn run(params: &Params) -> Result<Run, LeaseScenarioError> {
     params.validate()?;
     let fencing = if params.fencing {
@@ -283,6 +301,8 @@ pub fn run(params: &Params) -> Result<Run, LeaseScenarioError> {
                 min: Params::ms(params.latency_min_ms),
                 max: Params::ms(params.latency_max_ms),
             },
+            loss: f64::from(params.loss_percent) / 100.0,
+            duplicate: f64::from(params.duplicate_percent) / 100.0,
             ..Network::default()
         },
         clocks,

@@ -49,6 +49,8 @@ use crate::time::{Instant, Span};
 pub struct Berkeley {
     clock: Discipline,
     leader: Option<Leader>,
+    /// The last round whose delta was applied (a duplicated delta is applied once).
+    applied: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -154,6 +156,7 @@ impl Berkeley {
     pub fn leader(interval: Span, outlier: Span, adjust: Adjust) -> Self {
         Berkeley {
             clock: Discipline::new(adjust),
+            applied: 0,
             leader: Some(Leader {
                 interval: interval.max(Span::from_millis(1)),
                 outlier: outlier.abs(),
@@ -170,6 +173,7 @@ impl Berkeley {
         Berkeley {
             clock: Discipline::new(adjust),
             leader: None,
+            applied: 0,
         }
     }
 
@@ -321,6 +325,10 @@ impl Protocol for Berkeley {
                 }
             }
             BerkeleyMessage::Adjust { round, delta } => {
+                if round <= self.applied {
+                    return; // a duplicate, or older than a delta already applied
+                }
+                self.applied = round;
                 self.clock.correct(ctx.now, delta);
                 out.output(BerkeleyOutput::Adjusted { round, delta });
             }

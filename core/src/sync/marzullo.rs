@@ -19,6 +19,16 @@ use core::fmt;
 use crate::time::{Instant, Span};
 
 /// A closed interval of time `[lo, hi]`.
+///
+/// # Examples
+///
+/// ```
+/// use chronoscope::sync::marzullo::Interval;
+/// use chronoscope::time::{Instant, Span};
+/// let i = Interval::around(Instant::from_millis(10), Span::from_millis(2));
+/// assert!(i.contains(Instant::from_millis(12)) && !i.contains(Instant::from_millis(13)));
+/// assert_eq!(i.width(), Span::from_millis(4));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Interval {
     /// Earliest.

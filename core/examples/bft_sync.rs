@@ -8,10 +8,12 @@
 //! ```
 //!
 //! Strategies: `constant|two-faced|splitting|random|silent`; convergence:
-//! `mean|fta|midpoint|marzullo`.
+//! `mean|fta|midpoint`.
 
 use chronoscope::node::NodeId;
 use chronoscope::scenario::byzantine_sync::{self, Params, Strategy, Verdict};
+use chronoscope::scenario::ntp_select;
+use chronoscope::sync::marzullo::Interval;
 use chronoscope::sync::welch_lynch::{Convergence, RoundOutput};
 use chronoscope::time::Span;
 
@@ -63,7 +65,6 @@ fn parse(args: &[String]) -> Result<(Option<Params>, bool), String> {
                     "mean" => Convergence::Mean,
                     "fta" => Convergence::FaultTolerantAverage,
                     "midpoint" => Convergence::FaultTolerantMidpoint,
-                    "marzullo" => Convergence::Marzullo,
                     _ => return Err(format!("--convergence {v}?")),
                 }
             }
@@ -71,6 +72,71 @@ fn parse(args: &[String]) -> Result<(Option<Params>, bool), String> {
         }
     }
     Ok((custom.then_some(p), verbose))
+}
+
+fn interval(i: &Interval) -> String {
+    format!(
+        "[{:+.1}, {:+.1}]ms",
+        i.lo.as_millis_f64(),
+        i.hi.as_millis_f64()
+    )
+}
+
+/// Marzullo as NTP uses it: one client, several servers, some lying within the error bars.
+fn selection(out: &mut String) {
+    let p = ntp_select::Params::default();
+    let Ok(run) = ntp_select::run(&p) else {
+        return;
+    };
+    say!(
+        out,
+        "== NTP-style selection (Marzullo): {} servers (±{}ms), {} lie by +{}ms claiming zero error, f={}",
+        p.servers,
+        p.error_ms,
+        p.liars,
+        p.lie_ms,
+        p.tolerate
+    );
+    for (k, r) in run.rounds.iter().enumerate().take(2) {
+        say!(
+            out,
+            "[Round {}] true offset (true time − client clock): {:+.1}ms",
+            k + 1,
+            r.truth.as_millis_f64()
+        );
+        for (server, i) in &r.sources {
+            let liar = if run.liars.contains(server) {
+                " (liar)"
+            } else {
+                ""
+            };
+            say!(out, "  → Server {server}: {}{liar}", interval(i));
+        }
+        if let Some(c) = &r.classic {
+            say!(
+                out,
+                "  → Most sources agree ({}) on {}: {}",
+                c.sources,
+                interval(&c.interval),
+                if r.classic_contains_truth {
+                    "contains the truth"
+                } else {
+                    "MISSES the truth ✗"
+                }
+            );
+        }
+        match &r.agreed {
+            Ok(a) => say!(
+                out,
+                "  → Fault-tolerant intersection (≥ {} sources): {}: {}; client error after: {:+.1}ms",
+                p.servers - p.tolerate,
+                interval(&a.interval),
+                if r.contains_truth { "contains the truth ✓" } else { "misses the truth ✗" },
+                r.error_after.as_millis_f64()
+            ),
+            Err(e) => say!(out, "  → no agreement: {e}"),
+        }
+    }
 }
 
 fn describe(p: &Params) -> String {
@@ -208,6 +274,7 @@ pub fn render(args: &[String]) -> Result<String, String> {
         },
         verbose,
     );
+    selection(&mut out);
     Ok(out)
 }
 

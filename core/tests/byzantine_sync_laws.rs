@@ -6,6 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::scenario::byzantine_sync::{self, Params, Strategy as Lie, Verdict};
+use chronoscope::scenario::ntp_select::{self, LiarKind};
 use chronoscope::sync::fault_tolerant_average::fault_tolerant_average;
 use chronoscope::sync::marzullo::{intersection, Interval};
 use chronoscope::sync::welch_lynch::Convergence;
@@ -107,6 +108,64 @@ proptest! {
         let run = byzantine_sync::run_with_labels(&p, false).unwrap();
         prop_assert_eq!(run.verdict, Verdict::BoundHeld, "bound {:?}", run.bound);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ntp_selection_contains_true_time_when_at_most_f_servers_lie(
+        servers in 1u32..=9,
+        f_seed in any::<u32>(),
+        liars_seed in any::<u32>(),
+        kind in prop_oneof![Just(LiarKind::Offset), Just(LiarKind::Confident), Just(LiarKind::Random)],
+        lie in 0u32..=5_000,
+        error in 0u32..=100,
+        offset in 0u32..=10_000,
+        drift in 0u32..=1_000,
+        lat_min in 0u32..=30,
+        jitter in 0u32..=100,
+        seed in any::<u64>(),
+    ) {
+        let f = f_seed % servers;
+        let p = ntp_select::Params {
+            servers,
+            liars: liars_seed % (f + 1),
+            tolerate: f,
+            kind,
+            lie_ms: lie,
+            error_ms: error,
+            client_offset_ms: offset,
+            client_drift_ppm: drift,
+            latency_min_ms: lat_min,
+            latency_max_ms: lat_min + jitter,
+            rounds: 2,
+            seed,
+        };
+        let run = ntp_select::run(&p).unwrap();
+        prop_assert_eq!(run.rounds.len(), 2);
+        for r in &run.rounds {
+            prop_assert!(r.contains_truth, "{r:?}");
+            let half = r.agreed.as_ref().unwrap().interval.width().as_nanos() / 2 + 1;
+            prop_assert!(r.error_after.abs().as_nanos() <= half, "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn classic_marzullo_is_fooled_by_subtle_liars_the_tolerant_one_is_not() {
+    let fooled = (1..=10u64)
+        .filter(|&seed| {
+            let run = ntp_select::run(&ntp_select::Params {
+                seed,
+                ..ntp_select::Params::default()
+            })
+            .unwrap();
+            assert!(run.rounds.iter().all(|r| r.contains_truth), "seed {seed}");
+            run.rounds.iter().any(|r| !r.classic_contains_truth)
+        })
+        .count();
+    assert!(fooled >= 5, "classic fooled in only {fooled} of 10 runs");
 }
 
 #[test]

@@ -92,7 +92,7 @@ fn drift_sim_prints_the_documents_berkeley_run() {
 fn bft_sync_shows_the_bound_holding_and_breaking() {
     let out = bft_sync::render(&[]).unwrap();
     let sections: Vec<&str> = out.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 4);
+    assert_eq!(sections.len(), 5);
     assert!(sections[0].starts_with("n=4 f=1 liars=1 (TwoFaced"));
     assert!(sections[0].contains("— held: worst skew once converged"));
     assert!(sections[1].starts_with("n=3 f=1 liars=1 (TwoFaced"));
@@ -100,6 +100,10 @@ fn bft_sync_shows_the_bound_holding_and_breaking() {
     assert!(sections[2].contains("Mean"));
     assert!(sections[3].starts_with("n=7 f=2 liars=2 (Splitting"));
     assert!(sections[3].contains("— held"));
-    let custom = bft_sync::render(&args("--nodes 4 --convergence marzullo --rounds 10")).unwrap();
-    assert!(custom.contains("Marzullo"));
+    assert!(sections[4].starts_with("NTP-style selection (Marzullo): 5 servers"));
+    assert!(sections[4].contains("MISSES the truth ✗"));
+    assert!(sections[4].contains("contains the truth ✓"));
+    assert!(!sections[4].contains("misses the truth ✗"));
+    let custom = bft_sync::render(&args("--nodes 4 --convergence midpoint --rounds 10")).unwrap();
+    assert!(custom.contains("FaultTolerantMidpoint"));
 }

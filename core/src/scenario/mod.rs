@@ -6,3 +6,4 @@ pub mod drift;
 pub mod gossip;
 pub mod happens_before;
 pub mod lease;
+pub mod ntp_select;

@@ -74,8 +74,13 @@ fn rate_ppm(adjust: Adjust) -> i64 {
 }
 
 impl Discipline {
+    /// A software clock that is never corrected in practice (stepping policy, no corrections).
+    pub const fn plain() -> Self {
+        Self::new(Adjust::Step)
+    }
+
     /// An uncorrected software clock (it reads the physical clock) with the given policy.
-    pub fn new(adjust: Adjust) -> Self {
+    pub const fn new(adjust: Adjust) -> Self {
         Discipline {
             adjust,
             base: Span::ZERO,

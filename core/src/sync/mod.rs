@@ -5,6 +5,7 @@
 //! - [`cristian`]: Cristian's algorithm (client asks a time server, adds RTT/2).
 //! - [`berkeley`]: the Berkeley algorithm (leader polls, discards outliers, averages).
 //! - [`marzullo`]: Marzullo's interval intersection (as NTP uses), classic and f-tolerant.
+//! - [`ntp_select`]: an NTP-style client choosing among lying servers with Marzullo.
 //! - [`fault_tolerant_average`]: trim the f highest and lowest, average (or midpoint).
 //! - [`welch_lynch`]: round-based Byzantine-tolerant sync with lying, two-faced nodes.
 
@@ -13,4 +14,5 @@ pub mod cristian;
 pub mod discipline;
 pub mod fault_tolerant_average;
 pub mod marzullo;
+pub mod ntp_select;
 pub mod welch_lynch;

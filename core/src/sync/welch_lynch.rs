@@ -7,9 +7,9 @@
 //! Up to `f` nodes are Byzantine: they may lie by a constant, lie *two-faced* (different
 //! times to different peers, statically or adaptively pushing the group apart), lie at
 //! random, or stay silent. The convergence function decides what the liars can do:
-//! [`Convergence::Mean`] (no protection), the fault-tolerant average or midpoint
-//! ([`super::fault_tolerant_average`]), or the midpoint of Marzullo's fault-tolerant
-//! intersection ([`super::marzullo`]).
+//! [`Convergence::Mean`] (no protection), or the fault-tolerant average or midpoint
+//! ([`super::fault_tolerant_average`]). (Marzullo's intersection needs intervals that contain
+//! the *true* time, i.e. sources with known error bounds: see [`super::ntp_select`].)
 //!
 //! Invariant (tested over generated liar strategies): with `n ≥ 3f + 1` and the fault-tolerant
 //! average, the correct clocks stay within `(2ε + 2ρR)/(1 − c)` of each other, where
@@ -24,7 +24,6 @@ use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
 use crate::sync::fault_tolerant_average::{fault_tolerant_average, fault_tolerant_midpoint, mean};
-use crate::sync::marzullo::{intersection, Interval};
 use crate::time::{Instant, Span};
 
 /// How a node combines its estimates of the others' clocks.
@@ -36,8 +35,6 @@ pub enum Convergence {
     FaultTolerantAverage,
     /// Discard the `f` highest and lowest, take the midpoint of the rest.
     FaultTolerantMidpoint,
-    /// The midpoint of Marzullo's interval agreed by `n − f` sources (intervals `± ε`).
-    Marzullo,
 }
 
 /// What a Byzantine node does with the times it sends.
@@ -75,7 +72,7 @@ pub struct Config {
     pub window: Span,
     /// Assumed one-way delay `δ`.
     pub delay: Span,
-    /// Delay uncertainty `ε` (Marzullo's interval half-width).
+    /// Delay uncertainty `ε`: half the spread of one-way delays (the estimation error).
     pub uncertainty: Span,
     /// How estimates are combined.
     pub convergence: Convergence,
@@ -157,7 +154,7 @@ pub enum RoundOutput {
         /// The correction applied.
         correction: Span,
     },
-    /// The convergence function refused the estimates (e.g. Marzullo found no quorum); the
+    /// The convergence function refused the estimates (`n ≤ 2f`: nothing left); the
     /// clock was left alone.
     NoAgreement {
         /// The round.
@@ -238,16 +235,6 @@ impl WelchLynch {
             Convergence::Mean => Some(mean(values)),
             Convergence::FaultTolerantAverage => fault_tolerant_average(values, f).ok(),
             Convergence::FaultTolerantMidpoint => fault_tolerant_midpoint(values, f).ok(),
-            Convergence::Marzullo => {
-                let eps = self.config.uncertainty;
-                let intervals: Vec<Interval> = values
-                    .iter()
-                    .map(|v| Interval::around(Instant::ZERO + *v, eps))
-                    .collect();
-                intersection(&intervals, f)
-                    .ok()
-                    .map(|a| a.interval.midpoint().since(Instant::ZERO))
-            }
         }
     }
 }

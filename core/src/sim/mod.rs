@@ -177,6 +177,9 @@ pub struct Reported<O> {
 pub struct Simulation<P: Protocol> {
     now: Instant,
     seq: u64,
+    /// Sequence numbers for inputs deferred by a pause: below every ordinary one, so at the
+    /// instant a pause ends the deferred inputs come first, in the order they were due.
+    deferred: u64,
     queue: BinaryHeap<Reverse<Scheduled<P>>>,
     nodes: Vec<NodeState<P>>,
     peers: Vec<Vec<NodeId>>,
@@ -221,7 +224,8 @@ impl<P: Protocol> Simulation<P> {
             .collect();
         let mut sim = Simulation {
             now: Instant::ZERO,
-            seq: 0,
+            seq: 1 << 63,
+            deferred: 0,
             queue: BinaryHeap::new(),
             peers: (0..n as u32)
                 .map(|me| (0..n as u32).filter(|&p| p != me).map(NodeId).collect())
@@ -356,7 +360,12 @@ impl<P: Protocol> Simulation<P> {
         if let Some(node) = target {
             let until = self.nodes[node.index()].paused_until;
             if until > self.now {
-                self.schedule(until, pending);
+                self.deferred += 1;
+                self.queue.push(Reverse(Scheduled {
+                    at: until,
+                    seq: self.deferred,
+                    pending,
+                }));
                 return true;
             }
         }

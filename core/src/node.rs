@@ -13,7 +13,7 @@ use core::fmt;
 /// assert_eq!(NodeId(27).to_string(), "N27");
 /// assert_eq!(NodeId::from_name("C"), Some(NodeId(2)));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct NodeId(pub u32);
 
 impl NodeId {
@@ -30,6 +30,13 @@ impl NodeId {
             [b'N', rest @ ..] if !rest.is_empty() => name[1..].parse().ok().map(NodeId),
             _ => None,
         }
+    }
+}
+
+impl fmt::Debug for NodeId {
+    /// The same as `Display`, so that protocol messages print readably in trace labels.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -1,1 +1,94 @@
-//! placeholder
+//! # Chronoscope web
+//!
+//! The browser playground: a Yew (client-side rendered) app with one *lab* per concept,
+//! listed in one registry ([`labs::LABS`]) and routed by URL (`#/lab/<slug>?…`). Labs are
+//! thin views over the `chronoscope` core; shared [`components`] draw the space-time
+//! diagram, the playback controls and the event inspector.
+#![deny(missing_docs)]
+
+pub mod components;
+pub mod labs;
+pub mod pages;
+pub mod query;
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// Every page of the app.
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum Route {
+    /// The list of labs.
+    #[at("/")]
+    Home,
+    /// One lab, by slug.
+    #[at("/lab/:slug")]
+    Lab {
+        /// The lab's slug in [`labs::LABS`].
+        slug: String,
+    },
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <pages::Home /> },
+        Route::Lab { slug } => match labs::find(&slug) {
+            Some(lab) => (lab.view)(),
+            None => html! { <pages::NotFound what={slug} /> },
+        },
+        Route::NotFound => html! { <pages::NotFound /> },
+    }
+}
+
+/// The whole app: header, router, footer.
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <HashRouter>
+            <header class="top">
+                <h1><Link<Route> to={Route::Home}>{"Chronoscope"}</Link<Route>></h1>
+                <nav aria-label="Labs">
+                    { for labs::LABS.iter().map(|lab| html! {
+                        <Link<Route> to={Route::Lab { slug: lab.slug.to_string() }}>{ lab.title }</Link<Route>>
+                    }) }
+                </nav>
+            </header>
+            <main>
+                <Switch<Route> render={switch} />
+            </main>
+        </HashRouter>
+    }
+}
+
+/// Shows any internal error (a Rust panic) in the page instead of leaving it blank or
+/// frozen, and logs it to the console.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("Chronoscope hit an internal error: {info}");
+        web_sys::console::error_1(&message.clone().into());
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let panel = doc.get_element_by_id("panic").or_else(|| {
+            let el = doc.create_element("div").ok()?;
+            el.set_id("panic");
+            doc.body()?.prepend_with_node_1(&el).ok()?;
+            Some(el)
+        });
+        if let Some(panel) = panel {
+            panel.set_attribute("role", "alert").ok();
+            panel.set_text_content(Some(&format!(
+                "{message}\nReload the page to continue; please report this with the URL."
+            )));
+        }
+    }));
+}
+
+/// Starts the app in the page's body.
+pub fn start() {
+    install_panic_hook();
+    yew::Renderer::<App>::new().render();
+}

@@ -195,6 +195,30 @@ impl VectorClock {
         }
     }
 
+    /// Why two clocks compare as they do: the first node whose entry is smaller in `self`
+    /// than in `other`, and the first whose entry is larger, each as `(node, self, other)`.
+    /// Both present means concurrent; neither means equal.
+    ///
+    /// ```
+    /// use chronoscope::{clock::VectorClock, node::NodeId};
+    /// let a = VectorClock::from_entries([(NodeId(0), 2)]);
+    /// let b = VectorClock::from_entries([(NodeId(1), 1)]);
+    /// assert_eq!(a.witnesses(&b), (Some((NodeId(1), 0, 1)), Some((NodeId(0), 2, 0))));
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn witnesses(
+        &self,
+        other: &VectorClock,
+    ) -> (Option<(NodeId, u64, u64)>, Option<(NodeId, u64, u64)>) {
+        let mut nodes: Vec<NodeId> = self.iter().chain(other.iter()).map(|(n, _)| n).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let entry = |n: NodeId| (n, self.get(n), other.get(n));
+        let smaller = nodes.iter().map(|&n| entry(n)).find(|(_, a, b)| a < b);
+        let larger = nodes.iter().map(|&n| entry(n)).find(|(_, a, b)| a > b);
+        (smaller, larger)
+    }
+
     /// Whether `self` is at least `other` in every entry (`self ≥ other`).
     pub fn dominates(&self, other: &VectorClock) -> bool {
         matches!(self.compare(other), Causality::After | Causality::Equal)
@@ -294,6 +318,17 @@ mod tests {
                 (true, false) => Causality::Before,
                 (false, true) => Causality::After,
                 (false, false) => Causality::Concurrent,
+            };
+            prop_assert_eq!(a.compare(&b), expected);
+        }
+
+        #[test]
+        fn witnesses_explain_the_comparison(a in clock(), b in clock()) {
+            let expected = match a.witnesses(&b) {
+                (None, None) => Causality::Equal,
+                (Some(_), None) => Causality::Before,
+                (None, Some(_)) => Causality::After,
+                (Some(_), Some(_)) => Causality::Concurrent,
             };
             prop_assert_eq!(a.compare(&b), expected);
         }

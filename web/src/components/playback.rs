@@ -1,0 +1,318 @@
+//! Playback of a run: the state machine behind play / pause / step / step back / scrub /
+//! speed, and the controls that drive it (buttons, a range slider and keyboard shortcuts).
+//!
+//! State changes go through [`PlaybackAction`] and [`Playback::reduce`] (Yew's `Reducible`),
+//! so two events in one frame never lose an update. The component that owns the playback
+//! owns its interval timer ([`use_playback_timer`]): dropping the component cancels it.
+
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Speeds offered, as multiples of the base rate ([`BASE_EVENTS_PER_SECOND`]).
+pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+/// Events revealed per second at speed 1×.
+pub const BASE_EVENTS_PER_SECOND: f64 = 4.0;
+
+/// Where playback stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Playback {
+    /// Number of events shown (0 ..= total).
+    pub position: usize,
+    /// Number of events in the run.
+    pub total: usize,
+    /// Whether the animation is running.
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+}
+
+/// Everything a user can do to playback.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PlaybackAction {
+    /// Start (from the beginning if at the end).
+    Play,
+    /// Stop.
+    Pause,
+    /// Play if paused, pause if playing.
+    Toggle,
+    /// Show one more event (pauses).
+    Step,
+    /// Show one event fewer (pauses).
+    StepBack,
+    /// Jump to a position (pauses).
+    Seek(usize),
+    /// Jump to the start.
+    First,
+    /// Jump to the end.
+    Last,
+    /// Faster.
+    SpeedUp,
+    /// Slower.
+    SlowDown,
+    /// Advance by one event while playing (from the timer).
+    Tick,
+    /// A new run with `total` events: start over.
+    Load(usize),
+}
+
+impl Playback {
+    /// A paused playback at the start of a run of `total` events.
+    pub fn new(total: usize) -> Self {
+        Playback {
+            position: 0,
+            total,
+            playing: false,
+            speed: 2,
+        }
+    }
+
+    /// The speed multiple.
+    pub fn speed_factor(&self) -> f64 {
+        SPEEDS[self.speed.min(SPEEDS.len() - 1)]
+    }
+
+    /// Milliseconds between timer ticks at this speed.
+    pub fn tick_millis(&self) -> u32 {
+        (1000.0 / (BASE_EVENTS_PER_SECOND * self.speed_factor())) as u32
+    }
+
+    /// The state after `action` (pure; used by the reducer and by tests).
+    pub fn apply(&self, action: PlaybackAction) -> Playback {
+        let mut next = self.clone();
+        match action {
+            PlaybackAction::Play => {
+                if next.position >= next.total {
+                    next.position = 0;
+                }
+                next.playing = next.total > 0;
+            }
+            PlaybackAction::Pause => next.playing = false,
+            PlaybackAction::Toggle => {
+                return self.apply(if self.playing {
+                    PlaybackAction::Pause
+                } else {
+                    PlaybackAction::Play
+                })
+            }
+            PlaybackAction::Step => {
+                next.playing = false;
+                next.position = (next.position + 1).min(next.total);
+            }
+            PlaybackAction::StepBack => {
+                next.playing = false;
+                next.position = next.position.saturating_sub(1);
+            }
+            PlaybackAction::Seek(p) => {
+                next.playing = false;
+                next.position = p.min(next.total);
+            }
+            PlaybackAction::First => {
+                next.playing = false;
+                next.position = 0;
+            }
+            PlaybackAction::Last => {
+                next.playing = false;
+                next.position = next.total;
+            }
+            PlaybackAction::SpeedUp => next.speed = (next.speed + 1).min(SPEEDS.len() - 1),
+            PlaybackAction::SlowDown => next.speed = next.speed.saturating_sub(1),
+            PlaybackAction::Tick => {
+                if next.playing {
+                    next.position = (next.position + 1).min(next.total);
+                    next.playing = next.position < next.total;
+                }
+            }
+            PlaybackAction::Load(total) => {
+                next = Playback {
+                    speed: self.speed,
+                    ..Playback::new(total)
+                }
+            }
+        }
+        next
+    }
+}
+
+impl Reducible for Playback {
+    type Action = PlaybackAction;
+    fn reduce(self: Rc<Self>, action: PlaybackAction) -> Rc<Self> {
+        let next = self.apply(action);
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// The keyboard shortcut for `key` (a `KeyboardEvent.key` value), if any.
+pub fn shortcut(key: &str) -> Option<PlaybackAction> {
+    Some(match key {
+        " " | "k" => PlaybackAction::Toggle,
+        "ArrowRight" | "l" | "." => PlaybackAction::Step,
+        "ArrowLeft" | "j" | "," => PlaybackAction::StepBack,
+        "Home" => PlaybackAction::First,
+        "End" => PlaybackAction::Last,
+        "+" | "=" | "]" => PlaybackAction::SpeedUp,
+        "-" | "[" => PlaybackAction::SlowDown,
+        _ => return None,
+    })
+}
+
+/// Runs the playback timer while `playing`; the interval is dropped (cancelled) whenever
+/// playback stops, the speed changes or the component unmounts.
+#[hook]
+pub fn use_playback_timer(playback: UseReducerHandle<Playback>) {
+    let playing = playback.playing;
+    let millis = playback.tick_millis();
+    let dispatcher = playback.dispatcher();
+    use_effect_with((playing, millis), move |&(playing, millis)| {
+        let interval = playing.then(|| {
+            Interval::new(millis.max(10), move || {
+                dispatcher.dispatch(PlaybackAction::Tick)
+            })
+        });
+        move || drop(interval)
+    });
+}
+
+/// Installs the playback keyboard shortcuts on the document while mounted. Keys typed into
+/// form fields are left alone.
+#[hook]
+pub fn use_playback_keys(playback: UseReducerHandle<Playback>) {
+    let dispatcher = playback.dispatcher();
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&doc, "keydown", options, move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                let in_field = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(
+                            el.tag_name().as_str(),
+                            "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+                        )
+                    });
+                if in_field {
+                    return;
+                }
+                if let Some(action) = shortcut(&event.key()) {
+                    event.prevent_default();
+                    dispatcher.dispatch(action);
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// Props of [`PlaybackControls`].
+#[derive(Properties, PartialEq)]
+pub struct PlaybackControlsProps {
+    /// The playback being controlled.
+    pub playback: UseReducerHandle<Playback>,
+}
+
+/// Play / pause / step / step back / scrub / speed controls.
+#[function_component(PlaybackControls)]
+pub fn playback_controls(props: &PlaybackControlsProps) -> Html {
+    let p = props.playback.clone();
+    let act = |action: PlaybackAction| {
+        let p = p.clone();
+        Callback::from(move |_: MouseEvent| p.dispatch(action))
+    };
+    let on_scrub = {
+        let p = p.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Ok(v) = input.value().parse::<usize>() {
+                    p.dispatch(PlaybackAction::Seek(v));
+                }
+            }
+        })
+    };
+    html! {
+        <div class="playback" role="group" aria-label="Playback">
+            <button class="pb-first" onclick={act(PlaybackAction::First)} title="Start (Home)" aria-label="Go to start">{"|◀"}</button>
+            <button class="pb-back" onclick={act(PlaybackAction::StepBack)} title="Step back (←)" aria-label="Step back">{"◀ step"}</button>
+            <button class="pb-toggle" onclick={act(PlaybackAction::Toggle)} title="Play/pause (Space)"
+                aria-label={if p.playing { "Pause" } else { "Play" }}>
+                { if p.playing { "‖ Pause" } else { "▶ Play" } }
+            </button>
+            <button class="pb-step" onclick={act(PlaybackAction::Step)} title="Step (→)" aria-label="Step forward">{"step ▶"}</button>
+            <button class="pb-last" onclick={act(PlaybackAction::Last)} title="End (End)" aria-label="Go to end">{"▶|"}</button>
+            <input class="pb-scrub" type="range" min="0" max={p.total.to_string()} value={p.position.to_string()}
+                oninput={on_scrub} aria-label="Scrub through the run" />
+            <span class="pb-position" aria-live="polite">{ format!("event {} / {}", p.position, p.total) }</span>
+            <button class="pb-slower" onclick={act(PlaybackAction::SlowDown)} title="Slower (-)" aria-label="Slower">{"−"}</button>
+            <span class="pb-speed">{ format!("{}×", p.speed_factor()) }</span>
+            <button class="pb-faster" onclick={act(PlaybackAction::SpeedUp)} title="Faster (+)" aria-label="Faster">{"+"}</button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn play_runs_to_the_end_and_stops() {
+        let mut p = Playback::new(3).apply(PlaybackAction::Play);
+        assert!(p.playing);
+        for _ in 0..5 {
+            p = p.apply(PlaybackAction::Tick);
+        }
+        assert_eq!((p.position, p.playing), (3, false));
+        let again = p.apply(PlaybackAction::Play);
+        assert_eq!(
+            (again.position, again.playing),
+            (0, true),
+            "play at the end restarts"
+        );
+    }
+
+    #[test]
+    fn steps_and_seeks_stay_in_range_and_pause() {
+        let p = Playback::new(2).apply(PlaybackAction::Play);
+        let p = p.apply(PlaybackAction::StepBack);
+        assert_eq!((p.position, p.playing), (0, false));
+        let p = p.apply(PlaybackAction::Seek(99));
+        assert_eq!(p.position, 2);
+        let p = p.apply(PlaybackAction::Step);
+        assert_eq!(p.position, 2);
+        assert!(!Playback::new(0).apply(PlaybackAction::Play).playing);
+    }
+
+    #[test]
+    fn speed_is_bounded_and_changes_the_tick() {
+        let mut p = Playback::new(1);
+        let base = p.tick_millis();
+        for _ in 0..10 {
+            p = p.apply(PlaybackAction::SpeedUp);
+        }
+        assert_eq!(p.speed_factor(), 8.0);
+        assert!(p.tick_millis() < base);
+        for _ in 0..10 {
+            p = p.apply(PlaybackAction::SlowDown);
+        }
+        assert_eq!(p.speed_factor(), 0.25);
+    }
+
+    #[test]
+    fn shortcuts_cover_the_controls() {
+        assert_eq!(shortcut(" "), Some(PlaybackAction::Toggle));
+        assert_eq!(shortcut("ArrowLeft"), Some(PlaybackAction::StepBack));
+        assert_eq!(shortcut("x"), None);
+    }
+}

@@ -6,7 +6,8 @@
 //!
 //! Other flags: `--sync cristian|none`, `--duration S`, `--tick MS`, `--latency MIN-MAX`
 //! (ms), `--asymmetry MS`, `--initial-skew MS`, `--adjust step|slew|hybrid`, `--slew PPM`,
-//! `--seed N`.
+//! `--seed N`, `--jump MS` (a clock jump, like the document's `j` key) with `--jump-at S`
+//! (default 25) and `--jump-node X` (default C).
 
 use chronoscope::node::NodeId;
 use chronoscope::scenario::drift::{self, AdjustMode, Method, Params, Sample, SyncEvent};
@@ -58,6 +59,20 @@ fn parse(args: &[String]) -> Result<Params, String> {
             "--slew" => p.slew_ppm = num(value()?)?,
             "--seed" => {
                 p.seed = value()?.parse().map_err(|_| "--seed: not a number")?;
+            }
+            "--jump" => {
+                p.jump_ms = value()?.parse().map_err(|_| "--jump: not a number")?;
+                if p.jump_at_s == 0 {
+                    p.jump_at_s = 25;
+                }
+                if p.jump_node == 0 {
+                    p.jump_node = 2;
+                }
+            }
+            "--jump-at" => p.jump_at_s = num(value()?)?,
+            "--jump-node" => {
+                let v = value()?;
+                p.jump_node = NodeId::from_name(&v).ok_or(format!("--jump-node {v}?"))?.0;
             }
             "--latency" => {
                 let v = value()?;
@@ -212,7 +227,19 @@ pub fn render(args: &[String]) -> Result<String, String> {
     );
     // Interleave samples and sync reports by true time.
     let mut syncs = run.syncs.iter().peekable();
+    let jump_at = Instant::from_millis(i64::from(params.jump_at_s) * 1_000);
+    let mut jump_told = params.jump_ms == 0;
     for s in &run.samples {
+        if !jump_told && s.at >= jump_at {
+            jump_told = true;
+            say!(
+                out,
+                "[T={}] ⚠ Node {}'s clock jumps {}",
+                secs(jump_at),
+                NodeId(params.jump_node),
+                signed(Span::from_millis(params.jump_ms.into()))
+            );
+        }
         while let Some(e) = syncs.peek() {
             if e.at() > s.at {
                 break;

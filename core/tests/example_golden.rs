@@ -86,6 +86,9 @@ fn drift_sim_prints_the_documents_berkeley_run() {
         assert!(out.contains("[T=30.000s]"), "{method}");
     }
     assert!(drift_sim::render(&args("--sync sundial")).is_err());
+    let jumped = drift_sim::render(&args("--jump 10000 --duration 60")).unwrap();
+    assert!(jumped.contains("[T=25.000s] ⚠ Node C's clock jumps +10.000000s"));
+    assert!(jumped.contains("— OUTLIER, not averaged"));
 }
 
 #[test]

@@ -19,7 +19,8 @@ proptest! {
             nodes: v[0], seed, drift_ppm: v[1], interval_s: v[2], duration_s: v[3],
             tick_ms: v[4], latency_min_ms: v[5], latency_max_ms: v[6], asymmetry_ms: v[7],
             initial_skew_ms: v[8], slew_ppm: v[9], outlier_ms: v[10], leader: v[11],
-            loss_percent: v[12], duplicate_percent: v[13],
+            loss_percent: v[12], duplicate_percent: v[13], jump_node: v[0] ^ v[1],
+            jump_at_s: v[2] ^ v[3], jump_ms: v[3] as i32,
             ..drift::Params::default()
         };
         let valid = p.validate().is_ok();

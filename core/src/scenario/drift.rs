@@ -43,6 +43,10 @@ pub const INITIAL_SKEW_MS: RangeInclusive<u32> = 0..=600_000;
 pub const SLEW_PPM: RangeInclusive<u32> = 1..=500_000;
 /// Allowed outlier thresholds, ms.
 pub const OUTLIER_MS: RangeInclusive<u32> = 1..=3_600_000;
+/// Allowed clock-jump times, s.
+pub const JUMP_AT_S: RangeInclusive<u32> = 0..=7_200;
+/// Allowed clock jumps, ms (± one hour).
+pub const JUMP_MS: RangeInclusive<i32> = -3_600_000..=3_600_000;
 /// Allowed loss and duplication probabilities, percent.
 pub const FAULT_PERCENT: RangeInclusive<u32> = 0..=50;
 /// The most samples a run records (longer runs are sampled more coarsely).
@@ -107,6 +111,12 @@ pub struct Params {
     pub loss_percent: u32,
     /// Message duplication, percent.
     pub duplicate_percent: u32,
+    /// A clock jump (an operator's mistake, a VM resume) of this many ms (0: none)…
+    pub jump_ms: i32,
+    /// …at this true time, s…
+    pub jump_at_s: u32,
+    /// …on this node.
+    pub jump_node: u32,
 }
 
 impl Default for Params {
@@ -130,6 +140,9 @@ impl Default for Params {
             leader: 1,
             loss_percent: 0,
             duplicate_percent: 0,
+            jump_ms: 0,
+            jump_at_s: 0,
+            jump_node: 0,
         }
     }
 }
@@ -205,18 +218,34 @@ impl Params {
             &(self.latency_min_ms..=max_latency),
             &mut notes,
         );
-        clamp_field(
-            "leader",
-            &mut self.leader,
-            &(0..=self.nodes - 1),
-            &mut notes,
-        );
+        let last = self.nodes - 1;
+        clamp_field("leader", &mut self.leader, &(0..=last), &mut notes);
+        clamp_field("jump_node", &mut self.jump_node, &(0..=last), &mut notes);
+        clamp_field("jump_at", &mut self.jump_at_s, &JUMP_AT_S, &mut notes);
+        let jump = self.jump_ms.clamp(*JUMP_MS.start(), *JUMP_MS.end());
+        if jump != self.jump_ms {
+            notes.push(Adjustment {
+                name: "jump",
+                given: format!("{}", self.jump_ms),
+                used: format!("{jump}"),
+            });
+            self.jump_ms = jump;
+        }
         (self, notes)
     }
 
     /// Checks every parameter against its range.
     pub fn validate(&self) -> Result<(), DriftError> {
-        let checks: [(&'static str, u32, RangeInclusive<u32>); 14] = [
+        if !JUMP_MS.contains(&self.jump_ms) {
+            return Err(DriftError::OutOfRange("jump"));
+        }
+        let checks: [(&'static str, u32, RangeInclusive<u32>); 16] = [
+            (
+                "jump_node",
+                self.jump_node,
+                0..=self.nodes.saturating_sub(1),
+            ),
+            ("jump_at", self.jump_at_s, JUMP_AT_S),
             ("loss", self.loss_percent, FAULT_PERCENT),
             ("dup", self.duplicate_percent, FAULT_PERCENT),
             ("nodes", self.nodes, NODES),
@@ -537,6 +566,12 @@ fn drive<P: Protocol + Disciplined>(
     let config = params.config();
     let drift_ppm = config.clocks.iter().map(PhysicalClock::drift_ppm).collect();
     let mut sim = Simulation::new(nodes, config).map_err(DriftError::Sim)?;
+    if params.jump_ms != 0 {
+        let at = Instant::from_millis(i64::from(params.jump_at_s) * 1_000);
+        let by = Span::from_millis(params.jump_ms.into());
+        sim.schedule_clock_jump(at, NodeId(params.jump_node), by)
+            .map_err(DriftError::Sim)?;
+    }
     let end = Instant::from_millis(i64::from(params.duration_s) * 1_000);
     let ticks = (i64::from(params.duration_s) * 1_000 / i64::from(params.tick_ms) + 1)
         .min(i64::from(MAX_SAMPLES));
@@ -628,6 +663,33 @@ mod tests {
             .fold((f64::MIN, f64::MAX), |(h, l), d| (h.max(*d), l.min(*d)));
         let expected = (hi - lo) * 1e-6 * 100e9;
         assert!((skews[10] as f64 - expected).abs() < 1e3, "{skews:?}");
+    }
+
+    #[test]
+    fn a_jumped_clock_is_left_out_of_the_average_and_pulled_back() {
+        let p = Params {
+            nodes: 4,
+            jump_ms: 10_000,
+            jump_at_s: 25,
+            jump_node: 2,
+            duration_s: 60,
+            ..Params::default()
+        };
+        let run = run(&p).unwrap();
+        let second = run
+            .syncs
+            .iter()
+            .filter_map(|e| match e {
+                SyncEvent::Berkeley { report, .. } => Some(report),
+                SyncEvent::Cristian { .. } => None,
+            })
+            .nth(1)
+            .unwrap();
+        let c = second.samples.iter().find(|s| s.node == NodeId(2)).unwrap();
+        assert!(c.outlier);
+        assert!(c.delta < Span::from_millis(-9_900));
+        assert!(second.average_offset.abs() < Span::from_millis(20));
+        assert!(run.samples.last().unwrap().skew <= run.bound);
     }
 
     #[test]

@@ -251,9 +251,78 @@ fn read_events(
 
 /// Reads a clock: a JSON object of host name → whole number.
 pub fn read_clock(text: &str) -> Result<Vec<(String, u64)>, String> {
+    if let Some(clock) = read_plain_clock(text) {
+        return Ok(clock);
+    }
     let value =
         json::parse(text).map_err(|e| format!("the clock is not valid JSON: {e} of {text:?}"))?;
     clock_from_json(value)
+}
+
+/// The common case without building a JSON tree: `{"name": 12, …}` with no escapes in names.
+/// `None` for anything else, which the general reader then parses (and explains, if wrong).
+fn read_plain_clock(text: &str) -> Option<Vec<(String, u64)>> {
+    let b = text.as_bytes();
+    let ws = |i: &mut usize| {
+        while matches!(b.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
+    let mut i = 0;
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut out = Vec::new();
+    ws(&mut i);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+        ws(&mut i);
+        return (i == b.len()).then_some(out);
+    }
+    loop {
+        ws(&mut i);
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 1;
+        let len = b[start..]
+            .iter()
+            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)?;
+        if b[start + len] != b'"' {
+            return None;
+        }
+        let name = text.get(start..start + len)?;
+        i = start + len + 1;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        ws(&mut i);
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0
+            || digits > 19
+            || (digits > 1 && b[i] == b'0')
+            || matches!(b.get(i + digits), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        let value = text.get(i..i + digits)?.parse().ok()?;
+        out.push((String::from(name), value));
+        i += digits;
+        ws(&mut i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => {
+                i += 1;
+                ws(&mut i);
+                return (i == b.len()).then_some(out);
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// A clock from an already-parsed JSON value (an object of host name → whole number).

@@ -149,7 +149,9 @@ pub fn build_execution(
                 note(raw[e].clock_line, kind);
                 continue;
             }
-            if let Some((entry, previous)) = clocks[p].iter().find(|(k, m)| clocks[e].get(*k) < *m)
+            if let Some((entry, previous)) = (!clocks[e].dominates(&clocks[p]))
+                .then(|| clocks[p].iter().find(|(k, m)| clocks[e].get(*k) < *m))
+                .flatten()
             {
                 let kind = K::ClockWentBack {
                     host: host(),
@@ -191,7 +193,10 @@ pub fn build_execution(
                 };
                 return Err(ImportError::at(e.clock_line, kind));
             };
-            if let Some((j, x)) = clocks[f].iter().find(|(j, x)| clocks[i].get(*j) < *x) {
+            if let Some((j, x)) = (!clocks[i].dominates(&clocks[f]))
+                .then(|| clocks[f].iter().find(|(j, x)| clocks[i].get(*j) < *x))
+                .flatten()
+            {
                 let kind = K::NotTransitive {
                     host: name(h),
                     knows: name(k),
@@ -257,15 +262,19 @@ pub fn build_execution(
             hosts.push(String::from(names[h]));
         }
     }
+    let identity = host_map.iter().enumerate().all(|(i, h)| *h as usize == i);
     let mut slots: Vec<Option<RawEvent>> = raw.into_iter().map(Some).collect();
     let mut events = Vec::with_capacity(n);
     for (pos, &i) in order.iter().enumerate() {
         let e = slots[i].take().unwrap_or_default();
-        let clock = VectorClock::from_entries(
-            clocks[i]
+        let clock = if identity {
+            core::mem::take(&mut clocks[i])
+        } else {
+            let renumbered = clocks[i]
                 .iter()
-                .map(|(k, m)| (NodeId(host_map[k.index()]), m)),
-        );
+                .map(|(k, m)| (NodeId(host_map[k.index()]), m));
+            VectorClock::from_entries(renumbered)
+        };
         let mut ps: Vec<EventId> = parents[i].iter().map(|&p| EventId(position[p])).collect();
         ps.sort_unstable();
         events.push(LogEvent {

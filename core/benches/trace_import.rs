@@ -42,13 +42,13 @@ mod native {
                 let to = (h + 1 + next(HOSTS as u64 - 1) as usize) % HOSTS;
                 inbox[to].push(clocks[h].clone());
             }
-            out.push_str(&format!("{action} #{i} at host{h}\nhost{h} {{"));
+            out.push_str(&format!("host{h} {{"));
             let entries: Vec<String> = (0..HOSTS)
                 .filter(|k| clocks[h][*k] > 0)
                 .map(|k| format!("\"host{k}\":{}", clocks[h][k]))
                 .collect();
             out.push_str(&entries.join(", "));
-            out.push_str("}\n");
+            out.push_str(&format!("}}\n{action} #{i} at host{h}\n"));
         }
         out
     }

@@ -159,3 +159,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_relayed_message_yields_one_edge_and_a_merge_yields_two() {
+    let log = json_lines::parse(concat!(
+        "{\"nodes\":[\"a\",\"b\",\"c\"]}\n",
+        "{\"node\":\"a\",\"event\":\"send\",\"vc\":[1,0,0]}\n",
+        "{\"node\":\"b\",\"event\":\"forward\",\"vc\":[1,1,0]}\n",
+        "{\"node\":\"c\",\"event\":\"local\",\"vc\":[0,0,1]}\n",
+        "{\"node\":\"c\",\"event\":\"relayed\",\"vc\":[1,1,2]}\n",
+        "{\"node\":\"a\",\"event\":\"again\",\"vc\":[2,0,0]}\n",
+        "{\"node\":\"c\",\"event\":\"merge\",\"vc\":{\"a\":2,\"b\":2,\"c\":3}}\n",
+        "{\"node\":\"b\",\"event\":\"b2\",\"vc\":[1,2,0]}\n",
+    ))
+    .unwrap();
+    let exec = &log.executions[0];
+    let by_text = |t: &str| exec.events().iter().find(|e| e.text == t).unwrap();
+    assert_eq!(by_text("relayed").parents, [by_text("forward").id]);
+    let mut merge = by_text("merge").parents.clone();
+    merge.sort();
+    let mut want = vec![by_text("again").id, by_text("b2").id];
+    want.sort();
+    assert_eq!(merge, want);
+    // Topological order even though "b2" is logged after "merge".
+    assert!(by_text("b2").id < by_text("merge").id);
+    assert_eq!(exec.concurrent_with(by_text("local").id).len(), 4);
+}
+
+#[test]
+fn json_lines_errors_say_what_to_add() {
+    let err = json_lines::parse("{\"event\":\"x\",\"vc\":[1]}").unwrap_err();
+    assert_eq!(err.line, Some(1));
+    assert!(err.to_string().contains("add \"node\""), "{err}");
+    let err = json_lines::parse("{\"node\":\"A\",\"event\":\"x\",\"vc\":[1]}\n\n{\"node\":\"A\",\"event\":\"y\",\"vc\":[2,1]}").unwrap_err();
+    assert_eq!(err.line, Some(3));
+    assert!(err.to_string().contains("{\"nodes\":[...]}"), "{err}");
+    let err = json_lines::parse("[1]").unwrap_err();
+    assert!(err.to_string().contains("JSON object"), "{err}");
+}

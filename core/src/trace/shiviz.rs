@@ -25,15 +25,15 @@ use super::js_regex;
 use super::json::{self, Json};
 use super::validity::{build_execution, RawEvent};
 
-/// ShiViz's default parser regex, for GoVector logs: the event line, then `host {clock}`.
-pub const GOVECTOR_REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
+/// ShiViz's default parser regex, for GoVector logs: a `host {clock}` line, then the event line.
+pub const GOVECTOR_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
 
 /// The compiled parser and delimiter regexes.
 ///
 /// ```
 /// use chronoscope::trace::shiviz::{parse, ParseOptions, GOVECTOR_REGEX};
 /// let opts = ParseOptions::new(GOVECTOR_REGEX).unwrap();
-/// let log = parse("start\na {\"a\":1}\nrecv\nb {\"a\":1, \"b\":1}\n", &opts).unwrap();
+/// let log = parse("a {\"a\":1}\nstart\nb {\"a\":1, \"b\":1}\nrecv\n", &opts).unwrap();
 /// let exec = &log.executions[0];
 /// assert_eq!(exec.hosts(), ["a", "b"]);
 /// assert_eq!(exec.events()[1].parents.len(), 1);
@@ -119,12 +119,18 @@ impl Lines {
 
 /// Parses a log with the given regexes.
 pub fn parse(text: &str, options: &ParseOptions) -> Result<Log, ImportError> {
+    if text.contains("\r\n") {
+        return parse_from(&text.replace("\r\n", "\n"), 0, options);
+    }
     parse_from(text, 0, options)
 }
 
 /// Parses the file form: line 1 the parser regex, line 2 the delimiter regex (blank: none),
 /// then the log. Errors name lines of the whole file.
 pub fn parse_file(text: &str) -> Result<Log, ImportError> {
+    if text.contains("\r\n") {
+        return parse_file(&text.replace("\r\n", "\n"));
+    }
     let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
     let first = line_end(0);
     let second_start = (first + 1).min(text.len());

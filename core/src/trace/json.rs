@@ -1,8 +1,8 @@
 //! A minimal JSON reader and string writer (RFC 8259), just enough for vector clocks
 //! (`{"alice":2,"bob":1}`), JSON-lines logs and the JSON export — so the core needs no serde.
 //!
-//! Invariants: parsing never panics and never recurses deeper than [`MAX_DEPTH`]; numbers are
-//! kept as their source text so no precision is lost; objects keep their keys in source order.
+//! Invariants: parsing never panics and never recurses deeper than [`MAX_DEPTH`]; numbers keep
+//! their exact value (whole numbers as `u64`, others as their source text); objects keep their keys in source order.
 //! [`write_string`] output always parses back to the same string.
 
 use alloc::string::String;
@@ -27,8 +27,8 @@ pub enum Json {
     Null,
     /// `true` or `false`.
     Bool(bool),
-    /// A number, as written.
-    Number(String),
+    /// A number: a whole number that fits a `u64` as such, any other as written.
+    Number(Number),
     /// A string, unescaped.
     String(String),
     /// An array.
@@ -41,9 +41,7 @@ impl Json {
     /// The value as a non-negative integer, if it is one that fits in a `u64`.
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Json::Number(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-                text.parse().ok()
-            }
+            Json::Number(Number::Whole(n)) => Some(*n),
             _ => None,
         }
     }
@@ -58,6 +56,15 @@ impl Json {
             Json::Object(_) => "an object",
         }
     }
+}
+
+/// A JSON number, kept without loss.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Number {
+    /// A whole number `0 ..= u64::MAX` (no sign, fraction, exponent or leading zero).
+    Whole(u64),
+    /// Any other number, as written.
+    Text(String),
 }
 
 /// Why a text is not JSON: what was expected, and the byte offset where it went wrong.
@@ -120,7 +127,10 @@ pub fn write_value(out: &mut String, value: &Json) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(n),
+        Json::Number(Number::Whole(n)) => {
+            let _ = fmt::write(out, format_args!("{n}"));
+        }
+        Json::Number(Number::Text(t)) => out.push_str(t),
         Json::String(s) => write_string(out, s),
         Json::Array(items) => {
             out.push('[');
@@ -270,7 +280,12 @@ impl Reader<'_> {
         }
         // The slice is ASCII digits and signs, so it is valid UTF-8.
         let text = core::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default();
-        Ok(Json::Number(String::from(text)))
+        let whole =
+            text.bytes().all(|b| b.is_ascii_digit()) && (text.len() == 1 || !text.starts_with('0'));
+        Ok(Json::Number(match text.parse() {
+            Ok(n) if whole => Number::Whole(n),
+            _ => Number::Text(String::from(text)),
+        }))
     }
     fn hex4(&mut self) -> Result<u32, JsonError> {
         let mut v = 0u32;

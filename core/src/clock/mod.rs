@@ -13,3 +13,11 @@ pub mod vector;
 pub use lamport::{LamportClock, LamportStamp};
 pub use physical::PhysicalClock;
 pub use vector::{Causality, VectorClock};
+
+pub mod dotted_version_vector;
+pub mod dvvset;
+pub mod version_vector;
+
+pub use dotted_version_vector::{Dot, DottedVersionVector, DvvSiblings};
+pub use dvvset::{DvvEntry, DvvSet};
+pub use version_vector::{Entry as VersionEntry, SiblingSet, VersionVector, VvSiblings};

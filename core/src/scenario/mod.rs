@@ -1,5 +1,6 @@
 //! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
 //! protocol with parameters (validated, with documented limits) and a seed.
 
+pub mod conflict_store;
 pub mod gossip;
 pub mod happens_before;

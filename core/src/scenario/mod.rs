@@ -2,5 +2,6 @@
 //! protocol with parameters (validated, with documented limits) and a seed.
 
 pub mod conflict_store;
+pub mod crdt;
 pub mod gossip;
 pub mod happens_before;

@@ -62,15 +62,7 @@ impl<T: Ord + Clone + Debug> MvRegister<T> {
         c
     }
 
-    fn normalise(&mut self) {
-        let all = core::mem::take(&mut self.values);
-        for (k, (c, v)) in all.iter().enumerate() {
-            let dominated = all.iter().any(|(d, _)| d.compare(c) == Causality::After);
-            let duplicate = all[..k].iter().any(|(d, w)| d == c && w == v);
-            if !dominated && !duplicate {
-                self.values.push((c.clone(), v.clone()));
-            }
-        }
+    fn sort(&mut self) {
         self.values
             .sort_by(|(c1, v1), (c2, v2)| v1.cmp(v2).then_with(|| c1.iter().cmp(c2.iter())));
     }
@@ -80,8 +72,24 @@ impl<T: Ord + Clone + Debug> CvRdt for MvRegister<T> {
     type Value = Vec<T>;
 
     fn merge(&mut self, other: &Self) {
-        self.values.extend(other.values.iter().cloned());
-        self.normalise();
+        // Both sides are antichains, so a value can only be dominated by the other side's.
+        let dominated_by = |c: &VectorClock, side: &[(VectorClock, T)]| {
+            side.iter().any(|(d, _)| d.compare(c) == Causality::After)
+        };
+        let mine = core::mem::take(&mut self.values);
+        let mut kept: Vec<(VectorClock, T)> = Vec::with_capacity(mine.len() + other.values.len());
+        for (c, v) in &other.values {
+            if !dominated_by(c, &mine) && !mine.iter().any(|(d, w)| d == c && w == v) {
+                kept.push((c.clone(), v.clone()));
+            }
+        }
+        for (c, v) in mine {
+            if !dominated_by(&c, &other.values) {
+                kept.push((c, v));
+            }
+        }
+        self.values = kept;
+        self.sort();
     }
 
     /// The concurrent values, sorted.

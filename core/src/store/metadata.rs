@@ -79,8 +79,8 @@ impl Default for CostParams {
     }
 }
 
-/// The most nodes and rounds [`cost_table`] accepts.
-pub const MAX_NODES: u32 = 200;
+/// The largest cluster [`cost_table`] accepts (the version-vector join is quartic in it).
+pub const MAX_NODES: u32 = 64;
 /// The most rounds [`cost_table`] accepts.
 pub const MAX_ROUNDS: u32 = 50;
 

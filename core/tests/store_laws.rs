@@ -1,18 +1,21 @@
 //! Laws of the replicated store over random seeded workloads (random latencies and
-//! reordering, skewed clocks, reads, blind and contextual writes, deletes, merges), plus the
-//! demo script's key lines pinned (golden).
+//! reordering, loss, duplication, a partition, skewed clocks; reads, blind and contextual
+//! writes, deletes, merges; anti-entropy on): every strategy converges, only acknowledged
+//! writes are ever reported lost, and dotted version vectors lose nothing. Plus the demo
+//! script's key lines pinned (golden).
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::clock::PhysicalClock;
 use chronoscope::node::NodeId;
 use chronoscope::scenario::conflict_store::{self, Params};
-use chronoscope::sim::{Latency, Network, SimConfig, Simulation};
+use chronoscope::sim::{Latency, Network, Partition, SimConfig, Simulation};
 use chronoscope::store::merge::Merge;
 use chronoscope::store::replica::{Operation, Output, WriteContext};
 use chronoscope::store::{Replica, Strategy};
 use chronoscope::time::{Instant, Span};
 use proptest::prelude::{any, prop_assert, proptest, ProptestConfig};
 use proptest::strategy::Strategy as _;
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 struct Workload {
@@ -21,20 +24,24 @@ struct Workload {
     max_latency_ms: i64,
     offsets_ms: Vec<i64>,
     ops: Vec<(i64, u32, u8, u8)>,
+    /// Loss and duplication, percent; a partition cutting this node off in 100..900 ms.
+    faults: Option<(u32, u32, u32)>,
 }
 
 fn workload() -> impl proptest::strategy::Strategy<Value = Workload> {
     (2u32..=4, any::<u64>(), 1i64..200).prop_flat_map(|(nodes, seed, lat)| {
         (
             proptest::collection::vec(-2_000i64..2_000, nodes as usize),
-            proptest::collection::vec((0i64..1_500, 0..nodes, 0u8..5, 0u8..2), 1..25),
+            proptest::collection::vec((0i64..800, 0..nodes, 0u8..5, 0u8..2), 1..25),
+            proptest::option::of((0u32..=20, 0u32..=20, 0..nodes)),
         )
-            .prop_map(move |(offsets_ms, ops)| Workload {
+            .prop_map(move |(offsets_ms, ops, faults)| Workload {
                 nodes,
                 seed,
                 max_latency_ms: lat,
                 offsets_ms,
                 ops,
+                faults,
             })
     })
 }
@@ -72,6 +79,17 @@ fn simulate(w: &Workload, strategy: Strategy) -> Simulation<Replica> {
                 min: Span::from_millis(1),
                 max: Span::from_millis(w.max_latency_ms),
             },
+            loss: w.faults.map_or(0.0, |f| f64::from(f.0) / 100.0),
+            duplicate: w.faults.map_or(0.0, |f| f64::from(f.1) / 100.0),
+            partitions: w
+                .faults
+                .map(|f| Partition {
+                    side: BTreeSet::from([NodeId(f.2)]),
+                    from: Instant::from_millis(100),
+                    until: Instant::from_millis(900),
+                })
+                .into_iter()
+                .collect(),
             ..Network::default()
         },
         clocks: w
@@ -81,7 +99,10 @@ fn simulate(w: &Workload, strategy: Strategy) -> Simulation<Replica> {
             .collect(),
         labels: false,
     };
-    let nodes = (0..w.nodes).map(|_| Replica::new(strategy)).collect();
+    // Anti-entropy every 200 ms repairs lost messages and healed partitions.
+    let nodes = (0..w.nodes)
+        .map(|_| Replica::new(strategy).with_anti_entropy(Span::from_millis(200)))
+        .collect();
     let mut sim = Simulation::new(nodes, config).unwrap();
     for (n, &(at, node, kind, key)) in w.ops.iter().enumerate() {
         sim.schedule_operation(
@@ -91,7 +112,7 @@ fn simulate(w: &Workload, strategy: Strategy) -> Simulation<Replica> {
         )
         .unwrap();
     }
-    sim.run_until(Instant::from_millis(10_000));
+    sim.run_until(Instant::from_millis(3_000));
     sim
 }
 
@@ -137,6 +158,7 @@ fn version_vectors_lose_a_write_when_two_clients_share_a_replica() {
         max_latency_ms: 10,
         offsets_ms: vec![0, 0],
         ops: vec![(0, 0, 0, 0), (1, 0, 1, 0), (2, 0, 2, 0)],
+        faults: None,
     };
     let lost = |s| {
         let mut ids: Vec<_> = simulate(&w, s)

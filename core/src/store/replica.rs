@@ -25,6 +25,7 @@ use super::Strategy;
 use crate::clock::{DvvSiblings, LamportClock, SiblingSet, VectorClock, VersionVector, VvSiblings};
 use crate::node::NodeId;
 use crate::protocol::{Context as Ctx, Outbox, Protocol};
+use crate::time::Span;
 
 /// A key of the store.
 pub type Key = String;
@@ -245,7 +246,7 @@ impl fmt::Display for StoreError {
 impl core::error::Error for StoreError {}
 
 /// Replication traffic between replicas.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Message {
     /// The sender's whole state of one key, to be joined.
     Replicate {
@@ -254,6 +255,21 @@ pub enum Message {
         /// The sender's versions.
         versions: Versions,
     },
+}
+
+impl fmt::Debug for Message {
+    /// Concise, for trace labels: `Replicate cart [A#1 {"A":1}, B#1 {"B":1}]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Message::Replicate { key, versions } = self;
+        write!(f, "Replicate {key} [")?;
+        for (k, v) in versions.describe().iter().enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} {}", v.id, v.clock)?;
+        }
+        f.write_str("]")
+    }
 }
 
 /// What a replica reports.
@@ -394,6 +410,7 @@ pub struct Replica {
     last_read: BTreeMap<Key, Context>,
     acked: Vec<WriteId>,
     lost: BTreeSet<WriteId>,
+    anti_entropy: Option<Span>,
 }
 
 impl Replica {
@@ -407,7 +424,15 @@ impl Replica {
             last_read: BTreeMap::new(),
             acked: Vec::new(),
             lost: BTreeSet::new(),
+            anti_entropy: None,
         }
+    }
+
+    /// Also pushes every key's state to every peer every `period` (at least 1 ms), so
+    /// replicas converge even when replication messages are lost or a partition heals.
+    pub fn with_anti_entropy(mut self, period: Span) -> Self {
+        self.anti_entropy = Some(period.max(Span::from_millis(1)));
+        self
     }
 
     /// The replica's strategy.
@@ -632,6 +657,27 @@ impl Protocol for Replica {
     type Timer = ();
     type Operation = Operation;
     type Output = Output;
+
+    fn on_start(&mut self, _ctx: &mut Ctx<'_>, out: &mut Outbox<Self>) {
+        if let Some(period) = self.anti_entropy {
+            out.set_timer(period, ());
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, _timer: (), out: &mut Outbox<Self>) {
+        for (key, versions) in &self.keys {
+            out.send_to_all(
+                ctx.peers,
+                Message::Replicate {
+                    key: key.clone(),
+                    versions: versions.clone(),
+                },
+            );
+        }
+        if let Some(period) = self.anti_entropy {
+            out.set_timer(period, ());
+        }
+    }
 
     fn on_message(
         &mut self,

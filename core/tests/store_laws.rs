@@ -101,7 +101,10 @@ fn simulate(w: &Workload, strategy: Strategy) -> Simulation<Replica> {
     };
     // Anti-entropy every 200 ms repairs lost messages and healed partitions.
     let nodes = (0..w.nodes)
-        .map(|_| Replica::new(strategy).with_anti_entropy(Span::from_millis(200)))
+        .map(|_| match w.faults {
+            Some(_) => Replica::new(strategy).with_anti_entropy(Span::from_millis(200)),
+            None => Replica::new(strategy),
+        })
         .collect();
     let mut sim = Simulation::new(nodes, config).unwrap();
     for (n, &(at, node, kind, key)) in w.ops.iter().enumerate() {

@@ -2,6 +2,8 @@
 //! protocol with parameters (validated, with documented limits) and a seed.
 
 pub mod byzantine_sync;
+pub mod conflict_store;
+pub mod crdt;
 pub mod drift;
 pub mod gossip;
 pub mod happens_before;

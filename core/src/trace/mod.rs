@@ -12,6 +12,7 @@ pub mod happens_before;
 pub mod dag;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod js_regex;
 pub mod json;
 pub mod json_lines;

@@ -126,6 +126,14 @@ fn shiviz_and_json_exports_import_to_the_same_dag() {
             back.executions[0].events()[0].fields,
             log.executions[0].events()[0].fields
         );
+        if file == "facebook.log" {
+            let text = std::fs::read_to_string(format!("{CORPUS}{file}")).unwrap();
+            let exec = &log.executions[0];
+            let posts = text.lines().filter(|l| l.contains("M POST ")).count();
+            assert_eq!(exec.with_field("action", "POST").len(), posts);
+            let breakfast = text.lines().filter(|l| l.contains("Breakfast")).count();
+            assert_eq!(exec.search("Breakfast").len(), breakfast);
+        }
     }
 }
 

@@ -290,3 +290,24 @@ fn regex_errors_say_what_is_missing() {
     let err = shiviz::parse_file("(?<event>.*)(?<host>)(?<clock>)\n\nno clocks here").unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
 }
+
+#[test]
+fn a_gap_in_a_hosts_numbering_is_reported_where_it_starts() {
+    let entry = manifest()
+        .into_iter()
+        .find(|e| e.file == "simple-reliable-broadcast.log")
+        .unwrap();
+    let text = edit_line(&read(&entry), 5, |l| {
+        l.replace(r#""node1" : 3"#, r#""node1" : 5"#)
+    });
+    let err = shiviz::parse(&text, &options(&entry)).unwrap_err();
+    assert_eq!(err.line, Some(5), "{err}");
+    assert_eq!(
+        err.kind,
+        K::LocalStepNotOne {
+            host: "node1".into(),
+            previous: 2,
+            got: 5
+        }
+    );
+}

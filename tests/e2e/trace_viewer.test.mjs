@@ -89,3 +89,19 @@ test('search marks matching events', async () => {
   assert.match(await page.locator('.trace-matches').innerText(), /2 match/);
   assert.equal(await page.locator('svg.spacetime circle.marked').count(), 2);
 });
+
+test('a run exported from a lab as a ShiViz log imports back with the same events', async () => {
+  const page = await openPage(browser, '#/lab/happens-before?seed=5&nodes=4&actions=6');
+  await page.locator('svg.spacetime').waitFor();
+  await page.locator('.pb-last').click();
+  const events = await page.locator('svg.spacetime circle.event').count();
+  const messages = await page.locator('svg.spacetime line.msg').count();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.export-shiviz').click()]);
+  const log = await readFile(await download.path(), 'utf8');
+  await page.goto(page.url().replace(/#.*$/, '#/lab/trace'));
+  await page.locator('.trace-format').selectOption('shiviz-export');
+  await page.locator('.trace-text').fill(log);
+  await page.locator('.trace-parse').click();
+  await page.waitForFunction((e) => document.querySelector('.trace-summary')?.textContent.includes(`${e} events`), events);
+  assert.match(await page.locator('.trace-summary').innerText(), new RegExp(`4 hosts · ${events} events · ${messages} messages`));
+});

@@ -101,6 +101,40 @@ impl PartialEq for TextExport {
     }
 }
 
+/// The text exports every lab offers for a run: ShiViz log, JSON lines, Mermaid and DOT,
+/// all produced by the core's trace export (each re-imports in the Trace visualizer, except
+/// the diagrams). A trace the exporter refuses yields a file that says why.
+pub fn trace_exports(name: &str, trace: &super::SharedTrace) -> Vec<TextExport> {
+    use chronoscope::trace::dag::{Execution, Log};
+    use chronoscope::trace::export::{to_dot, to_json_lines, to_mermaid, to_shiviz};
+    let execution = std::rc::Rc::new(Execution::from_trace(trace));
+    let make = |label: &'static str, ext: &str, mime: &'static str, f: fn(&Execution) -> String| {
+        let execution = execution.clone();
+        TextExport {
+            label,
+            filename: format!("{name}.{ext}"),
+            mime,
+            contents: std::rc::Rc::new(move || match execution.as_ref() {
+                Ok(exec) => f(exec),
+                Err(e) => format!("this run cannot be exported: {e}\n"),
+            }),
+        }
+    };
+    fn as_log(exec: &Execution, f: fn(&Log) -> String) -> String {
+        f(&Log {
+            executions: vec![exec.clone()],
+        })
+    }
+    vec![
+        make("ShiViz", "log", "text/plain", |e| as_log(e, to_shiviz)),
+        make("JSON", "jsonl", "application/x-ndjson", |e| {
+            as_log(e, to_json_lines)
+        }),
+        make("Mermaid", "mmd", "text/plain", to_mermaid),
+        make("DOT", "dot", "text/vnd.graphviz", to_dot),
+    ]
+}
+
 /// Props of [`ExportMenu`].
 #[derive(Properties, PartialEq)]
 pub struct ExportProps {

@@ -16,7 +16,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
@@ -123,6 +123,18 @@ fn happens_before_run(props: &RunProps) -> Html {
         happens_before::run(p).map(SharedTrace::from)
     });
     let total = result.as_ref().as_ref().map_or(0, |t| t.events().len());
+    // Export files are built once per run, not on every playback tick.
+    let exports = {
+        let result = result.clone();
+        use_memo(props.params.clone(), move |p| {
+            let name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
+            result
+                .as_ref()
+                .as_ref()
+                .map(|t| trace_exports(&name, t))
+                .unwrap_or_default()
+        })
+    };
     let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
@@ -171,9 +183,9 @@ fn happens_before_run(props: &RunProps) -> Html {
             <div class="run-body">
                 <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
                     compare={*compare} {on_compare} />
-                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
             </div>
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name} texts={(*exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

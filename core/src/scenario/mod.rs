@@ -1,5 +1,7 @@
 //! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
 //! protocol with parameters (validated, with documented limits) and a seed.
 
+pub mod causal_broadcast;
 pub mod gossip;
 pub mod happens_before;
+pub mod lamport_chat;

@@ -392,7 +392,7 @@ mod tests {
         // Every queue ends empty: nothing was lost.
         for node in 0..3 {
             let last = run.holdback.iter().rev().find(|h| h.node == NodeId(node));
-            assert!(last.map_or(true, |h| h.waiting.is_empty()));
+            assert!(!last.is_some_and(|h| !h.waiting.is_empty()));
         }
     }
 

@@ -273,10 +273,13 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
     let mut sim = Simulation::new(nodes, params.config())?;
     let mut rng = crate::rng::Rng::seed_from_u64(params.seed ^ 0xCA05A1);
     for node in 0..params.nodes {
-        for k in 0..params.messages {
-            let at = Instant::from_millis(rng.in_range(0, 1_000));
+        let mut times: Vec<i64> = (0..params.messages)
+            .map(|_| rng.in_range(0, 1_000))
+            .collect();
+        times.sort_unstable();
+        for (k, at) in times.into_iter().enumerate() {
             let text = format!("{}{}", NodeId(node), k + 1);
-            sim.schedule_operation(at, NodeId(node), text)?;
+            sim.schedule_operation(Instant::from_millis(at), NodeId(node), text)?;
         }
     }
     if let Some(c) = params.crash {

@@ -5,3 +5,4 @@ pub mod causal_broadcast;
 pub mod gossip;
 pub mod happens_before;
 pub mod lamport_chat;
+pub mod snapshot;

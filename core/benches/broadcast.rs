@@ -66,6 +66,7 @@ fn causal_run() -> (u64, u64) {
     let config = CausalConfig {
         stuck_after: Span::from_secs(10),
         retransmit: None,
+        relay: false,
     };
     let nodes = (0..10)
         .map(|_| CausalBroadcast::<u32>::new(config))

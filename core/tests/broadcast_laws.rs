@@ -185,10 +185,11 @@ proptest! {
     /// Causal broadcast: never early, never twice, never silently held, and — while the
     /// sender lives and retransmission is on — never lost.
     #[test]
-    fn causal_delivery_respects_happens_before(s in schedule(0.3, true)) {
+    fn causal_delivery_respects_happens_before(s in schedule(0.3, true), relay in any::<bool>()) {
         let config = CausalConfig {
             stuck_after: Span::from_millis(400),
             retransmit: Some(Span::from_millis(100)),
+            relay,
         };
         let nodes = (0..s.nodes).map(|_| CausalBroadcast::<usize>::new(config)).collect();
         let sim = s.run(nodes, |k| k, 3_000);
@@ -380,6 +381,7 @@ fn without_retransmission_a_lost_dependency_is_reported_stuck() {
     let config = CausalConfig {
         stuck_after: Span::from_millis(200),
         retransmit: None,
+        relay: false,
     };
     let nodes = (0..3).map(|_| CausalBroadcast::new(config)).collect();
     let mut sim = Simulation::new(

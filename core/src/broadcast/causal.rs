@@ -430,6 +430,9 @@ pub struct CausalConfig {
     pub stuck_after: Span,
     /// Retransmit unacknowledged broadcasts at this interval (`None`: no acks, no repair).
     pub retransmit: Option<Span>,
+    /// Relay every message on first receipt (eager reliable broadcast underneath), so a
+    /// message survives its sender crashing after reaching a single node.
+    pub relay: bool,
 }
 
 impl Default for CausalConfig {
@@ -437,6 +440,7 @@ impl Default for CausalConfig {
         CausalConfig {
             stuck_after: Span::from_millis(500),
             retransmit: None,
+            relay: false,
         }
     }
 }
@@ -641,7 +645,7 @@ impl<T: Clone + fmt::Debug> Protocol for CausalBroadcast<T> {
                 }
             }
             CausalWire::Data(message) => {
-                if message.sender != from {
+                if message.sender != from && !self.config.relay {
                     out.output(CausalOutput::Rejected {
                         from,
                         error: CausalError::SenderMismatch {
@@ -654,11 +658,19 @@ impl<T: Clone + fmt::Debug> Protocol for CausalBroadcast<T> {
                 let id = message.id();
                 let clock = message.clock.clone();
                 let now = ctx.now;
+                let copy = self.config.relay.then(|| message.clone());
                 match self.queue_mut(ctx.node).receive(message, now) {
                     Err(error) => out.output(CausalOutput::Rejected { from, error }),
                     Ok(receipt) => {
                         if self.config.retransmit.is_some() {
-                            out.send(from, CausalWire::Ack(id));
+                            out.send(id.origin, CausalWire::Ack(id));
+                        }
+                        if let (Some(copy), false) = (copy, matches!(receipt, Receipt::Duplicate)) {
+                            for &peer in &self.peers {
+                                if peer != from && peer != id.origin {
+                                    out.send(peer, CausalWire::Data(copy.clone()));
+                                }
+                            }
                         }
                         match receipt {
                             Receipt::Duplicate => {}
@@ -824,6 +836,47 @@ mod tests {
             q.receive(msg(1, &[(1, 3)], "h2"), Instant::ZERO),
             Ok(Receipt::Duplicate)
         );
+    }
+
+    #[test]
+    fn relaying_saves_a_message_whose_sender_crashed() {
+        use crate::sim::{LinkRule, Network, SimConfig, Simulation};
+        // A's copy to C is lost and A crashes at once; only B has A:1.
+        let delivered_at_c = |relay: bool| {
+            let mut network = Network::constant(Span::from_millis(10));
+            network.links.insert(
+                (NodeId(0), NodeId(2)),
+                LinkRule {
+                    loss: Some(1.0),
+                    ..LinkRule::default()
+                },
+            );
+            let config = CausalConfig {
+                relay,
+                ..CausalConfig::default()
+            };
+            let nodes = (0..3).map(|_| CausalBroadcast::new(config)).collect();
+            let mut sim = Simulation::new(
+                nodes,
+                SimConfig {
+                    network,
+                    ..SimConfig::default()
+                },
+            )
+            .unwrap();
+            sim.schedule_operation(Instant::from_millis(1), NodeId(0), "a")
+                .unwrap();
+            sim.schedule_crash(Instant::from_millis(2), NodeId(0))
+                .unwrap();
+            sim.run_until(Instant::from_millis(1_000));
+            sim.outputs()
+                .iter()
+                .filter(|r| r.node == NodeId(2))
+                .filter(|r| matches!(r.output, CausalOutput::Delivered { .. }))
+                .count()
+        };
+        assert_eq!(delivered_at_c(false), 0);
+        assert_eq!(delivered_at_c(true), 1);
     }
 
     #[test]

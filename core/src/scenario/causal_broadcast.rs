@@ -50,6 +50,8 @@ pub struct Params {
     pub duplicate_percent: u32,
     /// Whether senders retransmit until acknowledged.
     pub retransmit: bool,
+    /// Whether every node relays each message on first receipt.
+    pub relay: bool,
     /// A message held this long is reported stuck, ms.
     pub stuck_after_ms: u32,
     /// Crash this node (index) at `crash_at_ms`, if any.
@@ -71,6 +73,7 @@ impl Default for Params {
             loss_percent: 0,
             duplicate_percent: 0,
             retransmit: false,
+            relay: false,
             stuck_after_ms: 1_000,
             crash: None,
             crash_at_ms: 500,
@@ -266,6 +269,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
     let config = CausalConfig {
         stuck_after: Span::from_millis(params.stuck_after_ms.into()),
         retransmit: params.retransmit.then(|| Span::from_millis(200)),
+        relay: params.relay,
     };
     let nodes = (0..params.nodes)
         .map(|_| CausalBroadcast::<String>::new(config))

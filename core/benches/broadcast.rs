@@ -5,111 +5,124 @@
 //!   delivery, so it never rescans the whole queue.
 //! - `simulator/causal_10_nodes`: trace events (sends, receives, deliveries) per second for
 //!   a 10-node causal broadcast run of 2,000 broadcasts (labels off).
-use chronoscope::broadcast::causal::{CausalBroadcast, CausalConfig, CausalMessage, CausalQueue};
-use chronoscope::clock::VectorClock;
-use chronoscope::node::NodeId;
-use chronoscope::rng::Rng;
-use chronoscope::sim::{SimConfig, Simulation};
-use chronoscope::time::{Instant, Span};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+//!
+//! (Benchmarks are native only; on wasm32 this file compiles to an empty program.)
 
-const PEERS: u32 = 50;
-const MESSAGES: usize = 10_000;
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use chronoscope::broadcast::causal::{
+        CausalBroadcast, CausalConfig, CausalMessage, CausalQueue,
+    };
+    use chronoscope::clock::VectorClock;
+    use chronoscope::node::NodeId;
+    use chronoscope::rng::Rng;
+    use chronoscope::sim::{SimConfig, Simulation};
+    use chronoscope::time::{Instant, Span};
+    use criterion::{criterion_group, Criterion, Throughput};
 
-/// A causal history: each new message's sender has first caught up with a random earlier
-/// message (and so with that message's whole causal past).
-fn history(seed: u64) -> Vec<CausalMessage<u32>> {
-    let mut rng = Rng::seed_from_u64(seed);
-    let mut known: Vec<VectorClock> = (0..PEERS).map(|_| VectorClock::new()).collect();
-    let mut out: Vec<CausalMessage<u32>> = Vec::with_capacity(MESSAGES);
-    for k in 0..MESSAGES {
-        let s = rng.below(PEERS.into()) as usize;
-        if !out.is_empty() && rng.chance(0.7) {
-            let m = rng.below(out.len() as u64) as usize;
-            let clock = out[m].clock.clone();
-            known[s].merge(&clock);
+    const PEERS: u32 = 50;
+    const MESSAGES: usize = 10_000;
+
+    /// A causal history: each new message's sender has first caught up with a random earlier
+    /// message (and so with that message's whole causal past).
+    fn history(seed: u64) -> Vec<CausalMessage<u32>> {
+        let mut rng = Rng::seed_from_u64(seed);
+        let mut known: Vec<VectorClock> = (0..PEERS).map(|_| VectorClock::new()).collect();
+        let mut out: Vec<CausalMessage<u32>> = Vec::with_capacity(MESSAGES);
+        for k in 0..MESSAGES {
+            let s = rng.below(PEERS.into()) as usize;
+            if !out.is_empty() && rng.chance(0.7) {
+                let m = rng.below(out.len() as u64) as usize;
+                let clock = out[m].clock.clone();
+                known[s].merge(&clock);
+            }
+            known[s].increment(NodeId(s as u32));
+            out.push(CausalMessage {
+                sender: NodeId(s as u32),
+                clock: known[s].clone(),
+                payload: k as u32,
+            });
         }
-        known[s].increment(NodeId(s as u32));
-        out.push(CausalMessage {
-            sender: NodeId(s as u32),
-            clock: known[s].clone(),
-            payload: k as u32,
+        out
+    }
+
+    fn shuffled(mut v: Vec<CausalMessage<u32>>, seed: u64) -> Vec<CausalMessage<u32>> {
+        let mut rng = Rng::seed_from_u64(seed);
+        for i in (1..v.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            v.swap(i, j);
+        }
+        v
+    }
+
+    fn deliver_all(arrivals: &[CausalMessage<u32>]) -> (usize, usize) {
+        let mut q = CausalQueue::new(NodeId(PEERS));
+        let mut delivered = 0;
+        for m in arrivals {
+            if let Ok(chronoscope::broadcast::causal::Receipt::Delivered(d)) =
+                q.receive(m.clone(), Instant::ZERO)
+            {
+                delivered += d.len();
+            }
+        }
+        (delivered, q.peak_held())
+    }
+
+    /// Runs 2,000 broadcasts among 10 nodes; returns (inputs handled, trace events recorded).
+    fn causal_run() -> (u64, u64) {
+        let config = CausalConfig {
+            stuck_after: Span::from_secs(10),
+            retransmit: None,
+            relay: false,
+        };
+        let nodes = (0..10)
+            .map(|_| CausalBroadcast::<u32>::new(config))
+            .collect();
+        let Ok(mut sim) = Simulation::new(
+            nodes,
+            SimConfig {
+                seed: 7,
+                labels: false,
+                ..SimConfig::default()
+            },
+        ) else {
+            return (0, 0);
+        };
+        let mut rng = Rng::seed_from_u64(3);
+        for k in 0..2_000u32 {
+            let at = Instant::from_millis(rng.in_range(0, 20_000));
+            let _ = sim.schedule_operation(at, NodeId(k % 10), k);
+        }
+        sim.run_until(Instant::MAX);
+        (sim.processed(), sim.trace().events().len() as u64)
+    }
+
+    fn benches(c: &mut Criterion) {
+        let arrivals = shuffled(history(1), 2);
+        let (delivered, peak) = deliver_all(&arrivals);
+        eprintln!("causal queue: delivered {delivered} of {MESSAGES}, hold-back peak {peak}");
+        let mut group = c.benchmark_group("causal_queue");
+        group.throughput(Throughput::Elements(MESSAGES as u64));
+        group.sample_size(10);
+        group.bench_function("10k_msgs_50_peers_shuffled", |b| {
+            b.iter(|| deliver_all(&arrivals))
         });
+        group.finish();
+
+        let (inputs, events) = causal_run();
+        eprintln!("causal 10 nodes: {inputs} inputs, {events} trace events per run");
+        let mut group = c.benchmark_group("simulator");
+        group.throughput(Throughput::Elements(events));
+        group.sample_size(10);
+        group.bench_function("causal_10_nodes", |b| b.iter(causal_run));
+        group.finish();
     }
-    out
+
+    criterion_group!(broadcast, benches);
 }
 
-fn shuffled(mut v: Vec<CausalMessage<u32>>, seed: u64) -> Vec<CausalMessage<u32>> {
-    let mut rng = Rng::seed_from_u64(seed);
-    for i in (1..v.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        v.swap(i, j);
-    }
-    v
-}
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(native::broadcast);
 
-fn deliver_all(arrivals: &[CausalMessage<u32>]) -> (usize, usize) {
-    let mut q = CausalQueue::new(NodeId(PEERS));
-    let mut delivered = 0;
-    for m in arrivals {
-        if let Ok(chronoscope::broadcast::causal::Receipt::Delivered(d)) =
-            q.receive(m.clone(), Instant::ZERO)
-        {
-            delivered += d.len();
-        }
-    }
-    (delivered, q.peak_held())
-}
-
-/// Runs 2,000 broadcasts among 10 nodes; returns (inputs handled, trace events recorded).
-fn causal_run() -> (u64, u64) {
-    let config = CausalConfig {
-        stuck_after: Span::from_secs(10),
-        retransmit: None,
-        relay: false,
-    };
-    let nodes = (0..10)
-        .map(|_| CausalBroadcast::<u32>::new(config))
-        .collect();
-    let Ok(mut sim) = Simulation::new(
-        nodes,
-        SimConfig {
-            seed: 7,
-            labels: false,
-            ..SimConfig::default()
-        },
-    ) else {
-        return (0, 0);
-    };
-    let mut rng = Rng::seed_from_u64(3);
-    for k in 0..2_000u32 {
-        let at = Instant::from_millis(rng.in_range(0, 20_000));
-        let _ = sim.schedule_operation(at, NodeId(k % 10), k);
-    }
-    sim.run_until(Instant::MAX);
-    (sim.processed(), sim.trace().events().len() as u64)
-}
-
-fn benches(c: &mut Criterion) {
-    let arrivals = shuffled(history(1), 2);
-    let (delivered, peak) = deliver_all(&arrivals);
-    eprintln!("causal queue: delivered {delivered} of {MESSAGES}, hold-back peak {peak}");
-    let mut group = c.benchmark_group("causal_queue");
-    group.throughput(Throughput::Elements(MESSAGES as u64));
-    group.sample_size(10);
-    group.bench_function("10k_msgs_50_peers_shuffled", |b| {
-        b.iter(|| deliver_all(&arrivals))
-    });
-    group.finish();
-
-    let (inputs, events) = causal_run();
-    eprintln!("causal 10 nodes: {inputs} inputs, {events} trace events per run");
-    let mut group = c.benchmark_group("simulator");
-    group.throughput(Throughput::Elements(events));
-    group.sample_size(10);
-    group.bench_function("causal_10_nodes", |b| b.iter(causal_run));
-    group.finish();
-}
-
-criterion_group!(broadcast, benches);
-criterion_main!(broadcast);
+#[cfg(target_arch = "wasm32")]
+fn main() {}

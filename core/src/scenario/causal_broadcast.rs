@@ -264,6 +264,15 @@ pub struct Run {
 }
 
 /// Runs the scenario; out-of-range parameters are refused (call [`Params::clamp`] first).
+///
+/// ```
+/// use chronoscope::scenario::causal_broadcast::{run, Params};
+/// let (params, _notes) = Params { slow_link_ms: 2_000, ..Params::default() }.clamp();
+/// let run = run(&params).unwrap();
+/// let c = &run.nodes[2];
+/// assert_eq!(c.delivery.len(), 9); // 3 nodes × 3 broadcasts, own included
+/// assert!(run.holdback.iter().any(|h| !h.waiting.is_empty()));
+/// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
     params.check()?;
     let config = CausalConfig {

@@ -143,6 +143,13 @@ pub struct Run {
 }
 
 /// Runs the scenario; out-of-range parameters are refused (call [`Params::clamp`] first).
+///
+/// ```
+/// use chronoscope::scenario::lamport_chat::{run, Params};
+/// let run = run(&Params::default()).unwrap();
+/// assert_eq!(run.nodes[2].lines[0], "[PENDING] (2, B): Hello Alice");
+/// assert!(run.nodes.iter().all(|v| v.display == run.nodes[0].display));
+/// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
     let (_, notes) = params.clone().clamp();
     if !notes.is_empty() {

@@ -160,6 +160,14 @@ pub struct Run {
 }
 
 /// Runs the scenario; out-of-range parameters are refused (call [`Params::clamp`] first).
+///
+/// ```
+/// use chronoscope::scenario::snapshot::{run, Params};
+/// let run = run(&Params { snapshots: 3, ..Params::default() }).unwrap();
+/// for cut in &run.cuts {
+///     assert_eq!(cut.state.as_ref().unwrap().total(), run.initial_total);
+/// }
+/// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
     let (_, notes) = params.clone().clamp();
     if !notes.is_empty() {

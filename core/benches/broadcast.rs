@@ -3,6 +3,8 @@
 //!   broadcasts from 50 peers in a fully shuffled order (heavy reordering); reports the time
 //!   and the hold-back queue's peak size. The queue wakes only the messages waiting for each
 //!   delivery, so it never rescans the whole queue.
+//! - `causal_queue_2k/{indexed,naive_rescan}`: the same on 2,000 messages against the
+//!   textbook loop that rescans the whole queue after every arrival.
 //! - `simulator/causal_10_nodes`: trace events (sends, receives, deliveries) per second for
 //!   a 10-node causal broadcast run of 2,000 broadcasts (labels off).
 //!
@@ -25,11 +27,11 @@ mod native {
 
     /// A causal history: each new message's sender has first caught up with a random earlier
     /// message (and so with that message's whole causal past).
-    fn history(seed: u64) -> Vec<CausalMessage<u32>> {
+    fn history(seed: u64, len: usize) -> Vec<CausalMessage<u32>> {
         let mut rng = Rng::seed_from_u64(seed);
         let mut known: Vec<VectorClock> = (0..PEERS).map(|_| VectorClock::new()).collect();
-        let mut out: Vec<CausalMessage<u32>> = Vec::with_capacity(MESSAGES);
-        for k in 0..MESSAGES {
+        let mut out: Vec<CausalMessage<u32>> = Vec::with_capacity(len);
+        for k in 0..len {
             let s = rng.below(PEERS.into()) as usize;
             if !out.is_empty() && rng.chance(0.7) {
                 let m = rng.below(out.len() as u64) as usize;
@@ -69,6 +71,37 @@ mod native {
     }
 
     /// Runs 2,000 broadcasts among 10 nodes; returns (inputs handled, trace events recorded).
+    /// The textbook hold-back loop for comparison: after each arrival, rescan the whole
+    /// queue until nothing more is deliverable.
+    fn naive_deliver_all(arrivals: &[CausalMessage<u32>]) -> usize {
+        let mut local = VectorClock::new();
+        let mut held: Vec<CausalMessage<u32>> = Vec::new();
+        let mut delivered = 0;
+        for m in arrivals {
+            held.push(m.clone());
+            let mut progress = true;
+            while progress {
+                progress = false;
+                let mut i = 0;
+                while i < held.len() {
+                    let h = &held[i];
+                    let s = h.sender;
+                    let ready = h.clock.get(s) == local.get(s) + 1
+                        && h.clock.iter().all(|(k, v)| k == s || v <= local.get(k));
+                    if ready {
+                        local.set(s, h.clock.get(s));
+                        held.swap_remove(i);
+                        delivered += 1;
+                        progress = true;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        delivered
+    }
+
     fn causal_run() -> (u64, u64) {
         let config = CausalConfig {
             stuck_after: Span::from_secs(10),
@@ -98,7 +131,7 @@ mod native {
     }
 
     fn benches(c: &mut Criterion) {
-        let arrivals = shuffled(history(1), 2);
+        let arrivals = shuffled(history(1, MESSAGES), 2);
         let (delivered, peak) = deliver_all(&arrivals);
         eprintln!("causal queue: delivered {delivered} of {MESSAGES}, hold-back peak {peak}");
         let mut group = c.benchmark_group("causal_queue");
@@ -107,6 +140,14 @@ mod native {
         group.bench_function("10k_msgs_50_peers_shuffled", |b| {
             b.iter(|| deliver_all(&arrivals))
         });
+        group.finish();
+
+        let small = shuffled(history(1, 2_000), 2);
+        let mut group = c.benchmark_group("causal_queue_2k");
+        group.throughput(Throughput::Elements(2_000));
+        group.sample_size(10);
+        group.bench_function("indexed", |b| b.iter(|| deliver_all(&small)));
+        group.bench_function("naive_rescan", |b| b.iter(|| naive_deliver_all(&small)));
         group.finish();
 
         let (inputs, events) = causal_run();

@@ -154,7 +154,7 @@ impl<T: Clone + fmt::Debug> FifoBroadcast<T> {
     fn next_from(&self, sender: NodeId) -> BroadcastId {
         BroadcastId {
             origin: sender,
-            seq: self.delivered_from(sender) + 1,
+            seq: self.delivered_from(sender).saturating_add(1),
         }
     }
 

@@ -130,7 +130,7 @@ pub enum TotalOrderOutput<T> {
         /// How long it has been pending.
         waited: Span,
     },
-    /// An incoming packet was refused.
+    /// An incoming packet (or, with `from` this node, a broadcast) was refused.
     Rejected {
         /// The node it came from.
         from: NodeId,
@@ -358,7 +358,12 @@ impl<T: Clone + fmt::Debug> Protocol for TotalOrder<T> {
 
     fn on_operation(&mut self, ctx: &mut Context<'_>, text: T, out: &mut Outbox<Self>) {
         if self.clock >= u64::MAX - 1 {
-            return; // clock exhausted: nothing more can be ordered
+            // Nothing more can be ordered; say so rather than drop the message silently.
+            out.output(TotalOrderOutput::Rejected {
+                from: ctx.node,
+                error: TotalOrderError::ClockExhausted,
+            });
+            return;
         }
         self.clock += 1;
         self.promised_out = self.clock;
@@ -440,5 +445,126 @@ impl<T: Clone + fmt::Debug> Protocol for TotalOrder<T> {
             waiting_for,
             waited,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Effect;
+    use crate::rng::Rng;
+
+    const PEERS: [NodeId; 2] = [NodeId(1), NodeId(2)];
+
+    fn feed(
+        node: &mut TotalOrder<&'static str>,
+        from: u32,
+        link_seq: u64,
+        body: ChatBody<&'static str>,
+    ) -> Vec<TotalOrderOutput<&'static str>> {
+        let mut rng = Rng::seed_from_u64(0);
+        let mut ctx = Context {
+            node: NodeId(0),
+            now: Instant::ZERO,
+            peers: &PEERS,
+            rng: &mut rng,
+        };
+        let mut out = Outbox::new();
+        if link_seq == 1 && from == 1 {
+            node.on_start(&mut ctx, &mut out);
+        }
+        node.on_message(
+            &mut ctx,
+            NodeId(from),
+            ChatPacket { link_seq, body },
+            &mut out,
+        );
+        out.drain()
+            .filter_map(|e| match e {
+                Effect::Output(o) => Some(o),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn chat(time: u64, node: u32, text: &'static str) -> ChatBody<&'static str> {
+        ChatBody::Chat {
+            stamp: LamportStamp {
+                time,
+                node: NodeId(node),
+            },
+            text,
+        }
+    }
+
+    #[test]
+    fn bad_packets_get_typed_errors_and_change_nothing() {
+        let mut a = TotalOrder::new(Span::from_secs(1));
+        assert_eq!(
+            feed(&mut a, 1, 1, chat(5, 1, "hi")),
+            [TotalOrderOutput::Pending {
+                stamp: LamportStamp {
+                    time: 5,
+                    node: NodeId(1)
+                },
+                text: "hi"
+            }]
+        );
+        let rejected = |outs: Vec<TotalOrderOutput<&str>>| match outs.as_slice() {
+            [TotalOrderOutput::Rejected { error, .. }] => Some(*error),
+            _ => None,
+        };
+        assert_eq!(
+            rejected(feed(&mut a, 1, 2, chat(5, 1, "again"))),
+            Some(TotalOrderError::Regressed {
+                from: NodeId(1),
+                promised: 5,
+                got: 5
+            })
+        );
+        assert_eq!(
+            rejected(feed(&mut a, 1, 3, chat(9, 2, "forged"))),
+            Some(TotalOrderError::StampMismatch {
+                claimed: NodeId(2),
+                actual: NodeId(1)
+            })
+        );
+        assert_eq!(
+            rejected(feed(&mut a, 1, 4, ChatBody::Ack { clock: u64::MAX })),
+            Some(TotalOrderError::ClockExhausted)
+        );
+        assert_eq!(
+            rejected(feed(&mut a, 2, 0, ChatBody::Ack { clock: 1 })),
+            Some(TotalOrderError::LinkSeqZero)
+        );
+        assert!(matches!(
+            rejected(feed(&mut a, 2, u64::MAX, ChatBody::Ack { clock: 1 })),
+            Some(TotalOrderError::TooFarAhead { .. })
+        ));
+        // C's promise makes B's message stable.
+        let outs = feed(&mut a, 2, 1, ChatBody::Ack { clock: 5 });
+        assert!(matches!(
+            outs.as_slice(),
+            [TotalOrderOutput::Display { text: "hi", .. }]
+        ));
+        assert_eq!(a.displayed(), 1);
+    }
+
+    #[test]
+    fn out_of_order_link_packets_are_processed_in_order() {
+        let mut a = TotalOrder::new(Span::from_secs(1));
+        assert!(feed(&mut a, 1, 1, ChatBody::Ack { clock: 1 }).is_empty());
+        assert!(feed(&mut a, 1, 3, chat(3, 1, "second")).is_empty());
+        let outs = feed(&mut a, 1, 2, chat(2, 1, "first"));
+        let texts: Vec<_> = outs
+            .iter()
+            .filter_map(|o| match o {
+                TotalOrderOutput::Pending { text, .. } => Some(*text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["first", "second"]);
+        assert_eq!(a.pending().len(), 2);
+        assert_eq!(a.pending()[0].2, [NodeId(2)]);
     }
 }

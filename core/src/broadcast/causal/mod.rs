@@ -310,7 +310,7 @@ impl<T: Clone> CausalQueue<T> {
     fn missing(&self, blocker: (NodeId, u64)) -> BroadcastId {
         BroadcastId {
             origin: blocker.0,
-            seq: self.delivered.get(blocker.0) + 1,
+            seq: self.delivered.get(blocker.0).saturating_add(1),
         }
     }
 

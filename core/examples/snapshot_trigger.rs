@@ -71,6 +71,10 @@ fn main() -> ExitCode {
         println!("# cut {}: {}", cut.id, times.join(" "));
         ok &= cut.state.as_ref().map(|s| s.total()) == Some(run.initial_total);
     }
+    println!(
+        "# at most {} snapshots in flight at once",
+        run.max_concurrent()
+    );
     for line in &run.reports {
         println!("{line}");
     }

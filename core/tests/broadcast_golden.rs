@@ -47,7 +47,8 @@ fn snapshot_trigger_prints_the_documents_report() {
             .count(),
         3
     );
-    assert_eq!(busy.trace.events().len(), 601);
+    assert_eq!(busy.trace.events().len(), 609);
+    assert_eq!(busy.max_concurrent(), 3);
 }
 
 #[test]

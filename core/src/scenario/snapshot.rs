@@ -32,6 +32,8 @@ pub const AMOUNT: RangeInclusive<u32> = 1..=1_000_000;
 pub const LATENCY_MS: RangeInclusive<u32> = 0..=5_000;
 /// Allowed snapshot counts.
 pub const SNAPSHOTS: RangeInclusive<u32> = 1..=5;
+/// Allowed windows for snapshot start times, ms.
+pub const WINDOW_MS: RangeInclusive<u32> = 0..=60_000;
 
 /// The knobs of a Snapshot run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,8 +52,10 @@ pub struct Params {
     pub latency_min_ms: u32,
     /// Longest one-way latency, ms.
     pub latency_max_ms: u32,
-    /// Snapshots, started at random nodes at random times in the first second (ids 1, 2, …).
+    /// Snapshots, started at random nodes at random times (ids 1, 2, …).
     pub snapshots: u32,
+    /// Snapshots start within `[0, window]` ms; a short window makes them overlap.
+    pub snapshot_window_ms: u32,
 }
 
 impl Default for Params {
@@ -65,6 +69,7 @@ impl Default for Params {
             latency_min_ms: 10,
             latency_max_ms: 100,
             snapshots: 2,
+            snapshot_window_ms: 200,
         }
     }
 }
@@ -86,6 +91,12 @@ impl Params {
             &mut notes,
         );
         clamp_field("snapshots", &mut self.snapshots, &SNAPSHOTS, &mut notes);
+        clamp_field(
+            "window",
+            &mut self.snapshot_window_ms,
+            &WINDOW_MS,
+            &mut notes,
+        );
         (self, notes)
     }
 
@@ -131,6 +142,36 @@ pub struct Cut {
     pub channels: Vec<(Instant, ChannelState)>,
     /// The assembled global state, if the initiator completed it.
     pub state: Option<GlobalState>,
+    /// When the initiator assembled it.
+    pub completed_at: Option<Instant>,
+}
+
+impl Cut {
+    /// When the first node recorded its state.
+    pub fn started_at(&self) -> Option<Instant> {
+        self.points.first().map(|p| p.at)
+    }
+}
+
+impl Run {
+    /// The most snapshots that were in flight (started, not yet assembled) at once.
+    pub fn max_concurrent(&self) -> usize {
+        let mut edges: Vec<(Instant, i32)> = Vec::new();
+        for cut in &self.cuts {
+            if let Some(start) = cut.started_at() {
+                edges.push((start, 1));
+                edges.push((cut.completed_at.unwrap_or(Instant::MAX), -1));
+            }
+        }
+        // At equal times, ends before starts.
+        edges.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, d) in edges {
+            now += d;
+            most = most.max(now);
+        }
+        most as usize
+    }
 }
 
 /// Money everywhere just after a transfer was sent or received.
@@ -181,7 +222,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
     let mut rng = crate::rng::Rng::seed_from_u64(params.seed ^ 0x5A9);
     let ops = (1..=params.snapshots)
         .map(|k| {
-            let at = Instant::from_millis(rng.in_range(0, 1_000));
+            let at = Instant::from_millis(rng.in_range(0, params.snapshot_window_ms.into()));
             let node = NodeId(rng.below(params.nodes.into()) as u32);
             (at, node, BankOp::Snapshot(SnapshotId(k)))
         })
@@ -249,6 +290,7 @@ fn simulate(
                     points: Vec::new(),
                     channels: Vec::new(),
                     state: None,
+                    completed_at: None,
                 });
                 cuts.len() - 1
             }
@@ -281,7 +323,9 @@ fn simulate(
                     state.id, state.initiator
                 ));
                 reports.extend(state.report_lines(initial_total));
-                cut_of(&mut cuts, state.id).state = Some(state.clone());
+                let cut = cut_of(&mut cuts, state.id);
+                cut.state = Some(state.clone());
+                cut.completed_at = Some(r.at);
             }
             BankOutput::TimedOut { id, missing } => {
                 reports.push(format!("Snapshot {id} timed out; missing {missing:?}"));
@@ -338,6 +382,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(run.cuts.len(), 4);
+        assert!(run.max_concurrent() >= 2, "snapshots should overlap");
         for cut in &run.cuts {
             assert_eq!(cut.points.len(), 5);
             assert_eq!(

@@ -98,3 +98,61 @@ test('an unknown lab shows a not-found page, not a blank one', async () => {
   await page.locator('.not-found').waitFor();
   assert.match(await page.locator('.not-found').innerText(), /no lab called “no-such-lab”/);
 });
+
+test('shift-click compares two events and explains the verdict with both clocks', async () => {
+  const page = await openPage(browser, '#/lab/happens-before?seed=5&nodes=4&actions=6');
+  await page.locator('svg.spacetime').waitFor();
+  await page.locator('.pb-last').click();
+  const target = page.locator('svg.spacetime circle.event.receive').last();
+  await target.click();
+  // Compare with a concurrent event: the verdict must say so and give the two witnesses.
+  const concurrent = page.locator('svg.spacetime circle.concurrent').first();
+  await concurrent.click({ modifiers: ['Shift'] });
+  assert.match(await concurrent.getAttribute('class'), /compared/);
+  const verdict = await page.locator('.compare-verdict').innerText();
+  assert.match(verdict, /a is concurrent b \(the message graph agrees\)/);
+  assert.match(await page.locator('.compare').innerText(), /neither clock covers the other/);
+  // And with an event of its causal past.
+  await page.locator('svg.spacetime circle.past').first().click({ modifiers: ['Shift'] });
+  assert.match(await page.locator('.compare-verdict').innerText(), /a is after b \(the message graph agrees\)/);
+  assert.match(await page.locator('.compare').innerText(), /Lamport agrees: L\(a\) > L\(b\)/);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the guided tour sets parameters and pauses at the moment that matters', async () => {
+  const page = await openPage(browser, '#/lab/happens-before?seed=9&nodes=3');
+  await page.locator('svg.spacetime').waitFor();
+  await page.locator('.tour-start').click();
+  await page.waitForFunction(() => location.hash.includes('seed=5'));
+  await page.waitForFunction(() => /event \d+ \/ \d+/.test(document.querySelector('.pb-position')?.textContent ?? ''));
+  const [shown, total] = (await page.locator('.pb-position').innerText()).match(/\d+/g).map(Number);
+  assert.equal(shown, Math.round(0.35 * total));
+  assert.match(await page.locator('.pb-toggle').innerText(), /Play/); // paused there
+  await page.locator('.tour-next').click();
+  await page.locator('.tour-next').click();
+  await page.locator('.tour-next').click();
+  await page.waitForFunction(() => location.hash.includes('loss=30'));
+  await page.waitForFunction(() => document.querySelectorAll('svg.spacetime .lost').length > 0);
+  await page.locator('.tour-skip').click();
+  assert.equal(await page.locator('.tour.active').count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the diagram exports as an SVG file holding every event', async () => {
+  const page = await openPage(browser, '#/lab/happens-before?seed=5&nodes=4&actions=6');
+  await page.locator('svg.spacetime').waitFor();
+  await page.locator('.pb-last').click();
+  const events = await circles(page).count();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.export-svg').click()]);
+  assert.equal(download.suggestedFilename(), 'happens-before-seed5-n4.svg');
+  const { readFile } = await import('node:fs/promises');
+  const svg = await readFile(await download.path(), 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal((svg.match(/<circle/g) ?? []).length, events);
+  assert.match(svg, /<style>/);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.locator('.export-png').click()]);
+  assert.equal(png.suggestedFilename(), 'happens-before-seed5-n4.png');
+  const bytes = await readFile(await png.path());
+  assert.deepEqual([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+  assert.deepEqual(page.errors, []);
+});

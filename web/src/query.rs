@@ -49,6 +49,11 @@ impl Query {
         Query { pairs }
     }
 
+    /// The pairs, for building a new URL.
+    pub fn into_pairs(self) -> BTreeMap<String, String> {
+        self.pairs
+    }
+
     /// The raw value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs.get(key).map(String::as_str)

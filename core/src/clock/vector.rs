@@ -116,37 +116,51 @@ impl VectorClock {
     }
 
     /// Replaces `self` with the least upper bound of `self` and `other` (pointwise max).
+    ///
+    /// In place: one pass raises shared entries and counts the nodes only `other` has; if
+    /// there are any, the vector grows once and a second pass merges from the back.
     pub fn merge(&mut self, other: &VectorClock) {
-        if other.entries.is_empty() {
-            return;
-        }
-        if self.entries.is_empty() {
-            self.entries.clone_from(&other.entries);
-            return;
-        }
-        let mut merged = Vec::with_capacity(self.entries.len().max(other.entries.len()));
+        let (a, b) = (&mut self.entries, &other.entries);
+        let mut missing = 0;
         let (mut i, mut j) = (0, 0);
-        let (a, b) = (&self.entries, &other.entries);
-        while i < a.len() && j < b.len() {
+        while j < b.len() {
+            if i == a.len() {
+                missing += b.len() - j;
+                break;
+            }
             match a[i].0.cmp(&b[j].0) {
-                Ordering::Less => {
-                    merged.push(a[i]);
-                    i += 1;
-                }
+                Ordering::Less => i += 1,
                 Ordering::Greater => {
-                    merged.push(b[j]);
+                    missing += 1;
                     j += 1;
                 }
                 Ordering::Equal => {
-                    merged.push((a[i].0, a[i].1.max(b[j].1)));
+                    a[i].1 = a[i].1.max(b[j].1);
                     i += 1;
                     j += 1;
                 }
             }
         }
-        merged.extend_from_slice(&a[i..]);
-        merged.extend_from_slice(&b[j..]);
-        self.entries = merged;
+        if missing == 0 {
+            return;
+        }
+        let old = a.len();
+        a.resize(old + missing, (NodeId(0), 0));
+        let (mut i, mut j, mut k) = (old, b.len(), old + missing);
+        while j > 0 {
+            k -= 1;
+            if i > 0 && a[i - 1].0 >= b[j - 1].0 {
+                // Shared entries were already raised in the first pass.
+                if a[i - 1].0 == b[j - 1].0 {
+                    j -= 1;
+                }
+                a[k] = a[i - 1];
+                i -= 1;
+            } else {
+                a[k] = b[j - 1];
+                j -= 1;
+            }
+        }
     }
 
     /// The least upper bound of two clocks.
@@ -193,6 +207,30 @@ impl VectorClock {
             (false, true) => Causality::After,
             (true, true) => Causality::Concurrent,
         }
+    }
+
+    /// Why two clocks compare as they do: the first node whose entry is smaller in `self`
+    /// than in `other`, and the first whose entry is larger, each as `(node, self, other)`.
+    /// Both present means concurrent; neither means equal.
+    ///
+    /// ```
+    /// use chronoscope::{clock::VectorClock, node::NodeId};
+    /// let a = VectorClock::from_entries([(NodeId(0), 2)]);
+    /// let b = VectorClock::from_entries([(NodeId(1), 1)]);
+    /// assert_eq!(a.witnesses(&b), (Some((NodeId(1), 0, 1)), Some((NodeId(0), 2, 0))));
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn witnesses(
+        &self,
+        other: &VectorClock,
+    ) -> (Option<(NodeId, u64, u64)>, Option<(NodeId, u64, u64)>) {
+        let mut nodes: Vec<NodeId> = self.iter().chain(other.iter()).map(|(n, _)| n).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let entry = |n: NodeId| (n, self.get(n), other.get(n));
+        let smaller = nodes.iter().map(|&n| entry(n)).find(|(_, a, b)| a < b);
+        let larger = nodes.iter().map(|&n| entry(n)).find(|(_, a, b)| a > b);
+        (smaller, larger)
     }
 
     /// Whether `self` is at least `other` in every entry (`self ≥ other`).
@@ -299,6 +337,17 @@ mod tests {
         }
 
         #[test]
+        fn witnesses_explain_the_comparison(a in clock(), b in clock()) {
+            let expected = match a.witnesses(&b) {
+                (None, None) => Causality::Equal,
+                (Some(_), None) => Causality::Before,
+                (None, Some(_)) => Causality::After,
+                (Some(_), Some(_)) => Causality::Concurrent,
+            };
+            prop_assert_eq!(a.compare(&b), expected);
+        }
+
+        #[test]
         fn order_is_a_partial_order(a in clock(), b in clock(), c in clock()) {
             prop_assert!(a <= a);
             if a <= b && b <= a { prop_assert_eq!(&a, &b); }
@@ -308,6 +357,7 @@ mod tests {
         #[test]
         fn merge_is_the_least_upper_bound(a in clock(), b in clock(), c in clock()) {
             let ab = a.merged(&b);
+            prop_assert_eq!(&ab, &VectorClock::from_entries(a.iter().chain(b.iter())));
             prop_assert_eq!(&ab, &b.merged(&a));
             prop_assert_eq!(ab.merged(&c), a.merged(&b.merged(&c)));
             prop_assert_eq!(a.merged(&a), a.clone());

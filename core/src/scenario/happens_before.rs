@@ -20,7 +20,7 @@ use crate::trace::Trace;
 /// Allowed node counts.
 pub const NODES: RangeInclusive<u32> = 2..=8;
 /// Allowed actions per node.
-pub const ACTIONS: RangeInclusive<u32> = 1..=60;
+pub const ACTIONS: RangeInclusive<u32> = 1..=250;
 /// Allowed one-way latency bounds, in milliseconds.
 pub const LATENCY_MS: RangeInclusive<u32> = 0..=5_000;
 /// Allowed loss probabilities, in percent.

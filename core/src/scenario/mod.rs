@@ -1,8 +1,12 @@
 //! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
 //! protocol with parameters (validated, with documented limits) and a seed.
 
+pub mod byzantine_sync;
 pub mod causal_broadcast;
+pub mod drift;
 pub mod gossip;
 pub mod happens_before;
 pub mod lamport_chat;
+pub mod lease;
+pub mod ntp_select;
 pub mod snapshot;

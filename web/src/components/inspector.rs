@@ -2,7 +2,8 @@
 //! true and local time, Lamport timestamp, vector clock — and how many events lie in its
 //! causal past, its causal future, and neither (concurrent).
 
-use chronoscope::trace::{EventId, EventKind};
+use chronoscope::clock::Causality;
+use chronoscope::trace::{happens_before::CausalIndex, Event, EventId, EventKind};
 use yew::prelude::*;
 
 use super::diagram::Highlight;
@@ -15,6 +16,9 @@ pub struct InspectorProps {
     pub trace: SharedTrace,
     /// The selected event.
     pub selected: Option<EventId>,
+    /// A second event to compare with the selected one.
+    #[prop_or_default]
+    pub compare: Option<EventId>,
 }
 
 /// Details of the selected event.
@@ -29,7 +33,8 @@ pub fn event_inspector(props: &InspectorProps) -> Html {
     let Some(event) = props.selected.and_then(|id| props.trace.event(id)) else {
         return html! {
             <aside class="inspector" aria-live="polite">
-                <p class="hint">{"Click an event (or focus it and press Enter) to see its clocks and its causal past and future."}</p>
+                <p class="hint">{"Click an event (or focus it and press Enter) to see its clocks and its causal past and future. \
+                    Shift-click a second event to compare the two."}</p>
             </aside>
         };
     };
@@ -54,11 +59,62 @@ pub fn event_inspector(props: &InspectorProps) -> Html {
                 <dt>{"causal future"}</dt><dd class="insp-future">{ highlight.future.len() }</dd>
                 <dt>{"concurrent"}</dt><dd class="insp-concurrent">{ concurrent }</dd>
             </dl>
+            { comparison(&props.trace, event, props.compare) }
             <p class="legend">
                 <span class="key past">{"past"}</span>{" happened before it · "}
                 <span class="key future">{"future"}</span>{" happened after it · "}
                 <span class="key concurrent">{"concurrent"}</span>{" neither (vector clocks incomparable)"}
             </p>
         </aside>
+    }
+}
+
+/// Why `a` and `b` are ordered as they are, by vector clocks and by Lamport timestamps.
+fn comparison(trace: &SharedTrace, a: &Event, other: Option<EventId>) -> Html {
+    let Some(b) = other
+        .and_then(|id| trace.event(id))
+        .filter(|b| b.id != a.id)
+    else {
+        return html! { <p class="hint compare-hint">{"Shift-click another event to compare."}</p> };
+    };
+    let relation = a.vector.compare(&b.vector);
+    let (smaller, larger) = a.vector.witnesses(&b.vector);
+    let name = |e: &Event| format!("#{} ({})", e.id.0, e.node);
+    let why = match (relation, smaller, larger) {
+        (Causality::Concurrent, Some((n1, x1, y1)), Some((n2, x2, y2))) => format!(
+            "V(a)[{n1}] = {x1} < {y1} = V(b)[{n1}] but V(a)[{n2}] = {x2} > {y2} = V(b)[{n2}]: neither clock covers the other."
+        ),
+        (Causality::Before, Some((n, x, y)), None) => format!(
+            "Every entry of V(a) is ≤ V(b)'s, and V(a)[{n}] = {x} < {y}: a is in b's causal past."
+        ),
+        (Causality::After, None, Some((n, x, y))) => format!(
+            "Every entry of V(a) is ≥ V(b)'s, and V(a)[{n}] = {x} > {y}: b is in a's causal past."
+        ),
+        _ => "The clocks are equal.".to_string(),
+    };
+    let lamport = match a.lamport.cmp(&b.lamport) {
+        core::cmp::Ordering::Less => "L(a) < L(b)",
+        core::cmp::Ordering::Greater => "L(a) > L(b)",
+        core::cmp::Ordering::Equal => "L(a) = L(b)",
+    };
+    let lamport_note = if relation == Causality::Concurrent {
+        format!("Lamport says {lamport} ({} vs {}), an order that means nothing here: the events are concurrent.", a.lamport, b.lamport)
+    } else {
+        format!(
+            "Lamport agrees: {lamport} ({} vs {}), as the clock condition guarantees.",
+            a.lamport, b.lamport
+        )
+    };
+    // The trace's own graph, independent of the clocks, as a cross-check.
+    let by_graph = CausalIndex::build(trace).relation(a.id, b.id);
+    html! {
+        <div class="compare">
+            <h4>{ format!("a = {} vs b = {}", name(a), name(b)) }</h4>
+            <p class="compare-verdict"><strong>{ format!("a is {relation} b") }</strong>
+                { if by_graph == relation { " (the message graph agrees)".to_string() } else { format!(" (but the message graph says {by_graph}!)") } }
+            </p>
+            <p>{ why }</p>
+            <p>{ lamport_note }</p>
+        </div>
     }
 }

@@ -8,7 +8,7 @@
 //! tested natively and shared by every lab.
 
 use chronoscope::node::NodeId;
-use chronoscope::trace::{EventId, EventKind, MessageFate, MessageId, Trace};
+use chronoscope::trace::{EventId, EventKind, Message, MessageFate, MessageId, Trace};
 
 /// Spacing and margins of the diagram, in SVG units.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -127,6 +127,67 @@ fn lane_y(node: NodeId, opts: &LayoutOptions) -> f64 {
     opts.top + opts.lane * node.0 as f64
 }
 
+/// The x of the playback cursor when `shown` events are visible.
+pub fn cursor_x(shown: usize, opts: &LayoutOptions) -> f64 {
+    if shown == 0 {
+        opts.left
+    } else {
+        column_x(shown - 1, opts) + opts.column * 0.5
+    }
+}
+
+/// The arrow of message `m` when `shown` events are visible (its send must be visible).
+pub fn arrow(m: &Message, shown: usize, cursor_x: f64, opts: &LayoutOptions) -> Arrow {
+    let x1 = column_x(m.send.index(), opts);
+    let y1 = lane_y(m.from, opts);
+    let y_to = lane_y(m.to, opts);
+    let (to_event, x2, y2, state) = match m.fate {
+        MessageFate::Delivered(r) if r.index() < shown => (
+            Some(r),
+            column_x(r.index(), opts),
+            y_to,
+            ArrowState::Delivered,
+        ),
+        MessageFate::Delivered(r) => {
+            // In flight: draw it reaching towards its receive, as far as the cursor.
+            let x_end = column_x(r.index(), opts);
+            let progress = ((cursor_x - x1) / (x_end - x1)).clamp(0.0, 1.0);
+            (
+                None,
+                x1 + (x_end - x1) * progress,
+                y1 + (y_to - y1) * progress,
+                ArrowState::InFlight,
+            )
+        }
+        MessageFate::InFlight | MessageFate::Dropped(_) => {
+            // Lost messages stop half-way (the view marks them with a cross).
+            let x_end = x1 + opts.column * 1.5;
+            (None, x_end, y1 + (y_to - y1) * 0.5, ArrowState::Dropped)
+        }
+    };
+    Arrow {
+        message: m.id,
+        from_event: m.send,
+        to_event,
+        x1,
+        y1,
+        x2,
+        y2,
+        state,
+    }
+}
+
+/// The messages travelling when `shown` events are visible: sent, but not yet received.
+pub fn in_flight(trace: &Trace, shown: usize, opts: &LayoutOptions) -> Vec<Arrow> {
+    let cursor = cursor_x(shown, opts);
+    trace
+        .messages()
+        .iter()
+        .filter(|m| m.send.index() < shown && m.receive().is_some_and(|r| r.index() >= shown))
+        .map(|m| arrow(m, shown, cursor, opts))
+        .collect()
+}
+
 /// Lays out the first `shown` events of `trace` (all of them when `shown` ≥ the event count).
 ///
 /// The width always covers the *whole* trace so the picture does not rescale during playback.
@@ -154,54 +215,12 @@ pub fn layout(trace: &Trace, shown: usize, opts: &LayoutOptions) -> Diagram {
             },
         })
         .collect();
-    let cursor_x = if shown == 0 {
-        opts.left
-    } else {
-        column_x(shown - 1, opts) + opts.column * 0.5
-    };
+    let cursor_x = cursor_x(shown, opts);
     let arrows = trace
         .messages()
         .iter()
         .filter(|m| m.send.index() < shown)
-        .map(|m| {
-            let x1 = column_x(m.send.index(), opts);
-            let y1 = lane_y(m.from, opts);
-            let y_to = lane_y(m.to, opts);
-            let (to_event, x2, y2, state) = match m.fate {
-                MessageFate::Delivered(r) if r.index() < shown => (
-                    Some(r),
-                    column_x(r.index(), opts),
-                    y_to,
-                    ArrowState::Delivered,
-                ),
-                MessageFate::Delivered(r) => {
-                    // In flight: draw it reaching towards its receive, as far as the cursor.
-                    let x_end = column_x(r.index(), opts);
-                    let progress = ((cursor_x - x1) / (x_end - x1)).clamp(0.0, 1.0);
-                    (
-                        None,
-                        x1 + (x_end - x1) * progress,
-                        y1 + (y_to - y1) * progress,
-                        ArrowState::InFlight,
-                    )
-                }
-                MessageFate::InFlight | MessageFate::Dropped(_) => {
-                    // Lost messages stop half-way (the view marks them with a cross).
-                    let x_end = x1 + opts.column * 1.5;
-                    (None, x_end, y1 + (y_to - y1) * 0.5, ArrowState::Dropped)
-                }
-            };
-            Arrow {
-                message: m.id,
-                from_event: m.send,
-                to_event,
-                x1,
-                y1,
-                x2,
-                y2,
-                state,
-            }
-        })
+        .map(|m| arrow(m, shown, cursor_x, opts))
         .collect();
     Diagram {
         width: column_x(total.max(1), opts) + opts.column,
@@ -269,16 +288,24 @@ mod tests {
         let full = layout(&t, usize::MAX, &LayoutOptions::default());
         assert_eq!(d.dots.len(), half);
         assert_eq!(d.width, full.width, "width is fixed during playback");
-        let in_flight: Vec<_> = d
+        let travelling: Vec<_> = d
             .arrows
             .iter()
             .filter(|a| a.state == ArrowState::InFlight)
             .collect();
-        assert!(!in_flight.is_empty());
-        for a in in_flight {
+        assert!(!travelling.is_empty());
+        for a in travelling {
             assert!(a.x2 <= d.cursor_x + 1e-9 && a.x2 >= a.x1);
         }
         assert!(d.arrows.iter().all(|a| a.from_event.index() < half));
         assert_eq!(layout(&t, 0, &LayoutOptions::default()).dots.len(), 0);
+        let now_travelling = in_flight(&t, half, &LayoutOptions::default());
+        let expected: Vec<_> = d
+            .arrows
+            .iter()
+            .filter(|a| a.state == ArrowState::InFlight)
+            .cloned()
+            .collect();
+        assert_eq!(now_travelling, expected);
     }
 }

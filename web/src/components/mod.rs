@@ -1,10 +1,14 @@
 //! Components every lab shares: the space-time diagram, its layout, playback controls and
 //! the event inspector.
 
+pub mod badge;
 pub mod diagram;
+pub mod export;
 pub mod inspector;
 pub mod layout;
 pub mod playback;
+pub mod plot;
+pub mod tour;
 
 use std::ops::Deref;
 use std::rc::Rc;

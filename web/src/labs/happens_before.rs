@@ -16,10 +16,12 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::ExportMenu;
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
 };
+use crate::components::tour::{Tour, TourMove, TourStep};
 use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::Route;
@@ -64,6 +66,26 @@ pub fn happens_before_lab() -> Html {
         .unwrap_or_default();
     let (params, notes) = params_from_query(&Query::parse(&query_str));
     let run_key = format!("{params:?}");
+    let seek = use_state(|| None::<(u32, f64)>);
+    let navigator = use_navigator();
+    let on_tour = {
+        let seek = seek.clone();
+        Callback::from(move |m: TourMove| {
+            if let (Some(query), Some(nav)) = (m.query, &navigator) {
+                let route = Route::Lab {
+                    slug: "happens-before".into(),
+                };
+                let pairs: BTreeMap<String, String> = Query::parse(query).into_pairs();
+                if nav.push_with_query(&route, &pairs).is_err() {
+                    web_sys::console::error_1(&"could not update the URL".into());
+                }
+            }
+            if let Some(at) = m.at {
+                let n = seek.map_or(0, |(n, _)| n + 1);
+                seek.set(Some((n, at)));
+            }
+        })
+    };
     html! {
         <section class="lab" id="lab-happens-before">
             <h2>{"Happens-before"}</h2>
@@ -80,8 +102,9 @@ pub fn happens_before_lab() -> Html {
                     <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
                 </div>
             }
+            <Tour steps={tour_steps()} on_move={on_tour} />
             <ParamsForm params={params.clone()} />
-            <HappensBeforeRun key={run_key} {params} />
+            <HappensBeforeRun key={run_key} {params} seek={*seek} />
         </section>
     }
 }
@@ -89,6 +112,9 @@ pub fn happens_before_lab() -> Html {
 #[derive(Properties, PartialEq)]
 struct RunProps {
     params: Params,
+    /// A requested playback position: (request number, fraction of the run).
+    #[prop_or_default]
+    seek: Option<(u32, f64)>,
 }
 
 #[function_component(HappensBeforeRun)]
@@ -99,6 +125,7 @@ fn happens_before_run(props: &RunProps) -> Html {
     let total = result.as_ref().as_ref().map_or(0, |t| t.events().len());
     let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
     let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
     let trace = match result.as_ref() {
@@ -111,6 +138,23 @@ fn happens_before_run(props: &RunProps) -> Html {
         let selected = selected.clone();
         Callback::from(move |e: EventId| selected.set(Some(e)))
     };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    {
+        // A tour step asks for a playback position (as a fraction of the run).
+        let playback = playback.clone();
+        use_effect_with(props.seek, move |seek| {
+            if let Some((_, at)) = seek {
+                playback.dispatch(PlaybackAction::Seek(
+                    (at * playback.total as f64).round() as usize
+                ));
+            }
+        });
+    }
+    let p = &props.params;
+    let export_name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
     let messages = trace.messages().len();
     let delivered = trace
         .messages()
@@ -125,12 +169,55 @@ fn happens_before_run(props: &RunProps) -> Html {
             </p>
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select} />
-                <EventInspector trace={trace} selected={*selected} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
+                    compare={*compare} {on_compare} />
+                <EventInspector trace={trace} selected={*selected} compare={*compare} />
             </div>
+            <ExportMenu name={export_name} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
+}
+
+/// The lab's guided tour.
+fn tour_steps() -> Vec<TourStep> {
+    vec![
+        TourStep {
+            title: "Messages make order",
+            text: "Each line is a node, each dot an event, each arrow a message. Events on one line are ordered; \
+                   a message orders its send before its receive. Nothing else is ordered.",
+            query: Some("seed=5&nodes=4&actions=6&lat_min=10&lat_max=80&loss=0"),
+            at: Some(0.35),
+        },
+        TourStep {
+            title: "An event's causal past",
+            text: "Click a green receive dot near the end. Orange events happened before it, teal ones after it; \
+                   grey ones are concurrent — no chain of messages links them either way.",
+            query: None,
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "What Lamport timestamps cannot tell",
+            text: "Now shift-click a grey (concurrent) event. Their Lamport timestamps differ, so Lamport orders them, \
+                   but the vector clocks are incomparable: the inspector shows the two entries that prove it.",
+            query: None,
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Lost messages carry no causality",
+            text: "With 30 % loss, ✕ marks messages that never arrived. A lost message creates no happens-before edge, \
+                   so more events end up concurrent.",
+            query: Some("seed=5&nodes=4&actions=8&lat_min=10&lat_max=80&loss=30"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Make it yours",
+            text: "Change nodes, latency and loss above and press Run, or try New seed. The URL holds everything: \
+                   share it and others see exactly this run.",
+            query: None,
+            at: None,
+        },
+    ]
 }
 
 #[derive(Properties, PartialEq)]

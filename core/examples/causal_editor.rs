@@ -10,24 +10,41 @@ use chronoscope::broadcast::causal::{CausalMessage, CausalQueue, Receipt};
 use chronoscope::node::NodeId;
 use chronoscope::scenario::causal_broadcast::{self, Params};
 use chronoscope::time::Instant;
+use std::fmt::Write;
 use std::process::ExitCode;
 
-fn receive(queue: &mut CausalQueue<&'static str>, m: CausalMessage<&'static str>) {
+fn receive(
+    out: &mut String,
+    queue: &mut CausalQueue<&'static str>,
+    m: CausalMessage<&'static str>,
+) {
     let me = queue.node();
-    println!("[Node {me}] Received: {:?} (VC: {})", m.payload, m.clock);
+    let _ = writeln!(
+        out,
+        "[Node {me}] Received: {:?} (VC: {})",
+        m.payload, m.clock
+    );
     match queue.receive(m, Instant::ZERO) {
-        Err(e) => println!("[Node {me}] REJECTED: {e}"),
-        Ok(Receipt::Duplicate) => println!("[Node {me}] Duplicate, ignored."),
-        Ok(Receipt::Held { waiting_for }) => println!(
-            "[Node {me}] Dependency missing ({waiting_for}). Local VC is {}. Moving to buffer.",
-            queue.delivered()
-        ),
+        Err(e) => {
+            let _ = writeln!(out, "[Node {me}] REJECTED: {e}");
+        }
+        Ok(Receipt::Duplicate) => {
+            let _ = writeln!(out, "[Node {me}] Duplicate, ignored.");
+        }
+        Ok(Receipt::Held { waiting_for }) => {
+            let _ = writeln!(
+                out,
+                "[Node {me}] Dependency missing ({waiting_for}). Local VC is {}. Moving to buffer.",
+                queue.delivered()
+            );
+        }
         Ok(Receipt::Delivered(list)) => {
             for (k, d) in list.iter().enumerate() {
                 if k == 0 {
-                    println!("[Node {me}] Applying: {:?}", d.payload);
+                    let _ = writeln!(out, "[Node {me}] Applying: {:?}", d.payload);
                 } else {
-                    println!(
+                    let _ = writeln!(
+                        out,
                         "[Node {me}] Dependency met for buffered message. Applying: {:?}",
                         d.payload
                     );
@@ -37,26 +54,24 @@ fn receive(queue: &mut CausalQueue<&'static str>, m: CausalMessage<&'static str>
     }
 }
 
-fn main() -> ExitCode {
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let mut out = String::new();
     let mut params = Params {
         loss_percent: 20,
         messages: 4,
         stuck_after_ms: 500,
         ..Params::default()
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter();
     while let Some(flag) = args.next() {
         let Some(value) = args.next().and_then(|v| v.parse::<u64>().ok()) else {
-            eprintln!("error: {flag} needs a whole number");
-            return ExitCode::FAILURE;
+            return Err(format!("{flag} needs a whole number"));
         };
         match flag.as_str() {
             "--seed" => params.seed = value,
             "--loss" => params.loss_percent = u32::try_from(value).unwrap_or(u32::MAX),
-            other => {
-                eprintln!("error: unknown option {other}");
-                return ExitCode::FAILURE;
-            }
+            other => return Err(format!("unknown option {other}")),
         }
     }
     let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
@@ -66,42 +81,56 @@ fn main() -> ExitCode {
         CausalQueue::new(c),
     );
     let hello = qa.broadcast("Hello");
-    receive(&mut qb, hello.clone());
+    receive(&mut out, &mut qb, hello.clone());
     let world = qb.broadcast("World");
-    receive(&mut qc, world);
+    receive(&mut out, &mut qc, world);
     for w in qc.waiting() {
-        println!("[Node C] buffer: {w}");
+        let _ = writeln!(out, "[Node C] buffer: {w}");
     }
-    receive(&mut qc, hello);
-    let _ = &mut qa;
+    receive(&mut out, &mut qc, hello);
 
     let (params, notes) = params.clamp();
     for n in notes {
-        eprintln!("note: {n}");
+        let _ = writeln!(out, "# note: {n}");
     }
-    println!();
-    println!(
-        "# {} nodes, {} broadcasts each, {}% loss, no retransmission (seed {})",
+    let _ = writeln!(
+        out,
+        "\n# {} nodes, {} broadcasts each, {}% loss, no retransmission (seed {})",
         params.nodes, params.messages, params.loss_percent, params.seed
     );
-    let run = match causal_broadcast::run(&params) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let run = causal_broadcast::run(&params).map_err(|e| e.to_string())?;
     for line in &run.lines {
-        println!("{line}");
+        let _ = writeln!(out, "{line}");
     }
     for v in &run.nodes {
         let ids: Vec<String> = v.delivery.iter().map(|i| i.to_string()).collect();
-        println!("# {} delivered {}: {}", v.node, ids.len(), ids.join(" "));
+        let _ = writeln!(
+            out,
+            "# {} delivered {}: {}",
+            v.node,
+            ids.len(),
+            ids.join(" ")
+        );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "# stuck reports: {}, peak hold-back queue: {}",
         run.stuck.len(),
         run.peak_held
     );
-    ExitCode::SUCCESS
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -8,11 +8,12 @@
 
 use chronoscope::node::NodeId;
 use chronoscope::scenario::lamport_chat::{self, Params};
+use std::fmt::Write;
 use std::process::ExitCode;
 
-fn parse_args() -> Result<Params, String> {
+fn parse(args: &[String]) -> Result<Params, String> {
     let mut p = Params::default();
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter();
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = |_| format!("{flag}: '{value}' is not a non-negative whole number");
@@ -29,51 +30,55 @@ fn parse_args() -> Result<Params, String> {
     Ok(p)
 }
 
-fn main() -> ExitCode {
-    let params = match parse_args() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let (params, notes) = params.clamp();
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let (params, notes) = parse(args)?.clamp();
+    let mut out = String::new();
     for n in notes {
-        eprintln!("note: {n}");
+        let _ = writeln!(out, "# note: {n}");
     }
-    let run = match lamport_chat::run(&params) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let run = lamport_chat::run(&params).map_err(|e| e.to_string())?;
     let last = NodeId(params.nodes - 1);
-    println!("# Node A sends \"Hi\" (TS: 1, Node: A)");
-    println!("# Node B receives \"Hi\", sends \"Hello Alice\" (TS: 2, Node: B)");
-    println!(
+    let _ = writeln!(out, "# Node A sends \"Hi\" (TS: 1, Node: A)");
+    let _ = writeln!(
+        out,
+        "# Node B receives \"Hi\", sends \"Hello Alice\" (TS: 2, Node: B)"
+    );
+    let _ = writeln!(
+        out,
         "# Link A -> {last} is {} ms slower: node {last} may receive \"Hello Alice\" FIRST",
         params.slow_link_ms
     );
     for view in &run.nodes {
-        println!("# Node {} output:", view.node);
+        let _ = writeln!(out, "# Node {} output:", view.node);
         for line in &view.lines {
-            println!("{line}");
+            let _ = writeln!(out, "{line}");
         }
     }
     let order = &run.nodes[0].display;
     let agree = run.nodes.iter().all(|v| &v.display == order);
     let stamps: Vec<String> = order.iter().map(|s| s.to_string()).collect();
-    println!(
+    let _ = writeln!(
+        out,
         "# {} nodes displayed {} messages in {} order: {}",
         run.nodes.len(),
         order.len(),
         if agree { "the same" } else { "DIFFERENT" },
         stamps.join(" ")
     );
-    if agree {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

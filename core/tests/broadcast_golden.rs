@@ -1,9 +1,89 @@
-//! Golden runs: the key lines of the `lamport_chat`, `snapshot_trigger` and `causal_editor`
-//! examples (they print these scenarios) and the event counts of fixed-seed runs, pinned so
-//! that any change in behaviour shows up here.
+//! Golden runs: the `lamport_chat`, `snapshot_trigger` and `causal_editor` examples are
+//! compiled into this test (via `#[path]`) and run in-process, their key lines — the source
+//! documents' output — pinned; so are the event counts of the fixed-seed scenarios they print,
+//! so that any change in behaviour shows up here.
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::scenario::{causal_broadcast, lamport_chat, snapshot};
+
+#[allow(dead_code)]
+#[path = "../examples/lamport_chat.rs"]
+mod lamport_chat_example;
+
+#[allow(dead_code)]
+#[path = "../examples/snapshot_trigger.rs"]
+mod snapshot_trigger_example;
+
+#[allow(dead_code)]
+#[path = "../examples/causal_editor.rs"]
+mod causal_editor_example;
+
+fn args(line: &str) -> Vec<String> {
+    line.split_whitespace().map(String::from).collect()
+}
+
+#[test]
+fn lamport_chat_example_prints_the_documents_node_c_output() {
+    let out = lamport_chat_example::render(&[]).unwrap();
+    let c = out.split("# Node C output:\n").nth(1).unwrap();
+    let lines: Vec<&str> = c.lines().take(3).collect();
+    assert_eq!(
+        lines,
+        [
+            "[PENDING] (2, B): Hello Alice",
+            "[DISPLAY] (1, A): Hi",
+            "[DISPLAY] (2, B): Hello Alice",
+        ]
+    );
+    assert!(out.ends_with("# 3 nodes displayed 2 messages in the same order: (1, A) (2, B)\n"));
+    let busy = lamport_chat_example::render(&args("--nodes 5 --extra 3 --lat-max 400")).unwrap();
+    assert!(busy.contains("# 5 nodes displayed 17 messages in the same order"));
+    assert!(lamport_chat_example::render(&args("--bogus 1")).is_err());
+    assert!(lamport_chat_example::render(&args("--nodes 999"))
+        .unwrap()
+        .starts_with("# note: nodes = 999 is out of range; using 6"));
+}
+
+#[test]
+fn snapshot_trigger_example_prints_the_documents_output() {
+    let out = snapshot_trigger_example::render(&[]).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..9],
+        [
+            "$ ./snapshot_trigger",
+            "Snapshot Initiated...",
+            "Node 1 State: $50",
+            "Node 2 State: $30",
+            "Node 3 State: $20",
+            "In-flight (2->1): $10",
+            "TOTAL: $110 (Matches initial $110)",
+            "SUCCESS: Consistent Global State captured.",
+            "",
+        ]
+    );
+    assert!(out.contains("# at most 3 snapshots in flight at once"));
+    assert_eq!(out.matches("SUCCESS").count(), 4);
+    assert!(!out.contains("FAILURE"));
+}
+
+#[test]
+fn causal_editor_example_buffers_world_until_hello() {
+    let out = causal_editor_example::render(&[]).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[2..8],
+        [
+            "[Node C] Received: \"World\" (VC: {\"A\":1,\"B\":1})",
+            "[Node C] Dependency missing (A:1). Local VC is {}. Moving to buffer.",
+            "[Node C] buffer: received World {\"A\":1,\"B\":1} — waiting for A:1",
+            "[Node C] Received: \"Hello\" (VC: {\"A\":1})",
+            "[Node C] Applying: \"Hello\"",
+            "[Node C] Dependency met for buffered message. Applying: \"World\"",
+        ]
+    );
+    assert!(out.contains("[A] C:3 stuck waiting for B:2 (500.000 ms)"));
+}
 
 #[test]
 fn lamport_chat_lagging_node_prints_the_documents_lines() {

@@ -186,7 +186,8 @@ impl Params {
         (self, notes)
     }
 
-    fn check(&self) -> Result<(), RunError> {
+    /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
+    pub fn validate(&self) -> Result<(), RunError> {
         let (_, notes) = self.clone().clamp();
         if notes.is_empty() {
             Ok(())
@@ -274,7 +275,7 @@ pub struct Run {
 /// assert!(run.holdback.iter().any(|h| !h.waiting.is_empty()));
 /// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
-    params.check()?;
+    params.validate()?;
     let config = CausalConfig {
         stuck_after: Span::from_millis(params.stuck_after_ms.into()),
         retransmit: params.retransmit.then(|| Span::from_millis(200)),

@@ -64,6 +64,16 @@ impl Default for Params {
 }
 
 impl Params {
+    /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
+    pub fn validate(&self) -> Result<(), RunError> {
+        let (_, notes) = self.clone().clamp();
+        if notes.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::OutOfRange(notes))
+        }
+    }
+
     /// Brings every parameter into its range, reporting each change.
     pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
         let mut notes = Vec::new();
@@ -151,10 +161,7 @@ pub struct Run {
 /// assert!(run.nodes.iter().all(|v| v.display == run.nodes[0].display));
 /// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
-    let (_, notes) = params.clone().clamp();
-    if !notes.is_empty() {
-        return Err(RunError::OutOfRange(notes));
-    }
+    params.validate()?;
     let stuck = Span::from_millis(params.stuck_after_ms.into());
     let nodes = (0..params.nodes).map(|_| LamportChat::new(stuck)).collect();
     let mut sim = Simulation::new(nodes, params.config())?;

@@ -75,6 +75,16 @@ impl Default for Params {
 }
 
 impl Params {
+    /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
+    pub fn validate(&self) -> Result<(), RunError> {
+        let (_, notes) = self.clone().clamp();
+        if notes.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::OutOfRange(notes))
+        }
+    }
+
     /// Brings every parameter into its range, reporting each change.
     pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
         let mut notes = Vec::new();
@@ -210,10 +220,7 @@ pub struct Run {
 /// }
 /// ```
 pub fn run(params: &Params) -> Result<Run, RunError> {
-    let (_, notes) = params.clone().clamp();
-    if !notes.is_empty() {
-        return Err(RunError::OutOfRange(notes));
-    }
+    params.validate()?;
     let auto = AutoTransfers {
         count: params.transfers,
         mean_interval: Span::from_millis(50),

@@ -3,6 +3,8 @@
 
 pub mod byzantine_sync;
 pub mod causal_broadcast;
+pub mod conflict_store;
+pub mod crdt;
 pub mod drift;
 pub mod gossip;
 pub mod happens_before;

@@ -4,37 +4,19 @@
 //! cargo run -p chronoscope --example trace -- FILE [--regex R] [--delimiter D]
 //!     [--mermaid|--sequence|--dot|--json|--shiviz]
 //! ```
-//! Without `--regex`, a file whose first line is a regex is read in ShiViz's file form
-//! (regex, delimiter, log); a file whose first non-blank character is `{` as JSON lines;
-//! anything else with GoVector's default regex. Bad input: a message naming the line, exit 1.
+//! Without `--regex` the format is detected (`chronoscope::trace::import`): a file whose first
+//! line is a regex is ShiViz's file form (regex, delimiter, log); one starting with `{` is JSON
+//! lines; anything else a GoVector log. Bad input: a message naming the line, exit code 1.
 use std::process::ExitCode;
 
 use chronoscope::trace::dag::Log;
-use chronoscope::trace::shiviz::{self, ParseOptions, GOVECTOR_REGEX};
-use chronoscope::trace::{export, json_lines};
+use chronoscope::trace::export;
 
 const USAGE: &str =
     "usage: trace FILE [--regex R] [--delimiter D] [--mermaid|--sequence|--dot|--json|--shiviz]";
 
 fn import(text: &str, regex: Option<&str>, delimiter: Option<&str>) -> Result<Log, String> {
-    let first = text.lines().next().unwrap_or("");
-    let result = match regex {
-        Some(r) => ParseOptions::new(r)
-            .and_then(|o| match delimiter {
-                Some(d) => o.with_delimiter(d),
-                None => Ok(o),
-            })
-            .and_then(|o| shiviz::parse(text, &o)),
-        None if text.trim_start().starts_with('{') => json_lines::parse(text),
-        None if first.contains("(?<") || first.contains("(?P<") => shiviz::parse_file(text),
-        None => ParseOptions::new(GOVECTOR_REGEX)
-            .and_then(|o| match delimiter {
-                Some(d) => o.with_delimiter(d),
-                None => Ok(o),
-            })
-            .and_then(|o| shiviz::parse(text, &o)),
-    };
-    result.map_err(|e| e.to_string())
+    chronoscope::trace::import::import(text, regex, delimiter).map_err(|e| e.to_string())
 }
 
 fn run() -> Result<String, String> {

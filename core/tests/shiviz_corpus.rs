@@ -126,6 +126,14 @@ fn shiviz_and_json_exports_import_to_the_same_dag() {
             back.executions[0].events()[0].fields,
             log.executions[0].events()[0].fields
         );
+        if file == "facebook.log" {
+            let text = std::fs::read_to_string(format!("{CORPUS}{file}")).unwrap();
+            let exec = &log.executions[0];
+            let posts = text.lines().filter(|l| l.contains("M POST ")).count();
+            assert_eq!(exec.with_field("action", "POST").len(), posts);
+            let breakfast = text.lines().filter(|l| l.contains("Breakfast")).count();
+            assert_eq!(exec.search("Breakfast").len(), breakfast);
+        }
     }
 }
 
@@ -281,4 +289,25 @@ fn regex_errors_say_what_is_missing() {
     assert_eq!(err.line, Some(2));
     let err = shiviz::parse_file("(?<event>.*)(?<host>)(?<clock>)\n\nno clocks here").unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
+}
+
+#[test]
+fn a_gap_in_a_hosts_numbering_is_reported_where_it_starts() {
+    let entry = manifest()
+        .into_iter()
+        .find(|e| e.file == "simple-reliable-broadcast.log")
+        .unwrap();
+    let text = edit_line(&read(&entry), 5, |l| {
+        l.replace(r#""node1" : 3"#, r#""node1" : 5"#)
+    });
+    let err = shiviz::parse(&text, &options(&entry)).unwrap_err();
+    assert_eq!(err.line, Some(5), "{err}");
+    assert_eq!(
+        err.kind,
+        K::LocalStepNotOne {
+            host: "node1".into(),
+            previous: 2,
+            got: 5
+        }
+    );
 }

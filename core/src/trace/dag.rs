@@ -166,6 +166,21 @@ impl Execution {
         }
         self.select(|e| self.relation(event, e) == Causality::Concurrent)
     }
+    /// Events whose text or any field value contains `needle` (case-sensitive), ascending.
+    pub fn search(&self, needle: &str) -> Vec<EventId> {
+        self.select(|id| {
+            self.event(id).is_some_and(|e| {
+                e.text.contains(needle) || e.fields.iter().any(|(_, v)| v.contains(needle))
+            })
+        })
+    }
+    /// Events whose field `name` equals `value`, ascending.
+    pub fn with_field(&self, name: &str, value: &str) -> Vec<EventId> {
+        self.select(|id| {
+            self.event(id)
+                .is_some_and(|e| e.fields.iter().any(|(k, v)| k == name && v == value))
+        })
+    }
     /// Whether a cut is consistent, i.e. closed under happens-before. The cut is given by its
     /// frontier: `frontier[h]` = how many of host `h`'s first events it contains (missing
     /// hosts: none). A frontier beyond a host's events is not a cut of this execution.

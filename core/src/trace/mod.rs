@@ -5,6 +5,10 @@
 //! Happens-before (Lamport 1978, §2) is answered from the trace's own graph — local order
 //! plus message edges — never from the clocks stamped on it, so that tests can check the
 //! clocks *against* it.
+//!
+//! Real logs come in through [`import`] ([`shiviz`] and [`json_lines`] readers, checked by
+//! [`validity`]) as a happens-before DAG ([`dag`]) that converts to a `Trace`, and go out
+//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines).
 
 pub mod happens_before;
 
@@ -12,6 +16,7 @@ pub mod happens_before;
 pub mod dag;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod js_regex;
 pub mod json;
 pub mod json_lines;

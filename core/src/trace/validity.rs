@@ -4,7 +4,8 @@
 //!
 //! Rules checked, each reported at the line of the offending event: every clock has its own
 //! host's entry; a host's own entries are 1, 2, 3, … (they give the host's local order, whatever
-//! the line order); every host a clock names logs events, at least as many as named; a host's
+//! the line order; if they do not, the error names the first line where the numbering read in
+//! line order breaks); every host a clock names logs events, at least as many as named; a host's
 //! entries never fall from one event to the next; and orderings are transitive — an event that
 //! knows event `m` of host `k` knows everything that event knew.
 //!
@@ -124,31 +125,32 @@ pub fn build_execution(
     };
     let mut seq = alloc::vec![0u32; n];
     for (h, list) in per_host.iter_mut().enumerate() {
-        list.sort_by_key(|&i| own[i]);
         let host = || String::from(names[h]);
-        if let Some(&first) = list.first() {
-            if own[first] != 1 {
-                note(
-                    raw[first].clock_line,
-                    K::FirstClockNotOne {
-                        host: host(),
-                        got: own[first],
-                    },
-                );
-            }
+        // Where the numbering first breaks when read in line order: that line is the one to fix.
+        let mut previous = 0u64;
+        let broken = list.iter().find_map(|&i| {
+            let step = own[i] != previous.saturating_add(1);
+            let at = (raw[i].clock_line, previous, own[i]);
+            previous = own[i];
+            step.then_some(at)
+        });
+        list.sort_by_key(|&i| own[i]);
+        let numbered = list.iter().zip(1u64..).all(|(&i, n)| own[i] == n);
+        if let (false, Some((line, previous, got))) = (numbered, broken) {
+            let kind = match previous {
+                0 => K::FirstClockNotOne { host: host(), got },
+                _ => K::LocalStepNotOne {
+                    host: host(),
+                    previous,
+                    got,
+                },
+            };
+            note(line, kind);
+            continue;
         }
         for (k, w) in list.windows(2).enumerate() {
             let (p, e) = (w[0], w[1]);
             seq[e] = k as u32 + 1;
-            if own[e] != own[p].saturating_add(1) {
-                let kind = K::LocalStepNotOne {
-                    host: host(),
-                    previous: own[p],
-                    got: own[e],
-                };
-                note(raw[e].clock_line, kind);
-                continue;
-            }
             if let Some((entry, previous)) = (!clocks[e].dominates(&clocks[p]))
                 .then(|| clocks[p].iter().find(|(k, m)| clocks[e].get(*k) < *m))
                 .flatten()

@@ -37,6 +37,7 @@ marker path { fill: #4a5568; }
 .event.future { fill: #0987a0; }
 .event.concurrent { fill: #a0a0a0; opacity: .55; }
 .event.selected { fill: #e53e3e; stroke: #000; stroke-width: 2.5; }
+.event.marked { stroke: #d69e2e; stroke-width: 4; }
 .event.compared { stroke: #000; stroke-width: 3; stroke-dasharray: 2 2; opacity: 1; }
 .event:focus-visible { outline: 3px solid #2b6cb0; }
 ";
@@ -60,7 +61,16 @@ pub struct DiagramProps {
     /// Called when the user picks an event to compare with (shift-click or shift-Enter).
     #[prop_or_default]
     pub on_compare: Callback<EventId>,
+    /// Names for the lanes (node `i` gets `names[i]`); default: the node ids (A, B, …).
+    #[prop_or_default]
+    pub lane_names: Option<Shared<Vec<String>>>,
+    /// Events to mark (e.g. search matches).
+    #[prop_or_default]
+    pub marked: Option<Shared<BTreeSet<EventId>>>,
 }
+
+/// Runs with more events than this draw only the chunks near the visible part of the diagram.
+pub const CULL_ABOVE: usize = 1_000;
 
 /// The causal neighbourhood of the selected event.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,6 +168,7 @@ struct ChunkProps {
     compare: Option<EventId>,
     /// (event, shift held)
     pick: Callback<(EventId, bool)>,
+    marked: Option<Shared<BTreeSet<EventId>>>,
 }
 
 /// The events `start .. start + visible`, the delivered messages received among them, and the
@@ -193,7 +204,8 @@ fn chunk(props: &ChunkProps) -> Html {
             "event",
             kind,
             event_class(event, props.selected, highlight),
-            (props.compare == Some(event)).then_some("compared")
+            (props.compare == Some(event)).then_some("compared"),
+            props.marked.as_ref().is_some_and(|m| m.0.contains(&event)).then_some("marked")
         );
         html! {
             <circle key={format!("ev-{}", event.0)} {class}
@@ -257,26 +269,52 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             }
         });
     }
+    // Large runs draw only the chunks near the visible window (one window of margin each side).
+    let viewport = use_state(|| (0.0f64, 2_000.0f64));
+    let onscroll = {
+        let viewport = viewport.clone();
+        let scroller = scroller.clone();
+        Callback::from(move |_: Event| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                viewport.set((
+                    f64::from(el.scroll_left()),
+                    f64::from(el.client_width()).max(400.0),
+                ));
+            }
+        })
+    };
+    let cull = total > CULL_ABOVE;
+    let (view_left, view_width) = *viewport;
+    let chunk_visible = |c: usize| {
+        if !cull {
+            return true;
+        }
+        let x0 = opts.left + opts.column * (c * CHUNK) as f64;
+        let x1 = x0 + opts.column * CHUNK as f64;
+        x1 >= view_left - view_width && x0 <= view_left + 2.0 * view_width
+    };
     let travelling = in_flight(&props.trace, shown, &opts);
     let diagram = &full.0;
     let lanes = diagram.lanes.iter().map(|lane| {
         html! {
             <g class="lane" key={format!("lane-{}", lane.node.0)}>
-                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{ lane.node.to_string() }</text>
+                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{
+                    props.lane_names.as_ref().and_then(|n| n.0.get(lane.node.index()).cloned()).unwrap_or_else(|| lane.node.to_string())
+                }</text>
                 <line x1={opts.left.to_string()} y1={lane.y.to_string()} x2={diagram.width.to_string()} y2={lane.y.to_string()} />
             </g>
         }
     });
-    let chunks = (0..total.div_ceil(CHUNK)).map(|c| {
+    let chunks = (0..total.div_ceil(CHUNK)).filter(|&c| chunk_visible(c)).map(|c| {
         let start = c * CHUNK;
         html! {
             <Chunk key={c} trace={props.trace.clone()} full={(*full).clone()} {start}
                 visible={shown.saturating_sub(start).min(CHUNK)} highlight={(*highlight).clone()}
-                selected={props.selected} compare={props.compare} pick={(*pick).clone()} />
+                selected={props.selected} compare={props.compare} pick={(*pick).clone()} marked={props.marked.clone()} />
         }
     });
     html! {
-        <div class="diagram-scroll" ref={scroller}>
+        <div class="diagram-scroll" ref={scroller} {onscroll}>
             <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
                 viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img" data-shown={shown.to_string()}
                 aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown",

@@ -3,6 +3,7 @@
 //! smoke test that walks the registry pick it up from this list.
 
 pub mod happens_before;
+pub mod trace_viewer;
 
 use yew::prelude::*;
 
@@ -28,6 +29,13 @@ pub const LABS: &[LabInfo] = &[LabInfo {
               timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
     source: "Lamport 1978; Fidge 1988; Mattern 1989",
     view: || html! { <happens_before::HappensBeforeLab /> },
+}, LabInfo {
+    slug: "trace",
+    title: "Trace visualizer",
+    summary: "Paste, upload or drop a log stamped with vector clocks (ShiViz / GoVector / JSON lines) and see its \
+              space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
+    source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
+    view: || html! { <trace_viewer::TraceViewerLab /> },
 }];
 
 /// The lab with this slug.

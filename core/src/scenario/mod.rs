@@ -2,10 +2,13 @@
 //! protocol with parameters (validated, with documented limits) and a seed.
 
 pub mod byzantine_sync;
+pub mod causal_broadcast;
 pub mod conflict_store;
 pub mod crdt;
 pub mod drift;
 pub mod gossip;
 pub mod happens_before;
+pub mod lamport_chat;
 pub mod lease;
 pub mod ntp_select;
+pub mod snapshot;

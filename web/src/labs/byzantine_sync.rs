@@ -29,7 +29,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::plot::{Plot, Series, PALETTE};
@@ -345,6 +345,27 @@ pub fn series(run: &Run, p: &Params, nodes: u32) -> (Rc<Vec<Series>>, Rc<Vec<Ser
     (Rc::new(offsets), Rc::new(skews))
 }
 
+/// The samples as CSV: true time, each node's offset (ms, liars marked `*`) and the
+/// correct clocks' skew.
+pub fn samples_csv(run: &Run) -> String {
+    let nodes = run.samples.first().map_or(0, |s| s.offsets.len());
+    let mut out = String::from("true_time_s");
+    for i in 0..nodes {
+        let node = NodeId(i as u32);
+        let mark = if run.correct.contains(&node) { "" } else { "*" };
+        out.push_str(&format!(",offset_{node}{mark}_ms"));
+    }
+    out.push_str(",correct_skew_ms\n");
+    for s in &run.samples {
+        out.push_str(&format!("{:.6}", s.at.as_millis_f64() / 1e3));
+        for o in &s.offsets {
+            out.push_str(&format!(",{:.6}", ms(*o)));
+        }
+        out.push_str(&format!(",{:.6}\n", ms(s.correct_skew)));
+    }
+    out
+}
+
 /// One node's view of a round as Marzullo intervals: each source's estimate ± the delay
 /// uncertainty, and the core's fault-tolerant intersection of them.
 #[derive(Clone, Debug, PartialEq)]
@@ -581,7 +602,12 @@ fn byzantine_run(props: &RunProps) -> Html {
                     </>
                 },
             } }
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+                label: "CSV",
+                filename: format!("{export_name}.csv"),
+                mime: "text/csv",
+                contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
+            }]} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -680,6 +706,14 @@ mod tests {
         assert!(within(q(4)), "n = 7 tolerates two splitters");
         let (p, run) = run_of(q(3));
         assert!(!invariants(&run, &p, run.samples.last().unwrap().at)[2].holds);
+    }
+
+    #[test]
+    fn csv_marks_the_liars() {
+        let (_, run) = run_of("nodes=4&faulty=1&rounds=3");
+        let csv = samples_csv(&run);
+        assert!(csv.starts_with("true_time_s,offset_A_ms,offset_B_ms,offset_C_ms,offset_D*_ms,"));
+        assert_eq!(csv.lines().count(), run.samples.len() + 1);
     }
 
     #[test]

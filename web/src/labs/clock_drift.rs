@@ -28,7 +28,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::plot::{Plot, Series, PALETTE};
@@ -379,6 +379,24 @@ pub fn series(run: &Run, trace: &Trace) -> (Rc<Vec<Series>>, Rc<Vec<Series>>) {
     (Rc::new(offsets), Rc::new(skews))
 }
 
+/// The samples as CSV: true time, each node's offset and the skew (ms).
+pub fn samples_csv(run: &Run) -> String {
+    let nodes = run.drift_ppm.len();
+    let mut out = String::from("true_time_s");
+    for i in 0..nodes {
+        out.push_str(&format!(",offset_{}_ms", NodeId(i as u32)));
+    }
+    out.push_str(",skew_ms,after_sync\n");
+    for s in &run.samples {
+        out.push_str(&format!("{:.6}", secs(s.at)));
+        for o in &s.offsets {
+            out.push_str(&format!(",{:.6}", ms(*o)));
+        }
+        out.push_str(&format!(",{:.6},{}\n", ms(s.skew), u8::from(s.after_sync)));
+    }
+    out
+}
+
 fn sync_line(e: &SyncEvent) -> String {
     match e {
         SyncEvent::Berkeley { at, report } => {
@@ -511,7 +529,12 @@ fn clock_drift_run(props: &RunProps) -> Html {
                     }) }
                 </ol>
             }
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+                label: "CSV",
+                filename: format!("{export_name}.csv"),
+                mime: "text/csv",
+                contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
+            }]} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -630,6 +653,17 @@ mod tests {
             .syncs
             .iter()
             .all(|e| matches!(e, SyncEvent::Cristian { .. })));
+    }
+
+    #[test]
+    fn csv_has_a_row_per_sample_and_a_column_per_node() {
+        let (p, run) = run_of("method=berkeley");
+        let csv = samples_csv(&run);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), run.samples.len() + 1);
+        assert!(lines
+            .iter()
+            .all(|l| l.split(',').count() == p.nodes as usize + 3));
     }
 
     #[test]

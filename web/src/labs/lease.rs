@@ -28,7 +28,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::tour::{Tour, TourStep};
@@ -409,37 +409,58 @@ pub fn timeline(run: &Run) -> Timeline {
 }
 
 fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
-    let (w, left, lane_h) = (760.0, 90.0, 46.0);
+    let (w, left, right, lane_h) = (820.0, 90.0, 80.0, 56.0);
     let span = tl.end.as_nanos().max(1) as f64;
-    let x = |at: Instant| left + (w - left - 10.0) * (at.as_nanos() as f64 / span);
-    let y = |lane: usize| 26.0 + lane as f64 * lane_h;
+    let x = |at: Instant| left + (w - left - right) * (at.as_nanos() as f64 / span);
+    let y = |lane: usize| 30.0 + lane as f64 * lane_h;
     let names = ["server A", "worker B", "worker C"];
     let ticks = (0..=10).map(|k| Instant::from_nanos(tl.end.as_nanos() * k / 10));
+    // Leases sit on the lane; B's own view above it and the pause below, so both show.
+    let top = |class: &str| -> (f64, f64) {
+        match class {
+            "belief" => (-17.0, 14.0),
+            "pause" => (3.0, 14.0),
+            _ => (-9.0, 18.0),
+        }
+    };
     html! {
-        <svg class="lease-timeline" width={w.to_string()} height={(26.0 + 3.0 * lane_h + 20.0).to_string()}
+        <svg class="lease-timeline" width={w.to_string()} height={(30.0 + 3.0 * lane_h + 8.0).to_string()}
             role="img" aria-label="Lease timeline: grants, expiries, the pause and the writes, in true time">
             { for names.iter().enumerate().map(|(i, n)| html! {
                 <g class="tl-lane">
                     <text x="4" y={(y(i) + 4.0).to_string()}>{ *n }</text>
-                    <line x1={left.to_string()} x2={(w - 10.0).to_string()} y1={y(i).to_string()} y2={y(i).to_string()} />
+                    <line x1={left.to_string()} x2={(w - right).to_string()} y1={y(i).to_string()} y2={y(i).to_string()} />
                 </g>
             }) }
             { for ticks.map(|at| html! {
-                <text class="tl-tick" x={x(at).to_string()} y={(y(2) + 34.0).to_string()}>{ format!("{:.1}s", secs(at)) }</text>
+                <text class="tl-tick" x={x(at).to_string()} y={(y(2) + 36.0).to_string()}>{ format!("{:.1}s", secs(at)) }</text>
             }) }
-            { for tl.bars.iter().map(|(lane, from, to, label, class)| html! {
-                <g class={classes!("tl-bar", *class)}>
-                    <rect x={x(*from).to_string()} y={(y(*lane) - 9.0).to_string()} width={(x(*to) - x(*from)).max(2.0).to_string()} height="18" rx="3" />
-                    <text x={(x(*from) + 4.0).to_string()} y={(y(*lane) + 4.0).to_string()}>{ label.clone() }</text>
-                </g>
+            { for tl.bars.iter().map(|(lane, from, to, label, class)| {
+                let (dy, h) = top(class);
+                html! {
+                    <g class={classes!("tl-bar", *class)}>
+                        <rect x={x(*from).to_string()} y={(y(*lane) + dy).to_string()} width={(x(*to) - x(*from)).max(2.0).to_string()}
+                            height={h.to_string()} rx="3" />
+                        <text x={(x(*from) + 4.0).to_string()} y={(y(*lane) + dy + h - 4.0).to_string()}>{ label.clone() }</text>
+                    </g>
+                }
             }) }
-            { for tl.marks.iter().map(|(lane, at, label, class)| html! {
-                <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
-                    <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={(y(*lane) - 14.0).to_string()} y2={(y(*lane) + 14.0).to_string()} />
-                    <text x={(x(*at) + 3.0).to_string()} y={(y(*lane) - 16.0).to_string()}>{ label.clone() }</text>
-                </g>
+            { for tl.marks.iter().map(|(lane, at, label, class)| {
+                // Checks are labelled below the lane, writes and the store's verdicts above.
+                let below = *class == "check";
+                let (y1, y2, ty) = if below {
+                    (y(*lane), y(*lane) + 20.0, y(*lane) + 30.0)
+                } else {
+                    (y(*lane) - 20.0, y(*lane), y(*lane) - 22.0)
+                };
+                html! {
+                    <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
+                        <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={y1.to_string()} y2={y2.to_string()} />
+                        <text x={(x(*at) + 3.0).to_string()} y={ty.to_string()}>{ label.clone() }</text>
+                    </g>
+                }
             }) }
-            <line class="tl-cursor" x1={x(t).to_string()} x2={x(t).to_string()} y1="8" y2={(y(2) + 20.0).to_string()} />
+            <line class="tl-cursor" x1={x(t).to_string()} x2={x(t).to_string()} y1="6" y2={(y(2) + 24.0).to_string()} />
         </svg>
     }
 }
@@ -521,7 +542,12 @@ fn lease_run(props: &RunProps) -> Html {
             <ol class="lease-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
             </ol>
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+                label: "Log",
+                filename: format!("{export_name}.txt"),
+                mime: "text/plain",
+                contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
+            }]} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

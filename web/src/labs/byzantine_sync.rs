@@ -470,14 +470,14 @@ fn marzullo_svg(view: &MarzulloView, correct: &[NodeId]) -> Html {
                     <g class={classes!("mz-source", liar.then_some("liar"))}>
                         <text x="4" y={(y + 4.0).to_string()}>{ format!("{node}{}", if liar { " (liar)" } else { "" }) }</text>
                         <rect x={x(lo).to_string()} y={(y - 6.0).to_string()} width={(x(hi) - x(lo)).max(3.0).to_string()} height="12" rx="3" />
-                        <text class="mz-value" x={(x(hi).min(w - 140.0) + 6.0).to_string()} y={(y + 4.0).to_string()}>
+                        <text class="mz-value" x={(w - right + 12.0).to_string()} y={(y + 4.0).to_string()}>
                             { format!("{}{:+.2} ms", off.unwrap_or(""), mids[k]) }
                         </text>
                     </g>
                 }
             }) }
             <text class="mz-axis" x={left.to_string()} y={(height - 4.0).to_string()}>{ format!("{:+.2} ms", centre - half) }</text>
-            <text class="mz-axis" x={(w - 80.0).to_string()} y={(height - 4.0).to_string()}>{ format!("{:+.2} ms", centre + half) }</text>
+            <text class="mz-axis" x={(w - right - 50.0).to_string()} y={(height - 4.0).to_string()}>{ format!("{:+.2} ms", centre + half) }</text>
         </svg>
     }
 }

@@ -412,7 +412,7 @@ fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
     let (w, left, right, lane_h) = (820.0, 90.0, 80.0, 56.0);
     let span = tl.end.as_nanos().max(1) as f64;
     let x = |at: Instant| left + (w - left - right) * (at.as_nanos() as f64 / span);
-    let y = |lane: usize| 30.0 + lane as f64 * lane_h;
+    let y = |lane: usize| 38.0 + lane as f64 * lane_h;
     let names = ["server A", "worker B", "worker C"];
     let ticks = (0..=10).map(|k| Instant::from_nanos(tl.end.as_nanos() * k / 10));
     // Leases sit on the lane; B's own view above it and the pause below, so both show.
@@ -424,7 +424,7 @@ fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
         }
     };
     html! {
-        <svg class="lease-timeline" width={w.to_string()} height={(30.0 + 3.0 * lane_h + 8.0).to_string()}
+        <svg class="lease-timeline" width={w.to_string()} height={(38.0 + 3.0 * lane_h + 8.0).to_string()}
             role="img" aria-label="Lease timeline: grants, expiries, the pause and the writes, in true time">
             { for names.iter().enumerate().map(|(i, n)| html! {
                 <g class="tl-lane">

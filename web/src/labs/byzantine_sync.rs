@@ -442,9 +442,9 @@ fn marzullo_svg(view: &MarzulloView, correct: &[NodeId]) -> Html {
     reach.sort_by(f64::total_cmp);
     let keep = correct.len().clamp(1, reach.len().max(1));
     let half = (reach.get(keep - 1).copied().unwrap_or(1.0) * 1.25).max(1.0);
-    let (w, left, row) = (560.0, 90.0, 24.0);
+    let (w, left, right, row) = (600.0, 90.0, 110.0, 24.0);
     let x =
-        |v: f64| left + (w - left - 20.0) * ((v - centre + half) / (2.0 * half)).clamp(0.0, 1.0);
+        |v: f64| left + (w - left - right) * ((v - centre + half) / (2.0 * half)).clamp(0.0, 1.0);
     let height = 30.0 + row * view.sources.len() as f64 + 20.0;
     let agreed = view.agreed.as_ref().ok().map(|a| {
         (

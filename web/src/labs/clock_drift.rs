@@ -500,6 +500,9 @@ fn clock_drift_run(props: &RunProps) -> Html {
             <p class="run-summary">
                 { format!("{} nodes · {} events · {} messages · {} syncs · {} backward steps in the samples",
                     trace.node_count(), trace.events().len(), trace.messages().len(), run.syncs.len(), run.backward_steps()) }
+                if trace.events().is_empty() {
+                    { " — without sync the nodes never talk, so the diagram stays empty; the plots show the drift" }
+                }
             </p>
             <InvariantBadges invariants={invariants(&run, p, t)} />
             <dl class="readout">

@@ -54,7 +54,7 @@ LabInfo {
     title: "Byzantine clock sync",
     summary: "n clocks synchronise in rounds while f of them lie, some telling each peer a different time. \
               With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
-    source: "Lamport & Melliar-Smith 1985; Lundelius Welch & Lynch 1988; Marzullo 1984",
+    source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
     view: || html! { <byzantine_sync::ByzantineSyncLab /> },
 }];
 

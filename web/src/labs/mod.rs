@@ -2,7 +2,11 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
+pub mod byzantine_sync;
+pub mod clock_drift;
 pub mod happens_before;
+pub mod lease;
+pub mod param_form;
 pub mod trace_viewer;
 
 use yew::prelude::*;
@@ -36,6 +40,30 @@ pub const LABS: &[LabInfo] = &[LabInfo {
               space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
     source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
     view: || html! { <trace_viewer::TraceViewerLab /> },
+},
+LabInfo {
+    slug: clock_drift::SLUG,
+    title: "Clock drift & sync",
+    summary: "Quartz clocks drift apart; Cristian's and Berkeley's algorithms pull them together. Watch the \
+              skew, step versus slew, and a clock jump that stepping undoes by moving time backwards.",
+    source: "Cristian 1989; Gusella & Zatti 1989; Mills, RFC 5905",
+    view: || html! { <clock_drift::ClockDriftLab /> },
+},
+LabInfo {
+    slug: lease::SLUG,
+    title: "Leases & fencing",
+    summary: "A worker checks its lease, freezes in a GC pause past the expiry, and writes anyway. With fencing \
+              tokens the store rejects the stale write; without them it corrupts the data. A slow clock does the same.",
+    source: "Gray & Cheriton 1989; Kleppmann 2016",
+    view: || html! { <lease::LeaseLab /> },
+},
+LabInfo {
+    slug: byzantine_sync::SLUG,
+    title: "Byzantine clock sync",
+    summary: "n clocks synchronise in rounds while f of them lie, some telling each peer a different time. \
+              With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
+    source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
+    view: || html! { <byzantine_sync::ByzantineSyncLab /> },
 }];
 
 /// The lab with this slug.

@@ -55,7 +55,10 @@ async function openStepAndEnd(hash) {
   await page.keyboard.press('End');
   const total = Number((await page.locator('.pb-position').innerText()).split('/')[1]);
   assert.ok(total > 4, `run has ${total} events`);
-  assert.equal(await circles(page).count(), total);
+  assert.equal(Number(await page.locator('svg.spacetime').getAttribute('data-shown')), total);
+  const drawn = await circles(page).count();
+  if (total <= 1000) assert.equal(drawn, total);
+  else assert.ok(drawn > 0 && drawn < total, `runs over 1,000 events draw only what is near the view (${drawn} of ${total})`);
   return page;
 }
 

@@ -1,3 +1,1 @@
 //! Broadcast protocols: FIFO, causal, total order (Lamport), reliable and gossip broadcast.
-
-pub mod holdback_queue;

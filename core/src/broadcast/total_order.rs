@@ -1,0 +1,444 @@
+//! Total-order broadcast with Lamport timestamps — the Lamport chat (Lamport 1978, "Time,
+//! Clocks, and the Ordering of Events in a Distributed System", §3 total ordering and the
+//! mutual-exclusion algorithm's rule that a request is acted on once a later message has
+//! been received from every process).
+//!
+//! Every chat message is stamped `(time, node)` ([`LamportStamp`]); every node keeps a
+//! hold-back queue sorted by stamp and displays the head only when it is *stable*: every
+//! other node has sent something (a chat or an acknowledgement) promising that all its future
+//! messages carry a larger time. Links are made FIFO inside the protocol (per-link sequence
+//! numbers, reordering buffer), which is what makes a promise final. A receiver catches its
+//! clock up to the stamps it sees (`max`) and each broadcast ticks it, so a reply to `(1, A)`
+//! is stamped `(2, B)` as in the source document's example.
+//!
+//! Invariant: every node displays the same messages in the same order — ascending
+//! `(time, node)` — and that order extends happens-before. Not fault tolerant: a crashed or
+//! cut-off node stalls everyone, which is reported ("stuck waiting for …"), never silent.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::clock::LamportStamp;
+use crate::node::NodeId;
+use crate::protocol::{Context, Outbox, Protocol};
+use crate::time::{Instant, Span};
+
+/// What one packet carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChatBody<T> {
+    /// A chat message.
+    Chat {
+        /// Its stamp.
+        stamp: LamportStamp,
+        /// Its text.
+        text: T,
+    },
+    /// "Every message I send from now on has a time greater than `clock`."
+    Ack {
+        /// The sender's clock.
+        clock: u64,
+    },
+}
+
+/// A packet on one link, numbered so that the receiver processes the link in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatPacket<T> {
+    /// The packet's position on its link (1-based).
+    pub link_seq: u64,
+    /// What it carries.
+    pub body: ChatBody<T>,
+}
+
+/// Why an incoming packet was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotalOrderError {
+    /// A chat stamped with another node's id than the node it came from.
+    StampMismatch {
+        /// The node named in the stamp.
+        claimed: NodeId,
+        /// The node it came from.
+        actual: NodeId,
+    },
+    /// A time at or below what the node already promised to exceed.
+    Regressed {
+        /// The sender.
+        from: NodeId,
+        /// Its earlier promise.
+        promised: u64,
+        /// The time received now.
+        got: u64,
+    },
+    /// A time so large that no later stamp could exist.
+    ClockExhausted,
+    /// Link sequence numbers start at 1.
+    LinkSeqZero,
+    /// A packet implausibly far ahead on its link.
+    TooFarAhead {
+        /// The next expected link sequence number.
+        next: u64,
+        /// The one received.
+        got: u64,
+    },
+}
+
+impl fmt::Display for TotalOrderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TotalOrderError::StampMismatch { claimed, actual } => {
+                write!(f, "stamp names {claimed} but came from {actual}")
+            }
+            TotalOrderError::Regressed {
+                from,
+                promised,
+                got,
+            } => write!(f, "{from} promised times above {promised} but sent {got}"),
+            TotalOrderError::ClockExhausted => f.write_str("Lamport time exhausted"),
+            TotalOrderError::LinkSeqZero => f.write_str("link sequence numbers start at 1"),
+            TotalOrderError::TooFarAhead { next, got } => {
+                write!(f, "link packet {got} too far ahead of {next}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for TotalOrderError {}
+
+/// What a [`TotalOrder`] node reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TotalOrderOutput<T> {
+    /// Received (or sent) but not yet stable: shown greyed out.
+    Pending {
+        /// Its stamp.
+        stamp: LamportStamp,
+        /// Its text.
+        text: T,
+    },
+    /// Stable and displayed, in the total order.
+    Display {
+        /// Its stamp.
+        stamp: LamportStamp,
+        /// Its text.
+        text: T,
+    },
+    /// Pending for at least `stuck_after`.
+    Stuck {
+        /// Its stamp.
+        stamp: LamportStamp,
+        /// The nodes that have not yet promised a later time.
+        waiting_for: Vec<NodeId>,
+        /// How long it has been pending.
+        waited: Span,
+    },
+    /// An incoming packet was refused.
+    Rejected {
+        /// The node it came from.
+        from: NodeId,
+        /// Why.
+        error: TotalOrderError,
+    },
+}
+
+impl<T: fmt::Display> fmt::Display for TotalOrderOutput<T> {
+    /// The source document's format: `[PENDING] (2, B): Hello Alice`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TotalOrderOutput::Pending { stamp, text } => write!(f, "[PENDING] {stamp}: {text}"),
+            TotalOrderOutput::Display { stamp, text } => write!(f, "[DISPLAY] {stamp}: {text}"),
+            TotalOrderOutput::Stuck {
+                stamp,
+                waiting_for,
+                waited,
+            } => {
+                write!(f, "[STUCK] {stamp} waited {waited} for a later stamp from")?;
+                for n in waiting_for {
+                    write!(f, " {n}")?;
+                }
+                Ok(())
+            }
+            TotalOrderOutput::Rejected { from, error } => {
+                write!(f, "[REJECTED] from {from}: {error}")
+            }
+        }
+    }
+}
+
+/// The largest accepted gap in link sequence numbers.
+pub const MAX_LINK_GAP: u64 = 1 << 20;
+
+/// A total-order (Lamport) broadcast node; operations are texts to broadcast.
+///
+/// ```
+/// use chronoscope::broadcast::total_order::{LamportChat, TotalOrderOutput};
+/// use chronoscope::sim::{SimConfig, Simulation};
+/// use chronoscope::{node::NodeId, time::{Instant, Span}};
+/// let nodes = (0..3).map(|_| LamportChat::new(Span::from_secs(5))).collect();
+/// let mut sim = Simulation::new(nodes, SimConfig::default()).unwrap();
+/// sim.schedule_operation(Instant::from_millis(1), NodeId(0), "Hi".to_string()).unwrap();
+/// sim.schedule_operation(Instant::from_millis(1), NodeId(1), "Yo".to_string()).unwrap();
+/// sim.run_until(Instant::from_millis(1_000));
+/// let shown = |n| sim.outputs().iter().filter(|r| r.node == NodeId(n))
+///     .filter_map(|r| match &r.output { TotalOrderOutput::Display { text, .. } => Some(text.clone()), _ => None })
+///     .collect::<Vec<_>>();
+/// assert_eq!(shown(0), ["Hi", "Yo"]); // (1, A) < (1, B)
+/// assert_eq!(shown(0), shown(2));
+/// ```
+#[derive(Clone, Debug)]
+pub struct TotalOrder<T> {
+    stuck_after: Span,
+    clock: u64,
+    peers: Vec<NodeId>,
+    promised_out: u64,
+    link_out: BTreeMap<NodeId, u64>,
+    link_in: BTreeMap<NodeId, u64>,
+    reorder: BTreeMap<(NodeId, u64), ChatBody<T>>,
+    promised_in: BTreeMap<NodeId, u64>,
+    queue: BTreeMap<LamportStamp, (T, Instant)>,
+    displayed: u64,
+}
+
+/// The Lamport chat: total-order broadcast of strings.
+pub type LamportChat = TotalOrder<alloc::string::String>;
+
+impl<T: Clone + fmt::Debug> TotalOrder<T> {
+    /// A node that reports messages pending longer than `stuck_after`.
+    pub fn new(stuck_after: Span) -> Self {
+        TotalOrder {
+            stuck_after,
+            clock: 0,
+            peers: Vec::new(),
+            promised_out: 0,
+            link_out: BTreeMap::new(),
+            link_in: BTreeMap::new(),
+            reorder: BTreeMap::new(),
+            promised_in: BTreeMap::new(),
+            queue: BTreeMap::new(),
+            displayed: 0,
+        }
+    }
+
+    /// The node's Lamport clock.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// How many messages were displayed.
+    pub fn displayed(&self) -> u64 {
+        self.displayed
+    }
+
+    /// The hold-back queue in stamp order, each with the nodes it still waits for.
+    pub fn pending(&self) -> Vec<(LamportStamp, &T, Vec<NodeId>)> {
+        self.queue
+            .iter()
+            .map(|(s, (t, _))| (*s, t, self.missing_promises(*s)))
+            .collect()
+    }
+
+    fn missing_promises(&self, stamp: LamportStamp) -> Vec<NodeId> {
+        self.peers
+            .iter()
+            .copied()
+            .filter(|&p| p != stamp.node && self.promise(p) < stamp.time)
+            .collect()
+    }
+
+    fn promise(&self, p: NodeId) -> u64 {
+        self.promised_in.get(&p).copied().unwrap_or(0)
+    }
+
+    fn send_all(&mut self, body: ChatBody<T>, out: &mut Outbox<Self>) {
+        for &p in &self.peers {
+            let seq = self.link_out.entry(p).or_insert(0);
+            *seq += 1;
+            out.send(
+                p,
+                ChatPacket {
+                    link_seq: *seq,
+                    body: body.clone(),
+                },
+            );
+        }
+    }
+
+    fn check_body(&self, from: NodeId, body: &ChatBody<T>) -> Result<(), TotalOrderError> {
+        let time = match body {
+            ChatBody::Chat { stamp, .. } => {
+                if stamp.node != from {
+                    return Err(TotalOrderError::StampMismatch {
+                        claimed: stamp.node,
+                        actual: from,
+                    });
+                }
+                // A chat must exceed every earlier promise strictly.
+                let promised = self.promise(from);
+                if stamp.time <= promised {
+                    return Err(TotalOrderError::Regressed {
+                        from,
+                        promised,
+                        got: stamp.time,
+                    });
+                }
+                stamp.time
+            }
+            ChatBody::Ack { clock } => {
+                let promised = self.promise(from);
+                if *clock < promised {
+                    return Err(TotalOrderError::Regressed {
+                        from,
+                        promised,
+                        got: *clock,
+                    });
+                }
+                *clock
+            }
+        };
+        if time == u64::MAX {
+            return Err(TotalOrderError::ClockExhausted);
+        }
+        Ok(())
+    }
+
+    fn process(
+        &mut self,
+        ctx: &mut Context<'_>,
+        from: NodeId,
+        body: ChatBody<T>,
+        out: &mut Outbox<Self>,
+    ) {
+        if let Err(error) = self.check_body(from, &body) {
+            out.output(TotalOrderOutput::Rejected { from, error });
+            return;
+        }
+        match body {
+            ChatBody::Ack { clock } => {
+                self.promised_in.insert(from, clock);
+                self.clock = self.clock.max(clock);
+                self.display_stable(out);
+            }
+            ChatBody::Chat { stamp, text } => {
+                self.promised_in.insert(from, stamp.time);
+                self.clock = self.clock.max(stamp.time);
+                self.queue.insert(stamp, (text.clone(), ctx.now));
+                self.display_stable(out);
+                if self.queue.contains_key(&stamp) {
+                    out.output(TotalOrderOutput::Pending { stamp, text });
+                    out.set_timer(self.stuck_after, stamp);
+                }
+                if self.promised_out < self.clock {
+                    self.promised_out = self.clock;
+                    self.send_all(ChatBody::Ack { clock: self.clock }, out);
+                }
+            }
+        }
+    }
+
+    fn display_stable(&mut self, out: &mut Outbox<Self>) {
+        while let Some((&stamp, _)) = self.queue.first_key_value() {
+            if !self.missing_promises(stamp).is_empty() {
+                break;
+            }
+            if let Some((text, _)) = self.queue.remove(&stamp) {
+                self.displayed += 1;
+                out.output(TotalOrderOutput::Display { stamp, text });
+            }
+        }
+    }
+}
+
+impl<T: Clone + fmt::Debug> Protocol for TotalOrder<T> {
+    type Message = ChatPacket<T>;
+    type Timer = LamportStamp;
+    type Operation = T;
+    type Output = TotalOrderOutput<T>;
+
+    fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
+        self.peers = ctx.peers.to_vec();
+    }
+
+    fn on_operation(&mut self, ctx: &mut Context<'_>, text: T, out: &mut Outbox<Self>) {
+        if self.clock >= u64::MAX - 1 {
+            return; // clock exhausted: nothing more can be ordered
+        }
+        self.clock += 1;
+        self.promised_out = self.clock;
+        let stamp = LamportStamp {
+            time: self.clock,
+            node: ctx.node,
+        };
+        self.queue.insert(stamp, (text.clone(), ctx.now));
+        self.display_stable(out);
+        if self.queue.contains_key(&stamp) {
+            out.output(TotalOrderOutput::Pending {
+                stamp,
+                text: text.clone(),
+            });
+            out.set_timer(self.stuck_after, stamp);
+        }
+        self.send_all(ChatBody::Chat { stamp, text }, out);
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_>,
+        from: NodeId,
+        packet: ChatPacket<T>,
+        out: &mut Outbox<Self>,
+    ) {
+        let next = self.link_in.get(&from).copied().unwrap_or(0) + 1;
+        if packet.link_seq == 0 {
+            out.output(TotalOrderOutput::Rejected {
+                from,
+                error: TotalOrderError::LinkSeqZero,
+            });
+            return;
+        }
+        if packet.link_seq < next || self.reorder.contains_key(&(from, packet.link_seq)) {
+            return; // duplicate
+        }
+        if packet.link_seq - next > MAX_LINK_GAP {
+            out.output(TotalOrderOutput::Rejected {
+                from,
+                error: TotalOrderError::TooFarAhead {
+                    next,
+                    got: packet.link_seq,
+                },
+            });
+            return;
+        }
+        if packet.link_seq > next {
+            self.reorder.insert((from, packet.link_seq), packet.body);
+            return;
+        }
+        let mut seq = next;
+        let mut body = packet.body;
+        loop {
+            self.link_in.insert(from, seq);
+            self.process(ctx, from, body, out);
+            seq += 1;
+            match self.reorder.remove(&(from, seq)) {
+                Some(b) => body = b,
+                None => break,
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_>, stamp: LamportStamp, out: &mut Outbox<Self>) {
+        let Some((_, arrived)) = self.queue.get(&stamp) else {
+            return;
+        };
+        let waited = ctx.now.since(*arrived);
+        let mut waiting_for: Vec<NodeId> = self
+            .queue
+            .range(..=stamp)
+            .flat_map(|(s, _)| self.missing_promises(*s))
+            .collect();
+        waiting_for.sort_unstable();
+        waiting_for.dedup();
+        out.output(TotalOrderOutput::Stuck {
+            stamp,
+            waiting_for,
+            waited,
+        });
+    }
+}

@@ -2,6 +2,7 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
+pub mod editor;
 pub mod happens_before;
 
 use yew::prelude::*;
@@ -28,6 +29,13 @@ pub const LABS: &[LabInfo] = &[LabInfo {
               timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
     source: "Lamport 1978; Fidge 1988; Mattern 1989",
     view: || html! { <happens_before::HappensBeforeLab /> },
+}, LabInfo {
+    slug: "editor",
+    title: "Collaborative editor",
+    summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
+              you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
+    source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
+    view: || html! { <editor::EditorLab /> },
 }];
 
 /// The lab with this slug.

@@ -38,7 +38,7 @@ pub const HEARTBEAT_MS: f64 = 500.0;
 /// After how long without a word a peer counts as gone.
 pub const GONE_AFTER_MS: f64 = 3000.0;
 /// How long a new tab asks for a state transfer before it goes on alone.
-pub const SYNC_WAIT_MS: f64 = 1500.0;
+pub const SYNC_WAIT_MS: f64 = 1000.0;
 /// The least time between two retransmissions to one peer.
 pub const RETRANSMIT_MS: f64 = 1000.0;
 /// The most events the session diagram records.

@@ -468,4 +468,35 @@ mod tests {
             Err(WireError::Oversized { .. })
         ));
     }
+
+    /// Bytes per edit message, clock included, for realistic random 32-bit peer ids and
+    /// counters of a long session (the README quotes these figures).
+    #[test]
+    fn bytes_per_message_including_the_clock() {
+        let size = |peers: u32, counter: u64| {
+            let ids: Vec<u32> = (0..peers).map(|k| 3_000_000_000 - k * 77_777_777).collect();
+            let mut clock: WireClock = ids.iter().map(|&p| (p, counter)).collect();
+            clock.sort_unstable();
+            let wire = Wire::Op {
+                from: ids[0],
+                to: ids[1],
+                clock,
+                op: WireOp::Insert {
+                    id: (counter * u64::from(peers), ids[0]),
+                    after: Some((counter * u64::from(peers) - 1, ids[1])),
+                    ch: 'x',
+                },
+            };
+            let json = wire.to_json();
+            assert_eq!(Wire::parse(&json), Ok(wire));
+            json.len()
+        };
+        let (three, ten, ten_long) = (size(3, 50), size(10, 50), size(10, 10_000));
+        println!("edit message bytes: 3 peers {three}, 10 peers {ten}, 10 peers after 100k edits {ten_long}");
+        assert!(
+            three < 200 && ten < 400 && ten_long < 500,
+            "{three} {ten} {ten_long}"
+        );
+        assert!(ten > three);
+    }
 }

@@ -336,6 +336,83 @@ impl Rga {
         Ok(op)
     }
 
+    /// Inserts the characters of `run` by `node` so that the first becomes the `index`-th
+    /// visible character and each of the others follows the previous one — exactly what
+    /// `run.len()` calls of [`insert_local`](Self::insert_local) at `index`, `index + 1`, …
+    /// would do, but in one pass over the array (a paste). Returns the operations to send.
+    pub fn insert_run_local(
+        &mut self,
+        node: NodeId,
+        index: usize,
+        run: &[char],
+    ) -> Result<Vec<RgaOp>, RgaError> {
+        let Some((&first, rest)) = run.split_first() else {
+            return Ok(Vec::new());
+        };
+        let first_op = self.insert_local(node, index, first)?;
+        let RgaOp::Insert { id: first_id, .. } = first_op else {
+            return Ok(alloc::vec![first_op]);
+        };
+        // The element after the new one has a smaller id (the insert's skip stopped there),
+        // so every later character of the run lands right after its predecessor.
+        let pos = self.position(first_id).map_or(0, |p| p + 1);
+        let mut ops = Vec::with_capacity(run.len());
+        ops.push(first_op);
+        let mut prev = first_id;
+        let mut added = Vec::with_capacity(rest.len());
+        for &ch in rest {
+            let id = OpId {
+                counter: prev.counter.saturating_add(1),
+                node,
+            };
+            ops.push(RgaOp::Insert {
+                id,
+                after: Some(prev),
+                ch,
+            });
+            added.push(Element {
+                id,
+                ch,
+                deleted: false,
+            });
+            prev = id;
+        }
+        self.visible += added.len();
+        self.max_counter = self.max_counter.max(prev.counter);
+        self.elements.splice(pos..pos, added);
+        Ok(ops)
+    }
+
+    /// Deletes `count` visible characters from the `index`-th on, in one pass; returns the
+    /// elements deleted (as they were), one [`RgaOp::Delete`] to send for each.
+    pub fn delete_range_local(
+        &mut self,
+        index: usize,
+        count: usize,
+    ) -> Result<Vec<Element>, RgaError> {
+        let end = index.saturating_add(count);
+        if end > self.visible {
+            return Err(RgaError::IndexOutOfRange {
+                index: end,
+                len: self.visible,
+            });
+        }
+        let mut gone = Vec::with_capacity(count);
+        let mut seen = 0;
+        for e in self.elements.iter_mut().filter(|e| !e.deleted) {
+            if gone.len() == count {
+                break;
+            }
+            if seen >= index {
+                gone.push(*e);
+                e.deleted = true;
+            }
+            seen += 1;
+        }
+        self.visible -= gone.len();
+        Ok(gone)
+    }
+
     /// Inserts `ch` by `node` right after the element `after` (visible or not), as undoing a
     /// delete does: the tombstone still marks the place.
     pub fn insert_after_local(
@@ -400,6 +477,33 @@ mod tests {
         assert_eq!(r.elements().len(), 5);
         assert!(r.delete_local(4).is_err());
         assert!(r.insert_local(A, 9, 'x').is_err());
+    }
+
+    #[test]
+    fn runs_and_ranges_equal_one_character_at_a_time() {
+        let mut base = Rga::new();
+        type_in(&mut base, A, 0, "hello world");
+        let remote = base.insert_local(B, 5, '!').unwrap();
+        base.delete_local(2).unwrap();
+        let (mut one, mut run) = (base.clone(), base.clone());
+        let singles = type_in(&mut one, C, 4, "XYZ");
+        let ops = run.insert_run_local(C, 4, &['X', 'Y', 'Z']).unwrap();
+        assert_eq!(ops, singles);
+        assert_eq!(run, one);
+        // A replica applying the ops one by one agrees too.
+        let mut other = base.clone();
+        for op in &ops {
+            other.apply_checked(op).unwrap();
+        }
+        assert_eq!(other, run);
+        let gone = run.delete_range_local(3, 4).unwrap();
+        for _ in 0..4 {
+            one.delete_local(3).unwrap();
+        }
+        assert_eq!(run, one);
+        assert_eq!(gone.len(), 4);
+        assert!(run.delete_range_local(run.len(), 1).is_err());
+        let _ = remote;
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chronoscope::broadcast::causal::{CausalMessage, CausalQueue, Receipt};
 use chronoscope::clock::VectorClock;
-use chronoscope::crdt::naive_text::NaiveText;
+use chronoscope::crdt::naive_text::{NaiveOp, NaiveText};
 use chronoscope::crdt::rga::{OpId, Rga, RgaOp};
 use chronoscope::node::NodeId;
 use chronoscope::rng::Rng;
@@ -37,6 +37,11 @@ use super::wire::{
 pub const HEARTBEAT_MS: f64 = 500.0;
 /// After how long without a word a peer counts as gone.
 pub const GONE_AFTER_MS: f64 = 3000.0;
+/// After how long without a word a gone peer stops getting edits (it catches up through
+/// retransmission or a state transfer if it comes back).
+pub const FORGET_AFTER_MS: f64 = 30_000.0;
+/// The most sent edits kept waiting for an acknowledgement to draw.
+pub const ACKS_KEPT: usize = 2_000;
 /// How long a new tab asks for a state transfer before it goes on alone.
 pub const SYNC_WAIT_MS: f64 = 1000.0;
 /// The least time between two retransmissions to one peer.
@@ -429,10 +434,12 @@ impl Peer {
         out.push(Outgoing { json, delay_ms });
     }
 
-    fn recipients(&self) -> Vec<u32> {
+    /// Peers that get edits: all that have not left and were heard in the last
+    /// [`FORGET_AFTER_MS`] (a gone peer may only be slow, or behind a held link).
+    fn recipients(&self, now: f64) -> Vec<u32> {
         self.peers
             .iter()
-            .filter(|(_, p)| !p.left)
+            .filter(|(_, p)| !p.left && now - p.last_seen < FORGET_AFTER_MS)
             .map(|(id, _)| *id)
             .collect()
     }
@@ -442,7 +449,7 @@ impl Peer {
         let mut msg = self.queue.broadcast(op);
         msg.clock = self.outgoing_clock(&msg.clock);
         let seq = msg.clock.get(NodeId(self.me));
-        let recipients = self.recipients();
+        let recipients = self.recipients(now);
         if recipients.is_empty() && self.trace_room(1) {
             let clock = msg.clock.clone();
             self.push_event(
@@ -457,6 +464,9 @@ impl Peer {
             let traced = if self.trace_room(2) {
                 let clock = msg.clock.clone();
                 let m = self.push_send(self.me, to, now, &clock, format!("send {}", op.describe()));
+                if self.acks.len() >= ACKS_KEPT {
+                    self.acks.remove(0);
+                }
                 self.acks.push((to, seq, m, op.describe()));
                 Some(m)
             } else {
@@ -494,49 +504,43 @@ impl Peer {
         let inserted = &new[prefix..new.len() - suffix];
         let mut out = Vec::new();
         let mut steps = Vec::new();
-        for _ in 0..deleted {
-            let op = match self.mode {
-                Mode::Crdt => {
-                    let ch = self
-                        .rga
-                        .id_at(prefix)
-                        .and_then(|id| self.rga.element(id))
-                        .map(|e| e.ch);
-                    match (self.rga.delete_local(prefix), ch) {
-                        (Ok(op @ RgaOp::Delete { target }), Some(ch)) => {
-                            steps.push(UndoStep::Deleted(target, ch));
-                            DocOp::Rga(op)
-                        }
-                        _ => continue,
-                    }
+        match self.mode {
+            Mode::Crdt => {
+                let gone = self
+                    .rga
+                    .delete_range_local(prefix, deleted)
+                    .unwrap_or_default();
+                for e in gone {
+                    steps.push(UndoStep::Deleted(e.id, e.ch));
+                    let op = DocOp::Rga(RgaOp::Delete { target: e.id });
+                    self.broadcast(op, now, &mut out);
                 }
-                Mode::Naive => {
-                    let op = chronoscope::crdt::naive_text::NaiveOp::Delete { index: prefix };
-                    self.naive.apply(&op);
-                    DocOp::Naive(op)
-                }
-            };
-            self.broadcast(op, now, &mut out);
-        }
-        for (k, &ch) in inserted.iter().enumerate() {
-            let op = match self.mode {
-                Mode::Crdt => match self.rga.insert_local(NodeId(self.me), prefix + k, ch) {
-                    Ok(op @ RgaOp::Insert { id, .. }) => {
+                let ops = self
+                    .rga
+                    .insert_run_local(NodeId(self.me), prefix, inserted)
+                    .unwrap_or_default();
+                for op in ops {
+                    if let RgaOp::Insert { id, .. } = op {
                         steps.push(UndoStep::Inserted(id));
-                        DocOp::Rga(op)
                     }
-                    _ => continue,
-                },
-                Mode::Naive => {
-                    let op = chronoscope::crdt::naive_text::NaiveOp::Insert {
+                    self.broadcast(DocOp::Rga(op), now, &mut out);
+                }
+            }
+            Mode::Naive => {
+                for _ in 0..deleted {
+                    let op = NaiveOp::Delete { index: prefix };
+                    self.naive.apply(&op);
+                    self.broadcast(DocOp::Naive(op), now, &mut out);
+                }
+                for (k, &ch) in inserted.iter().enumerate() {
+                    let op = NaiveOp::Insert {
                         index: prefix + k,
                         ch,
                     };
                     self.naive.apply(&op);
-                    DocOp::Naive(op)
+                    self.broadcast(DocOp::Naive(op), now, &mut out);
                 }
-            };
-            self.broadcast(op, now, &mut out);
+            }
         }
         if !steps.is_empty() {
             self.undo.push(steps);
@@ -651,7 +655,7 @@ impl Peer {
                     delay_ms: self.controls.delay_ms,
                 });
             }
-            for to in self.recipients() {
+            for to in self.recipients(now) {
                 let wire = Wire::Heartbeat {
                     from: self.me,
                     to,
@@ -1120,6 +1124,11 @@ mod tests {
         net.peers.push(Peer::new(999, Mode::Crdt, 9, net.now));
         net.run(2000);
         assert_eq!(net.texts(), vec!["hello"; 3]);
+        // A paste and a cut replacing a selection: one input, many edits.
+        let out = net.peers[1].local_input("he[pasted]o", net.now);
+        net.post(1, out);
+        net.run(300);
+        assert_eq!(net.texts(), vec!["he[pasted]o"; 3]);
         let before = net.peers[2].text();
         for bad in ["garbage", "{\"t\":\"op\"", &"x".repeat(20_000), "{\"t\":\"op\",\"from\":5,\"to\":0,\"clock\":[[5,3000000]],\"op\":{\"k\":\"del\",\"target\":[1,5]}}"] {
             net.peers[2].receive(bad, net.now);

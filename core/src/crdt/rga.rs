@@ -398,16 +398,10 @@ impl Rga {
             });
         }
         let mut gone = Vec::with_capacity(count);
-        let mut seen = 0;
-        for e in self.elements.iter_mut().filter(|e| !e.deleted) {
-            if gone.len() == count {
-                break;
-            }
-            if seen >= index {
-                gone.push(*e);
-                e.deleted = true;
-            }
-            seen += 1;
+        let visible = self.elements.iter_mut().filter(|e| !e.deleted);
+        for e in visible.skip(index).take(count) {
+            gone.push(*e);
+            e.deleted = true;
         }
         self.visible -= gone.len();
         Ok(gone)

@@ -44,6 +44,10 @@ pub const FORGET_AFTER_MS: f64 = 30_000.0;
 pub const ACKS_KEPT: usize = 2_000;
 /// How long a new tab asks for a state transfer before it goes on alone.
 pub const SYNC_WAIT_MS: f64 = 1000.0;
+/// How long a new tab waits for a state transfer when peers with edits are around.
+pub const SYNC_GIVE_UP_MS: f64 = 10_000.0;
+/// A peer lacking more of this tab's edits than this gets a state transfer instead.
+pub const STATE_INSTEAD_OF: usize = 200;
 /// The least time between two retransmissions to one peer.
 pub const RETRANSMIT_MS: f64 = 1000.0;
 /// The most events the session diagram records.
@@ -84,6 +88,8 @@ pub struct PeerInfo {
     pub left: bool,
     /// What it last said it had delivered.
     pub delivered: VectorClock,
+    /// Whether its last heartbeat asked for a state transfer.
+    pub asking: bool,
     last_retransmit: f64,
     last_state_sent: f64,
 }
@@ -394,6 +400,7 @@ impl Peer {
             gone: false,
             left: false,
             delivered: VectorClock::new(),
+            asking: false,
             last_retransmit: f64::NEG_INFINITY,
             last_state_sent: f64::NEG_INFINITY,
         });
@@ -628,7 +635,16 @@ impl Peer {
     /// Periodic work: heartbeats, presence timeouts, ending the wait for a state transfer.
     pub fn tick(&mut self, now: f64) -> Vec<Outgoing> {
         let mut out = Vec::new();
-        if !self.synced && now - self.started >= SYNC_WAIT_MS {
+        // Alone, or only with peers that have no edits: nothing to wait for.
+        let someone_has_edits = self
+            .peers
+            .values()
+            .any(|p| !p.gone && !p.delivered.is_empty());
+        let waited = now - self.started;
+        if !self.synced
+            && waited >= SYNC_WAIT_MS
+            && (!someone_has_edits || waited >= SYNC_GIVE_UP_MS)
+        {
             self.synced = true;
             self.changed();
         }
@@ -811,6 +827,7 @@ impl Peer {
         let mine_seen = theirs.get(NodeId(self.me));
         if let Some(p) = self.peers.get_mut(&from) {
             p.delivered.merge(&theirs);
+            p.asking = hello;
         }
         // Acknowledged edits: draw their delivery on the peer's lane.
         let (acked, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.acks)
@@ -824,17 +841,28 @@ impl Peer {
         }
         let held = self.controls.held.contains(&from);
         // Retransmit my edits it lacks (after drops, or to a late joiner).
-        let lacking: Vec<CausalMessage<DocOp>> = self
+        let lacking_count = self
             .own
             .iter()
             .filter(|m| m.clock.get(NodeId(self.me)) > mine_seen)
-            .take(500)
-            .cloned()
-            .collect();
+            .count();
+        // Far behind, and everything it has is here too: a state transfer is cheaper.
+        let wants_state = hello
+            || (lacking_count > STATE_INSTEAD_OF && self.queue.delivered().dominates(&theirs));
+        let lacking: Vec<CausalMessage<DocOp>> = if wants_state {
+            Vec::new()
+        } else {
+            self.own
+                .iter()
+                .filter(|m| m.clock.get(NodeId(self.me)) > mine_seen)
+                .take(500)
+                .cloned()
+                .collect()
+        };
         let due = self.peers.get(&from).is_some_and(|p| {
             now - p.last_retransmit >= RETRANSMIT_MS + f64::from(self.controls.delay_ms)
         });
-        if !lacking.is_empty() && !held && due && !hello {
+        if !lacking.is_empty() && !held && due {
             if let Some(p) = self.peers.get_mut(&from) {
                 p.last_retransmit = now;
             }
@@ -848,12 +876,20 @@ impl Peer {
                 self.send(from, &wire, None, out);
             }
         }
-        // A peer asking to sync gets this tab's state.
+        // A peer asking to sync gets a state transfer from one synced tab: the one with the
+        // smallest id among those this tab sees (so joiners are not flooded with states).
         let state_due = self
             .peers
             .get(&from)
             .is_some_and(|p| now - p.last_state_sent >= RETRANSMIT_MS);
-        if hello && state_due && !self.queue.delivered().is_empty() {
+        let responder = !hello
+            || (self.synced
+                && self
+                    .peers
+                    .iter()
+                    .filter(|(id, p)| **id != from && !p.gone && !p.asking)
+                    .all(|(id, _)| *id > self.me));
+        if wants_state && responder && state_due && !self.queue.delivered().is_empty() {
             if let Some(p) = self.peers.get_mut(&from) {
                 p.last_state_sent = now;
             }

@@ -876,19 +876,21 @@ impl Peer {
                 self.send(from, &wire, None, out);
             }
         }
-        // A peer asking to sync gets a state transfer from one synced tab: the one with the
-        // smallest id among those this tab sees (so joiners are not flooded with states).
+        // A peer asking to sync gets a state transfer from one synced tab: the one that has
+        // delivered the most (then the smallest id), so joiners are not flooded with states.
         let state_due = self
             .peers
             .get(&from)
             .is_some_and(|p| now - p.last_state_sent >= RETRANSMIT_MS);
+        let rank = |total: u64, id: u32| (total, std::cmp::Reverse(id));
+        let mine = rank(self.queue.delivered().total(), self.me);
         let responder = !hello
             || (self.synced
                 && self
                     .peers
                     .iter()
                     .filter(|(id, p)| **id != from && !p.gone && !p.asking)
-                    .all(|(id, _)| *id > self.me));
+                    .all(|(id, p)| rank(p.delivered.total(), *id) < mine));
         if wants_state && responder && state_due && !self.queue.delivered().is_empty() {
             if let Some(p) = self.peers.get_mut(&from) {
                 p.last_state_sent = now;

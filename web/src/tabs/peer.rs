@@ -635,11 +635,12 @@ impl Peer {
     /// Periodic work: heartbeats, presence timeouts, ending the wait for a state transfer.
     pub fn tick(&mut self, now: f64) -> Vec<Outgoing> {
         let mut out = Vec::new();
-        // Alone, or only with peers that have no edits: nothing to wait for.
+        // Alone, or only with peers that have nothing this tab lacks: nothing to wait for.
+        let mine = self.queue.delivered();
         let someone_has_edits = self
             .peers
             .values()
-            .any(|p| !p.gone && !p.delivered.is_empty());
+            .any(|p| !p.gone && !mine.dominates(&p.delivered));
         let waited = now - self.started;
         if !self.synced
             && waited >= SYNC_WAIT_MS
@@ -1212,6 +1213,27 @@ mod tests {
         let mut stranger = Peer::new(4242, Mode::Crdt, 5, net.now);
         stranger.restore(&saved).unwrap();
         assert_eq!(stranger.text(), "cd");
+    }
+
+    #[test]
+    fn two_tabs_restored_from_the_same_replica_do_not_wait_for_each_other() {
+        let mut net = Net::new(1, Mode::Crdt);
+        net.run(1200);
+        net.type_at_end(0, "saved");
+        let saved = net.peers[0].save();
+        let start = net.now;
+        net.peers = (0..2)
+            .map(|i| {
+                let mut p = Peer::new(500 + i, Mode::Crdt, u64::from(i), start);
+                p.restore(&saved).unwrap();
+                p
+            })
+            .collect();
+        net.run(1500);
+        assert!(net.peers.iter().all(Peer::is_synced));
+        net.type_at_end(1, "!");
+        net.run(200);
+        assert_eq!(net.texts(), vec!["saved!"; 2]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod byzantine_sync;
 pub mod clock_drift;
+pub mod editor;
 pub mod happens_before;
 pub mod lease;
 pub mod param_form;
@@ -64,6 +65,14 @@ LabInfo {
               With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
     source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
     view: || html! { <byzantine_sync::ByzantineSyncLab /> },
+},
+LabInfo {
+    slug: "editor",
+    title: "Collaborative editor",
+    summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
+              you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
+    source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
+    view: || html! { <editor::EditorLab /> },
 }];
 
 /// The lab with this slug.

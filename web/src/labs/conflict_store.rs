@@ -565,12 +565,25 @@ pub fn cost_series(rows: &[CostRow]) -> Vec<Series> {
 
 #[function_component(MetadataCost)]
 fn metadata_cost() -> Html {
-    let table = use_memo((), |_| {
-        cost_table(&CostParams {
-            node_counts: COST_NODES.to_vec(),
-            ..CostParams::default()
-        })
-    });
+    // Measured after the first paint, so the lab's first render does not wait for it.
+    let table = use_state(|| None::<Rc<Result<Vec<CostRow>, String>>>);
+    {
+        let table = table.clone();
+        use_effect_with((), move |_| {
+            let timer = gloo_timers::callback::Timeout::new(0, move || {
+                let rows = cost_table(&CostParams {
+                    node_counts: COST_NODES.to_vec(),
+                    ..CostParams::default()
+                })
+                .map_err(|e| e.to_string());
+                table.set(Some(Rc::new(rows)));
+            });
+            move || drop(timer)
+        });
+    }
+    let Some(table) = (*table).clone() else {
+        return html! { <div class="metadata-cost"><p>{"Measuring metadata sizes for 3 → 50 replicas…"}</p></div> };
+    };
     let rows = match table.as_ref() {
         Ok(rows) => rows,
         Err(e) => {

@@ -4,6 +4,8 @@
 
 pub mod byzantine_sync;
 pub mod clock_drift;
+pub mod conflict_store;
+pub mod crdt;
 pub mod editor;
 pub mod happens_before;
 pub mod lease;
@@ -27,7 +29,8 @@ pub struct LabInfo {
 }
 
 /// Every lab, in home-page order.
-pub const LABS: &[LabInfo] = &[LabInfo {
+pub const LABS: &[LabInfo] = &[
+    LabInfo {
     slug: "happens-before",
     title: "Happens-before",
     summary: "Nodes gossip over a lossy, jittery network. Pick an event to see its Lamport \
@@ -73,7 +76,26 @@ LabInfo {
               you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
     source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
     view: || html! { <editor::EditorLab /> },
-}];
+    },
+    LabInfo {
+        slug: "conflict-store",
+        title: "Conflict store",
+        summary: "The same replicated-store script under wall-clock LWW, Lamport LWW, vector clocks and \
+                  dotted version vectors: the acknowledged write LWW silently drops, the siblings version \
+                  vectors keep, a far-future tombstone, and the metadata each pays from 3 to 50 replicas.",
+        source: "DeCandia et al. 2007 (Dynamo); Preguiça et al. 2012 (DVV)",
+        view: || html! { <conflict_store::ConflictStoreLab /> },
+    },
+    LabInfo {
+        slug: "crdt",
+        title: "CRDTs",
+        summary: "Counter replicas update offline behind a partition, gossip their states and converge when it \
+                  heals; then apply operations by hand to two replicas of a G-Set, 2P-Set, OR-Set, LWW- or \
+                  MV-Register and merge them both ways.",
+        source: "Shapiro, Preguiça, Baquero, Zawirski 2011",
+        view: || html! { <crdt::CrdtLab /> },
+    },
+];
 
 /// The lab with this slug.
 pub fn find(slug: &str) -> Option<&'static LabInfo> {

@@ -1,5 +1,8 @@
 //! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
 //! protocol with parameters (validated, with documented limits) and a seed.
 
+pub mod comparison;
 pub mod gossip;
 pub mod happens_before;
+pub mod hybrid_logical;
+pub mod true_time;

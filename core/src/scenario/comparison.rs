@@ -51,7 +51,7 @@ impl Default for Params {
             nodes: 3,
             seed: 1,
             actions: 6,
-            skew_ms: 100,
+            skew_ms: 300,
         }
     }
 }

@@ -25,6 +25,10 @@ use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
 use crate::trace::{EventId, EventKind, Trace};
 
+/// Every clock starts near 12:00:00 (43 200 000 ms), so that setting one back by up to an
+/// hour keeps its readings positive (HLC counts readings before its epoch as 0).
+pub const EPOCH: Span = Span::from_millis(43_200_000);
+
 /// Allowed node counts.
 pub const NODES: RangeInclusive<u32> = 2..=6;
 /// Allowed sends per node.
@@ -122,7 +126,10 @@ impl Params {
                 } else {
                     Span::ZERO
                 };
-                PhysicalClock::new(Span::from_micros(offset_us - spread / 2) + ahead, drift)
+                PhysicalClock::new(
+                    EPOCH + Span::from_micros(offset_us - spread / 2) + ahead,
+                    drift,
+                )
             })
             .collect()
     }
@@ -300,8 +307,8 @@ pub struct Verdict {
 }
 
 impl HlcRun {
-    /// Per node: `(true time, physical reading − true time)` at each event, in ms, with an
-    /// extra point just before a jump so the step shows.
+    /// Per node: `(true time, physical reading − EPOCH − true time)` at each event, in ms,
+    /// with an extra point just before a jump so the step shows.
     pub fn physical_series(&self) -> Vec<Vec<(f64, f64)>> {
         let mut out = vec![Vec::new(); self.trace.node_count() as usize];
         for e in self.trace.events() {
@@ -312,17 +319,18 @@ impl HlcRun {
                     series.push((t, before));
                 }
             }
-            series.push((t, e.local_time.since(e.true_time).as_millis_f64()));
+            let offset = e.local_time.since(e.true_time) - EPOCH;
+            series.push((t, offset.as_millis_f64()));
         }
         out
     }
 
-    /// Per node: `(true time, l − true time)` at each stamped event, in ms.
+    /// Per node: `(true time, l − EPOCH − true time)` at each stamped event, in ms.
     pub fn hlc_series(&self) -> Vec<Vec<(f64, f64)>> {
         let mut out = vec![Vec::new(); self.trace.node_count() as usize];
         for e in self.trace.events() {
             if let Some(s) = &self.stamps[e.id.index()] {
-                let l = s.hlc.physical_ms() as f64;
+                let l = s.hlc.physical_ms() as f64 - EPOCH.as_millis_f64();
                 out[e.node.index()]
                     .push((e.true_time.as_millis_f64(), l - e.true_time.as_millis_f64()));
             }

@@ -2,7 +2,11 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
+pub mod comparison;
 pub mod happens_before;
+pub mod hybrid_logical;
+pub mod kit;
+pub mod true_time;
 
 use yew::prelude::*;
 
@@ -21,14 +25,40 @@ pub struct LabInfo {
 }
 
 /// Every lab, in home-page order.
-pub const LABS: &[LabInfo] = &[LabInfo {
-    slug: "happens-before",
-    title: "Happens-before",
-    summary: "Nodes gossip over a lossy, jittery network. Pick an event to see its Lamport \
-              timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
-    source: "Lamport 1978; Fidge 1988; Mattern 1989",
-    view: || html! { <happens_before::HappensBeforeLab /> },
-}];
+pub const LABS: &[LabInfo] = &[
+    LabInfo {
+        slug: "happens-before",
+        title: "Happens-before",
+        summary: "Nodes gossip over a lossy, jittery network. Pick an event to see its Lamport \
+                  timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
+        source: "Lamport 1978; Fidge 1988; Mattern 1989",
+        view: || html! { <happens_before::HappensBeforeLab /> },
+    },
+    LabInfo {
+        slug: "hybrid-logical-clocks",
+        title: "Hybrid logical clocks",
+        summary: "Physical time and HLC per node: set a clock back five minutes and watch the HLC \
+                  hold; run one node far ahead and see the max offset refuse its stamps.",
+        source: "Kulkarni, Demirbas et al. 2014",
+        view: || html! { <hybrid_logical::HybridLogicalLab /> },
+    },
+    LabInfo {
+        slug: "true-time",
+        title: "TrueTime & commit wait",
+        summary: "The ε sawtooth, transactions with their [earliest, latest] intervals and commit \
+                  waits, and the external-consistency check: turn commit wait off and see it fail.",
+        source: "Corbett et al. 2012 (Spanner), §4.1.2–4.2",
+        view: || html! { <true_time::TrueTimeLab /> },
+    },
+    LabInfo {
+        slug: "comparison",
+        title: "Comparison",
+        summary: "One run ordered by Lamport, vector clocks, HLC and physical timestamps, with every \
+                  pair where an ordering disagrees with true happens-before listed.",
+        source: "Lamport 1978; Fidge 1988; Mattern 1989; Kulkarni et al. 2014",
+        view: || html! { <comparison::ComparisonLab /> },
+    },
+];
 
 /// The lab with this slug.
 pub fn find(slug: &str) -> Option<&'static LabInfo> {

@@ -334,7 +334,15 @@ fn pairs_table(
     let rows = report.disagreements.iter().take(MAX_ROWS).map(|d| {
         let (a, b) = (d.a, d.b);
         let onclick = select_pair.reform(move |_: MouseEvent| (a, b));
-        let onkeydown = select_pair.reform(move |_: KeyboardEvent| (a, b));
+        let onkeydown = {
+            let select_pair = select_pair.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" {
+                    e.prevent_default();
+                    select_pair.emit((a, b));
+                }
+            })
+        };
         let (kind, why) = match d.kind {
             Disagreement::Violation => ("violation", format!("{} → {} but {} puts {} first", name(a), name(b), scheme.name(), name(b))),
             Disagreement::Imposed => ("imposed", format!("{} ∥ {} (concurrent) but {} puts {} first", name(a), name(b), scheme.name(), name(a))),

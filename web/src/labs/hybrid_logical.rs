@@ -115,12 +115,12 @@ pub fn hybrid_logical_lab() -> Html {
             { notes_view(&notes) }
             <div class="lab-actions">
                 if params.jump_ms == 0 {
-                    { action("⏪ Set A's clock back 5 min", "set-back", "jump_ms", 300_000) }
+                    { action("Set A's clock back 5 min", "set-back", "jump_ms", 300_000) }
                 } else {
                     { action("Undo the clock jump", "undo-jump", "jump_ms", 0) }
                 }
                 if params.ahead_ms == 0 {
-                    { action("⏩ Run the last node 60 s ahead", "run-ahead", "ahead_ms", 60_000) }
+                    { action("Run the last node 60 s ahead", "run-ahead", "ahead_ms", 60_000) }
                 } else {
                     { action("Bring the last node back", "undo-ahead", "ahead_ms", 0) }
                 }

@@ -341,8 +341,17 @@ fn violations_table(
             { for bad.iter().take(50).map(|p| {
                 let (a, b) = (run.txns[p.first], run.txns[p.second]);
                 let onclick = select_pair.reform(move |_: MouseEvent| (a.commit, b.begin));
+                let onkeydown = {
+                    let select_pair = select_pair.clone();
+                    Callback::from(move |e: KeyboardEvent| {
+                        if e.key() == "Enter" {
+                            e.prevent_default();
+                            select_pair.emit((a.commit, b.begin));
+                        }
+                    })
+                };
                 html! {
-                    <tr class="violation-row" tabindex="0" {onclick}>
+                    <tr class="violation-row" tabindex="0" {onclick} {onkeydown}>
                         <td>{ format!("T{} at {}", a.id, a.node) }</td>
                         <td>{ format!("T{} at {}", b.id, b.node) }</td>
                         <td>{ format!("{:.3} ms later", p.gap.as_millis_f64()) }</td>
@@ -381,8 +390,8 @@ fn tour_steps() -> Vec<TourStep> {
         },
         TourStep {
             title: "Slower notices hide the bug",
-            text: "With notices taking up to 50 ms, follow-ups start long after ε has passed and the violation disappears — \
-                   which is why it is rare in practice and why Spanner does not rely on it.",
+            text: "With notices taking up to 50 ms, most follow-ups start after the uncertainty has passed and this run \
+                   has no violation left. Rare is not never, though: Spanner does not bet on it and waits.",
             query: Some("seed=1&nodes=3&txns=10&wait=0&lat_max=50&drift=150"),
             at: Some(1.0),
         },

@@ -30,3 +30,11 @@ pub use physical::PhysicalClock;
 pub use true_time::{Interval, TrueTime, TrueTimeConfig, TrueTimeError};
 pub use vector::{Causality, VectorClock};
 pub use vector_json::ClockParseError;
+
+pub mod dotted_version_vector;
+pub mod dvvset;
+pub mod version_vector;
+
+pub use dotted_version_vector::{Dot, DottedVersionVector, DvvSiblings};
+pub use dvvset::{DvvEntry, DvvSet};
+pub use version_vector::{Entry as VersionEntry, SiblingSet, VersionVector, VvSiblings};

@@ -11,7 +11,7 @@
 //!   so far, then an optional [`LeapSecond`] correction;
 //! - the **monotonic reading** is oscillator + slew: steps, jumps and leap seconds never touch
 //!   it, and since drift is capped at ±[`MAX_DRIFT_PPM`] and slew at [`MAX_SLEW_PPM`] its rate
-//!   stays above 0.8, so it never goes back (Linux's `CLOCK_MONOTONIC`).
+//!   stays above 0.4, so it never goes back (Linux's `CLOCK_MONOTONIC`).
 //!
 //! Both readings are pure functions of true time (for any instant at or after the last
 //! [`adjust`](PhysicalClock::adjust)), so the simulator can ask for them at any instant.
@@ -28,7 +28,7 @@ use super::leap_second::LeapSecond;
 use crate::time::{Instant, Span};
 
 /// The largest drift a clock accepts, in ppm (10 %: far beyond any real quartz).
-pub const MAX_DRIFT_PPM: f64 = 100_000.0;
+pub const MAX_DRIFT_PPM: f64 = 500_000.0;
 /// The fastest slew a discipline accepts, in ppm.
 pub const MAX_SLEW_PPM: u32 = 100_000;
 const PPT_PER_PPM: f64 = 1e6;

@@ -1,8 +1,14 @@
 //! Ready-made runs shared by the labs, the native examples and the benchmarks: each pairs a
 //! protocol with parameters (validated, with documented limits) and a seed.
 
+pub mod byzantine_sync;
 pub mod comparison;
+pub mod conflict_store;
+pub mod crdt;
+pub mod drift;
 pub mod gossip;
 pub mod happens_before;
 pub mod hybrid_logical;
+pub mod lease;
+pub mod ntp_select;
 pub mod true_time;

@@ -110,6 +110,10 @@ enum Pending<P: Protocol> {
         by: Span,
     },
     Crash(NodeId),
+    Pause {
+        node: NodeId,
+        span: Span,
+    },
 }
 
 struct Scheduled<P: Protocol> {
@@ -143,6 +147,7 @@ struct NodeState<P: Protocol> {
     vector: VectorClock,
     armed: Vec<(u64, P::Timer)>,
     crashed: bool,
+    paused_until: Instant,
 }
 
 /// An output a protocol reported, with where and when.
@@ -172,6 +177,9 @@ pub struct Reported<O> {
 pub struct Simulation<P: Protocol> {
     now: Instant,
     seq: u64,
+    /// Sequence numbers for inputs deferred by a pause: below every ordinary one, so at the
+    /// instant a pause ends the deferred inputs come first, in the order they were due.
+    deferred: u64,
     queue: BinaryHeap<Reverse<Scheduled<P>>>,
     nodes: Vec<NodeState<P>>,
     peers: Vec<Vec<NodeId>>,
@@ -211,11 +219,13 @@ impl<P: Protocol> Simulation<P> {
                 vector: VectorClock::new(),
                 armed: Vec::new(),
                 crashed: false,
+                paused_until: Instant::ZERO,
             })
             .collect();
         let mut sim = Simulation {
             now: Instant::ZERO,
-            seq: 0,
+            seq: 1 << 63,
+            deferred: 0,
             queue: BinaryHeap::new(),
             peers: (0..n as u32)
                 .map(|me| (0..n as u32).filter(|&p| p != me).map(NodeId).collect())
@@ -285,6 +295,20 @@ impl<P: Protocol> Simulation<P> {
         Ok(())
     }
 
+    /// Schedules a stop-the-world pause of `node` (a GC pause, a VM migration) for `span` of
+    /// true time from `at`: the node's clock keeps running, but every input due during the
+    /// pause (messages, timers, operations) is deferred, in order, until the pause ends.
+    pub fn schedule_pause(
+        &mut self,
+        at: Instant,
+        node: NodeId,
+        span: Span,
+    ) -> Result<(), SimError> {
+        self.check_node(node)?;
+        self.schedule(at, Pending::Pause { node, span });
+        Ok(())
+    }
+
     /// The current true time.
     pub fn now(&self) -> Instant {
         self.now
@@ -328,6 +352,23 @@ impl<P: Protocol> Simulation<P> {
             return false;
         };
         self.now = self.now.max(at);
+        let target = match &pending {
+            Pending::Deliver { to, .. } => Some(*to),
+            Pending::Timer { node, .. } | Pending::Operation { node, .. } => Some(*node),
+            _ => None,
+        };
+        if let Some(node) = target {
+            let until = self.nodes[node.index()].paused_until;
+            if until > self.now {
+                self.deferred += 1;
+                self.queue.push(Reverse(Scheduled {
+                    at: until,
+                    seq: self.deferred,
+                    pending,
+                }));
+                return true;
+            }
+        }
         self.processed += 1;
         match pending {
             Pending::Start(node) => self.handle(node, Input::Start),
@@ -382,6 +423,18 @@ impl<P: Protocol> Simulation<P> {
                     String::new()
                 };
                 self.record(node, EventKind::Local, None, label);
+            }
+            Pending::Pause { node, span } => {
+                let state = &mut self.nodes[node.index()];
+                if !state.crashed {
+                    state.paused_until = state.paused_until.max(self.now + span.max(Span::ZERO));
+                    let label = if self.labels {
+                        format!("pause {span}")
+                    } else {
+                        String::new()
+                    };
+                    self.record(node, EventKind::Local, None, label);
+                }
             }
             Pending::Crash(node) => {
                 let state = &mut self.nodes[node.index()];

@@ -5,8 +5,23 @@
 //! Happens-before (Lamport 1978, §2) is answered from the trace's own graph — local order
 //! plus message edges — never from the clocks stamped on it, so that tests can check the
 //! clocks *against* it.
+//!
+//! Real logs come in through [`import`] ([`shiviz`] and [`json_lines`] readers, checked by
+//! [`validity`]) as a happens-before DAG ([`dag`]) that converts to a `Trace`, and go out
+//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines).
 
 pub mod happens_before;
+
+// Importing real logs (ShiViz, JSON lines) into a happens-before DAG, and exporting it.
+pub mod dag;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod js_regex;
+pub mod json;
+pub mod json_lines;
+pub mod shiviz;
+pub mod validity;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -140,6 +155,9 @@ pub struct Trace {
     events: Vec<Event>,
     messages: Vec<Message>,
     per_node: Vec<Vec<EventId>>,
+    /// Further causal predecessors `(event, predecessor)`, sorted: an imported log's event may
+    /// merge several messages at once (see [`dag::Execution::to_trace`]). Empty for simulated runs.
+    extra_predecessors: Vec<(EventId, EventId)>,
 }
 
 impl Trace {
@@ -150,6 +168,7 @@ impl Trace {
             events: Vec::new(),
             messages: Vec::new(),
             per_node: (0..node_count).map(|_| Vec::new()).collect(),
+            extra_predecessors: Vec::new(),
         }
     }
     /// The number of nodes.
@@ -196,7 +215,23 @@ impl Trace {
             EventKind::Receive { message, .. } => self.message(message).map(|m| m.send),
             _ => None,
         });
-        local.into_iter().chain(remote)
+        let lo = self.extra_predecessors.partition_point(|p| p.0 < id);
+        let hi = self.extra_predecessors.partition_point(|p| p.0 <= id);
+        let extra = self.extra_predecessors[lo..hi].iter().map(|p| p.1);
+        local.into_iter().chain(remote).chain(extra)
+    }
+
+    /// Records that `predecessor` happened directly before `event` besides its local
+    /// predecessor and its receive's sender (a receive that merged several messages). Ignored
+    /// unless `predecessor` comes earlier in the trace, which keeps the events topologically
+    /// ordered.
+    pub fn add_predecessor(&mut self, event: EventId, predecessor: EventId) {
+        if predecessor < event && event.index() < self.events.len() {
+            let entry = (event, predecessor);
+            if let Err(at) = self.extra_predecessors.binary_search(&entry) {
+                self.extra_predecessors.insert(at, entry);
+            }
+        }
     }
 
     /// Appends an event; the caller fills in clocks and label. Returns its id.
@@ -286,6 +321,12 @@ impl Trace {
                 out.messages.push(m);
             }
         }
+        out.extra_predecessors = self
+            .extra_predecessors
+            .iter()
+            .copied()
+            .filter(|p| p.0.index() < events)
+            .collect();
         out
     }
 }

@@ -11,7 +11,11 @@ use std::collections::BTreeSet;
 use chronoscope::trace::{happens_before, EventId};
 use yew::prelude::*;
 
-use super::layout::{layout, ArrowState, DotKind, LayoutOptions};
+use std::rc::Rc;
+
+use super::layout::{
+    cursor_x, in_flight, layout, Arrow, ArrowState, Diagram, DotKind, LayoutOptions,
+};
 use super::SharedTrace;
 
 /// The diagram's styles, embedded in the SVG so that exported SVG/PNG files look the same.
@@ -33,6 +37,7 @@ marker path { fill: #4a5568; }
 .event.future { fill: #0987a0; }
 .event.concurrent { fill: #a0a0a0; opacity: .55; }
 .event.selected { fill: #e53e3e; stroke: #000; stroke-width: 2.5; }
+.event.marked { stroke: #d69e2e; stroke-width: 4; }
 .event.compared { stroke: #000; stroke-width: 3; stroke-dasharray: 2 2; opacity: 1; }
 .event:focus-visible { outline: 3px solid #2b6cb0; }
 ";
@@ -56,7 +61,16 @@ pub struct DiagramProps {
     /// Called when the user picks an event to compare with (shift-click or shift-Enter).
     #[prop_or_default]
     pub on_compare: Callback<EventId>,
+    /// Names for the lanes (node `i` gets `names[i]`); default: the node ids (A, B, …).
+    #[prop_or_default]
+    pub lane_names: Option<Shared<Vec<String>>>,
+    /// Events to mark (e.g. search matches).
+    #[prop_or_default]
+    pub marked: Option<Shared<BTreeSet<EventId>>>,
 }
+
+/// Runs with more events than this draw only the chunks near the visible part of the diagram.
+pub const CULL_ABOVE: usize = 1_000;
 
 /// The causal neighbourhood of the selected event.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -82,27 +96,170 @@ impl Highlight {
     }
 }
 
+/// Events per chunk: scrubbing re-renders only the chunk under the cursor (and the messages
+/// in flight), so a 2,000-event run stays smooth; the other chunks' props do not change.
+pub const CHUNK: usize = 64;
+
+/// Shares a value between components with identity equality (cheap props comparison).
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// How an event should be drawn given the selection.
+fn event_class(e: EventId, selected: Option<EventId>, highlight: &Highlight) -> &'static str {
+    if Some(e) == selected {
+        "selected"
+    } else if highlight.past.contains(&e) {
+        "past"
+    } else if highlight.future.contains(&e) {
+        "future"
+    } else if selected.is_some() {
+        "concurrent"
+    } else {
+        ""
+    }
+}
+
+fn arrow_html(a: &Arrow, selected: Option<EventId>, highlight: &Highlight) -> Html {
+    let state = match a.state {
+        ArrowState::Delivered => "delivered",
+        ArrowState::InFlight => "in-flight",
+        ArrowState::Dropped => "dropped",
+    };
+    let linked = |e: EventId| {
+        Some(e) == selected || highlight.past.contains(&e) || highlight.future.contains(&e)
+    };
+    let causal = selected.is_some()
+        && a.to_event
+            .is_some_and(|r| linked(a.from_event) && linked(r));
+    let class = classes!("msg", state, causal.then_some("causal"));
+    html! {
+        <g key={format!("msg-{}", a.message.0)}>
+            <line class={class} data-message={a.message.0.to_string()} x1={a.x1.to_string()} y1={a.y1.to_string()}
+                x2={a.x2.to_string()} y2={a.y2.to_string()}
+                marker-end={(a.state != ArrowState::Dropped).then_some("url(#arrowhead)")} />
+            if a.state == ArrowState::Dropped {
+                <text class="lost" x={(a.x2 - 4.0).to_string()} y={(a.y2 + 4.0).to_string()}>{"✕"}</text>
+            }
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChunkProps {
+    trace: SharedTrace,
+    full: Shared<Diagram>,
+    /// First event of the chunk.
+    start: usize,
+    /// Events of the chunk that are visible (0 ..= CHUNK).
+    visible: usize,
+    highlight: Shared<Highlight>,
+    selected: Option<EventId>,
+    compare: Option<EventId>,
+    /// (event, shift held)
+    pick: Callback<(EventId, bool)>,
+    marked: Option<Shared<BTreeSet<EventId>>>,
+}
+
+/// The events `start .. start + visible`, the delivered messages received among them, and the
+/// lost messages sent among them.
+#[function_component(Chunk)]
+fn chunk(props: &ChunkProps) -> Html {
+    let range = props.start..props.start + props.visible;
+    let full = &props.full.0;
+    let highlight = &props.highlight.0;
+    let arrows = full.arrows.iter().filter(|a| match a.state {
+        ArrowState::Delivered => a.to_event.is_some_and(|r| range.contains(&r.index())),
+        _ => range.contains(&a.from_event.index()),
+    });
+    let dots = full.dots[range.start.min(full.dots.len())..range.end.min(full.dots.len())].iter().map(|d| {
+        let kind = match d.kind {
+            DotKind::Send => "send",
+            DotKind::Receive => "receive",
+            DotKind::Local => "local",
+        };
+        let event = d.event;
+        let onclick = props.pick.reform(move |e: MouseEvent| (event, e.shift_key()));
+        let onkeydown = {
+            let pick = props.pick.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" {
+                    e.prevent_default();
+                    pick.emit((event, e.shift_key()));
+                }
+            })
+        };
+        let label = props.trace.event(event).map(|e| e.label.as_str()).unwrap_or_default();
+        let class = classes!(
+            "event",
+            kind,
+            event_class(event, props.selected, highlight),
+            (props.compare == Some(event)).then_some("compared"),
+            props.marked.as_ref().is_some_and(|m| m.0.contains(&event)).then_some("marked")
+        );
+        html! {
+            <circle key={format!("ev-{}", event.0)} {class}
+                data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r="7"
+                tabindex="0" role="button" aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
+                {onclick} {onkeydown}>
+                <title>{ format!("#{} {}: {}", event.0, d.node, label) }</title>
+            </circle>
+        }
+    });
+    html! {
+        <g class="chunk">
+            { for arrows.map(|a| arrow_html(a, props.selected, highlight)) }
+            { for dots }
+        </g>
+    }
+}
+
 /// The space-time diagram.
 #[function_component(SpaceTimeDiagram)]
 pub fn space_time_diagram(props: &DiagramProps) -> Html {
     let opts = LayoutOptions::default();
-    let diagram = {
-        let trace = props.trace.clone();
-        use_memo((trace, props.shown), move |(trace, shown)| {
-            layout(trace, *shown, &opts)
+    // Geometry of the whole run, computed once per trace.
+    let full = use_memo(props.trace.clone(), move |trace| {
+        Shared(Rc::new(layout(trace, usize::MAX, &opts)))
+    });
+    let highlight = use_memo(
+        (props.trace.clone(), props.selected),
+        |(trace, selected)| Shared(Rc::new(Highlight::of(trace, *selected))),
+    );
+    // One callback for the whole diagram that always calls the latest handlers, so chunks'
+    // props stay equal across renders.
+    let handlers = use_mut_ref(|| (props.on_select.clone(), props.on_compare.clone()));
+    *handlers.borrow_mut() = (props.on_select.clone(), props.on_compare.clone());
+    let pick = {
+        let handlers = handlers.clone();
+        use_memo((), move |_| {
+            Callback::from(move |(event, shift): (EventId, bool)| {
+                let (on_select, on_compare) = handlers.borrow().clone();
+                if shift {
+                    on_compare.emit(event)
+                } else {
+                    on_select.emit(event)
+                }
+            })
         })
     };
-    let highlight = {
-        let trace = props.trace.clone();
-        use_memo((trace, props.selected), |(trace, selected)| {
-            Highlight::of(trace, *selected)
-        })
-    };
+    let total = props.trace.events().len();
+    let shown = props.shown.min(total);
+    let cursor_x = cursor_x(shown, &opts);
     let scroller = use_node_ref();
     {
         // Keep the playback cursor in view while the run plays or is scrubbed.
         let scroller = scroller.clone();
-        let cursor_x = diagram.cursor_x;
         use_effect_with(cursor_x as i64, move |_| {
             if let Some(el) = scroller.cast::<web_sys::Element>() {
                 let (left, width) = (f64::from(el.scroll_left()), f64::from(el.client_width()));
@@ -112,88 +269,56 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             }
         });
     }
-    let selected = props.selected;
-    let class_of = |e: EventId| -> &'static str {
-        if Some(e) == selected {
-            "selected"
-        } else if highlight.past.contains(&e) {
-            "past"
-        } else if highlight.future.contains(&e) {
-            "future"
-        } else if selected.is_some() {
-            "concurrent"
-        } else {
-            ""
+    // Large runs draw only the chunks near the visible window (one window of margin each side).
+    let viewport = use_state(|| (0.0f64, 2_000.0f64));
+    let onscroll = {
+        let viewport = viewport.clone();
+        let scroller = scroller.clone();
+        Callback::from(move |_: Event| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                viewport.set((
+                    f64::from(el.scroll_left()),
+                    f64::from(el.client_width()).max(400.0),
+                ));
+            }
+        })
+    };
+    let cull = total > CULL_ABOVE;
+    let (view_left, view_width) = *viewport;
+    let chunk_visible = |c: usize| {
+        if !cull {
+            return true;
         }
+        let x0 = opts.left + opts.column * (c * CHUNK) as f64;
+        let x1 = x0 + opts.column * CHUNK as f64;
+        x1 >= view_left - view_width && x0 <= view_left + 2.0 * view_width
     };
-    let in_causal_chain = |e: EventId| {
-        Some(e) == selected || highlight.past.contains(&e) || highlight.future.contains(&e)
-    };
-
+    let travelling = in_flight(&props.trace, shown, &opts);
+    let diagram = &full.0;
     let lanes = diagram.lanes.iter().map(|lane| {
         html! {
             <g class="lane" key={format!("lane-{}", lane.node.0)}>
-                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{ lane.node.to_string() }</text>
+                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{
+                    props.lane_names.as_ref().and_then(|n| n.0.get(lane.node.index()).cloned()).unwrap_or_else(|| lane.node.to_string())
+                }</text>
                 <line x1={opts.left.to_string()} y1={lane.y.to_string()} x2={diagram.width.to_string()} y2={lane.y.to_string()} />
             </g>
         }
     });
-    let arrows = diagram.arrows.iter().map(|a| {
-        let state = match a.state {
-            ArrowState::Delivered => "delivered",
-            ArrowState::InFlight => "in-flight",
-            ArrowState::Dropped => "dropped",
-        };
-        let causal = a.to_event.is_some_and(|r| in_causal_chain(a.from_event) && in_causal_chain(r) && selected.is_some());
-        let class = classes!("msg", state, causal.then_some("causal"));
+    let chunks = (0..total.div_ceil(CHUNK)).filter(|&c| chunk_visible(c)).map(|c| {
+        let start = c * CHUNK;
         html! {
-            <g key={format!("msg-{}", a.message.0)}>
-                <line class={class} x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()}
-                    marker-end={(a.state != ArrowState::Dropped).then_some("url(#arrowhead)")} />
-                if a.state == ArrowState::Dropped {
-                    <text class="lost" x={(a.x2 - 4.0).to_string()} y={(a.y2 + 4.0).to_string()}>{"✕"}</text>
-                }
-            </g>
-        }
-    });
-    let dots = diagram.dots.iter().map(|d| {
-        let kind = match d.kind {
-            DotKind::Send => "send",
-            DotKind::Receive => "receive",
-            DotKind::Local => "local",
-        };
-        let event = d.event;
-        let onclick = {
-            let (on_select, on_compare) = (props.on_select.clone(), props.on_compare.clone());
-            Callback::from(move |e: MouseEvent| {
-                if e.shift_key() { on_compare.emit(event) } else { on_select.emit(event) }
-            })
-        };
-        let onkeydown = {
-            let (on_select, on_compare) = (props.on_select.clone(), props.on_compare.clone());
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" {
-                    e.prevent_default();
-                    if e.shift_key() { on_compare.emit(event) } else { on_select.emit(event) }
-                }
-            })
-        };
-        let label = props.trace.event(event).map(|e| e.label.clone()).unwrap_or_default();
-        html! {
-            <circle key={format!("ev-{}", event.0)} class={classes!("event", kind, class_of(event), (props.compare == Some(event)).then_some("compared"))}
-                data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r="7"
-                tabindex="0" role="button" aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
-                {onclick} {onkeydown}>
-                <title>{ format!("#{} {}: {}", event.0, d.node, label) }</title>
-            </circle>
+            <Chunk key={c} trace={props.trace.clone()} full={(*full).clone()} {start}
+                visible={shown.saturating_sub(start).min(CHUNK)} highlight={(*highlight).clone()}
+                selected={props.selected} compare={props.compare} pick={(*pick).clone()} marked={props.marked.clone()} />
         }
     });
     html! {
-        <div class="diagram-scroll" ref={scroller}>
+        <div class="diagram-scroll" ref={scroller} {onscroll}>
             <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
-                viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img"
+                viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img" data-shown={shown.to_string()}
                 aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown",
-                    props.trace.node_count(), diagram.dots.len(), props.trace.events().len())}>
+                    props.trace.node_count(), shown, total)}>
                 <style>{ DIAGRAM_CSS }</style>
                 <defs>
                     <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
@@ -201,9 +326,9 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                     </marker>
                 </defs>
                 { for lanes }
-                { for arrows }
-                <line class="cursor" x1={diagram.cursor_x.to_string()} y1="0" x2={diagram.cursor_x.to_string()} y2={diagram.height.to_string()} />
-                { for dots }
+                <g class="in-flight-layer">{ for travelling.iter().map(|a| arrow_html(a, props.selected, &highlight.0)) }</g>
+                <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
+                { for chunks }
             </svg>
         </div>
     }

@@ -6,6 +6,7 @@ pub mod comparison;
 pub mod happens_before;
 pub mod hybrid_logical;
 pub mod kit;
+pub mod trace_viewer;
 pub mod true_time;
 
 use yew::prelude::*;
@@ -33,6 +34,14 @@ pub const LABS: &[LabInfo] = &[
                   timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
         source: "Lamport 1978; Fidge 1988; Mattern 1989",
         view: || html! { <happens_before::HappensBeforeLab /> },
+    },
+    LabInfo {
+        slug: "trace",
+        title: "Trace visualizer",
+        summary: "Paste, upload or drop a log stamped with vector clocks (ShiViz / GoVector / JSON lines) and see its \
+                  space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
+        source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
+        view: || html! { <trace_viewer::TraceViewerLab /> },
     },
     LabInfo {
         slug: "hybrid-logical-clocks",

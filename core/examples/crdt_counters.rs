@@ -1,0 +1,164 @@
+//! CRDT counters: G-Counter and PN-Counter replicas updating offline and merging, then the
+//! simulated run of `scenario::crdt` (one replica partitioned away, gossip every 200 ms).
+//!
+//! `cargo run -p chronoscope --example crdt_counters [-- --nodes 3] [--offline-ms 2000] [--seed 1]`
+use chronoscope::crdt::g_counter::Increment;
+use chronoscope::crdt::pn_counter::PnOp;
+use chronoscope::crdt::{CvRdt, GCounter, PnCounter, Update};
+use chronoscope::node::NodeId;
+use chronoscope::scenario::crdt::{run, CounterOp, CounterOutput, Params};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
+
+    println!("== G-Counter: three replicas increment offline, then merge ==");
+    let mut g = [
+        GCounter::default(),
+        GCounter::default(),
+        GCounter::default(),
+    ];
+    for (i, (node, by)) in [(a, 5), (b, 3), (c, 2)].into_iter().enumerate() {
+        if g[i].try_apply(Increment { node, by }).is_ok() {
+            println!(
+                "Node {node}: +{by:<3} state {:<16} value {}",
+                g[i].to_string(),
+                g[i].value()
+            );
+        }
+    }
+    let all = g.iter().fold(GCounter::default(), |acc, s| acc.merged(s));
+    let reversed = g
+        .iter()
+        .rev()
+        .fold(GCounter::default(), |acc, s| acc.merged(s));
+    println!(
+        "merge A⊔B⊔C      state {:<16} value {}",
+        all.to_string(),
+        all.value()
+    );
+    println!(
+        "merge C⊔B⊔A      state {:<16} value {} (commutative)",
+        reversed.to_string(),
+        reversed.value()
+    );
+    println!(
+        "merge again      state {:<16} value {} (idempotent)",
+        all.merged(&all).to_string(),
+        all.merged(&all).value()
+    );
+
+    println!("\n== PN-Counter: increments and decrements, C offline ==");
+    let mut pn = [
+        PnCounter::default(),
+        PnCounter::default(),
+        PnCounter::default(),
+    ];
+    let ops = [
+        (0, PnOp::Increment { node: a, by: 5 }),
+        (1, PnOp::Increment { node: b, by: 3 }),
+        (2, PnOp::Decrement { node: c, by: 2 }),
+        (0, PnOp::Decrement { node: a, by: 1 }),
+    ];
+    for (i, op) in ops {
+        if pn[i].try_apply(op).is_ok() {
+            let (node, sign, by) = match op {
+                PnOp::Increment { node, by } => (node, '+', by),
+                PnOp::Decrement { node, by } => (node, '-', by),
+            };
+            println!(
+                "Node {node}: {sign}{by:<3} state {:<22} value {}",
+                pn[i].to_string(),
+                pn[i].value()
+            );
+        }
+    }
+    let ab = pn[0].merged(&pn[1]);
+    println!(
+        "A⊔B while C is offline: value {} (C alone: {})",
+        ab.value(),
+        pn[2].value()
+    );
+    let healed = ab.merged(&pn[2]);
+    println!(
+        "partition heals, C merges: state {healed} value {}",
+        healed.value()
+    );
+
+    let mut params = Params::default();
+    if let Some(n) = arg("--nodes") {
+        params.nodes = n.min(u64::from(u32::MAX)) as u32;
+    }
+    if let Some(ms) = arg("--offline-ms") {
+        params.offline_ms = ms.min(u64::from(u32::MAX)) as u32;
+    }
+    if let Some(seed) = arg("--seed") {
+        params.seed = seed;
+    }
+    let (params, notes) = params.clamp();
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    let last = NodeId(params.nodes - 1);
+    println!(
+        "\n== simulated: {} replicas, {last} offline for {} ms, gossip every {} ms (seed {}) ==",
+        params.nodes, params.offline_ms, params.gossip_ms, params.seed
+    );
+    let report = match run(&params) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    for r in &report.outputs {
+        let line = match &r.output {
+            CounterOutput::Applied { op, value } => {
+                let op = match op {
+                    CounterOp::Increment(by) => format!("+{by}"),
+                    CounterOp::Decrement(by) => format!("-{by}"),
+                };
+                let offline = if r.node == last && r.at.as_millis() < i64::from(params.offline_ms) {
+                    " (offline)"
+                } else {
+                    ""
+                };
+                format!("{op:<4} local value {value}{offline}")
+            }
+            CounterOutput::Refused { op } => format!("refused {op:?}"),
+            CounterOutput::Merged {
+                from,
+                before,
+                after,
+            } => {
+                format!("merged {from}'s state: {before} -> {after}")
+            }
+        };
+        println!("[{:>6} ms] {}  {line}", r.at.as_millis(), r.node);
+    }
+    let values: Vec<String> = report
+        .finals
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}={}", NodeId(i as u32), s.value()))
+        .collect();
+    match report.converged_at {
+        Some(t) => println!(
+            "converged: {} (expected {}) — last change at {} ms",
+            values.join(" "),
+            report.expected,
+            t.as_millis()
+        ),
+        None => println!(
+            "NOT converged: {} (expected {})",
+            values.join(" "),
+            report.expected
+        ),
+    }
+}

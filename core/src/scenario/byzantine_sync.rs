@@ -1,0 +1,471 @@
+//! The Byzantine-clocks lab's run: `n` nodes synchronise in rounds
+//! ([`welch_lynch`](crate::sync::welch_lynch)); the last `faulty` of them lie (constant,
+//! two-faced, adaptively splitting, random, or silent). The protocol is told to tolerate `f`.
+//!
+//! The run samples every clock twice a round and reports the skew among the *correct*
+//! clocks next to the theoretical bound `(2ε + 2ρ(R + W + D))/(1 − c)` with `c = f/(n − 2f)`
+//! (1/2 for the midpoint), which holds when `n ≥ 3f + 1`, at most `f` nodes lie and the
+//! convergence function is fault-tolerant. With `n = 3f` there is no bound, and a two-faced
+//! liar keeps the correct clocks from converging while drift drives them apart.
+
+use alloc::format;
+use alloc::vec::Vec;
+use core::ops::RangeInclusive;
+
+use super::happens_before::Adjustment;
+use crate::clock::PhysicalClock;
+use crate::node::NodeId;
+use crate::rng::Rng;
+use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
+use crate::sync::discipline::Disciplined;
+use crate::sync::welch_lynch::{Behaviour, Config, Convergence, RoundOutput, WelchLynch};
+use crate::time::{Instant, Span};
+use crate::trace::Trace;
+
+/// Allowed node counts.
+pub const NODES: RangeInclusive<u32> = 2..=16;
+/// Allowed `f` to tolerate.
+pub const TOLERATE: RangeInclusive<u32> = 0..=7;
+/// Allowed lie sizes, ms.
+pub const LIE_MS: RangeInclusive<u32> = 0..=3_600_000;
+/// Allowed round periods, ms.
+pub const ROUND_MS: RangeInclusive<u32> = 100..=60_000;
+/// Allowed round counts.
+pub const ROUNDS: RangeInclusive<u32> = 1..=1_000;
+/// Allowed drift bounds, ppm.
+pub const DRIFT_PPM: RangeInclusive<u32> = 0..=10_000;
+
+/// How the faulty nodes lie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// The same offset to everyone.
+    Constant,
+    /// `+lie` to the fast half of the correct nodes, `−lie` to the slow half.
+    TwoFaced,
+    /// Two-faced, adaptively (tells whoever it saw ahead that it is further ahead).
+    Splitting,
+    /// A fresh random lie in `[−lie, +lie]` per message.
+    Random,
+    /// Says nothing.
+    Silent,
+}
+
+/// The knobs of a Byzantine run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Number of nodes `n`.
+    pub nodes: u32,
+    /// How many of them lie (the last ones).
+    pub faulty: u32,
+    /// The `f` the protocol tolerates.
+    pub tolerate: u32,
+    /// How they lie.
+    pub strategy: Strategy,
+    /// Size of the lie, ms.
+    pub lie_ms: u32,
+    /// The convergence function.
+    pub convergence: Convergence,
+    /// Round period `R`, ms (the collection window is `R/2`).
+    pub round_ms: u32,
+    /// Rounds to run.
+    pub rounds: u32,
+    /// Shortest one-way latency, ms (at most `R/4`).
+    pub latency_min_ms: u32,
+    /// Longest one-way latency, ms (at most `R/4`).
+    pub latency_max_ms: u32,
+    /// Drift rates are drawn from `[−drift, +drift]` ppm.
+    pub drift_ppm: u32,
+    /// Initial offsets are drawn from `[−spread/2, +spread/2]`, ms (at most `R/4`).
+    pub initial_skew_ms: u32,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Default for Params {
+    /// Four nodes, one two-faced liar, the fault-tolerant average.
+    fn default() -> Self {
+        Params {
+            nodes: 4,
+            faulty: 1,
+            tolerate: 1,
+            strategy: Strategy::TwoFaced,
+            lie_ms: 500,
+            convergence: Convergence::FaultTolerantAverage,
+            round_ms: 2_000,
+            rounds: 60,
+            latency_min_ms: 5,
+            latency_max_ms: 15,
+            drift_ppm: 200,
+            initial_skew_ms: 100,
+            seed: 1,
+        }
+    }
+}
+
+/// Why a run could not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByzantineError {
+    /// A parameter is outside its range (its URL name).
+    OutOfRange(&'static str),
+    /// The simulator refused the configuration.
+    Sim(SimError),
+}
+
+impl core::fmt::Display for ByzantineError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ByzantineError::OutOfRange(n) => write!(f, "parameter {n} is out of range"),
+            ByzantineError::Sim(e) => write!(f, "simulator: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for ByzantineError {}
+
+impl Params {
+    fn ranges(&self) -> [(&'static str, u32, RangeInclusive<u32>); 10] {
+        let quarter = self.round_ms.clamp(*ROUND_MS.start(), *ROUND_MS.end()) / 4;
+        let nodes = self.nodes.clamp(*NODES.start(), *NODES.end());
+        [
+            ("nodes", self.nodes, NODES),
+            ("faulty", self.faulty, 0..=nodes - 1),
+            ("f", self.tolerate, TOLERATE),
+            ("lie", self.lie_ms, LIE_MS),
+            ("round", self.round_ms, ROUND_MS),
+            ("rounds", self.rounds, ROUNDS),
+            ("lat_min", self.latency_min_ms, 0..=quarter),
+            (
+                "lat_max",
+                self.latency_max_ms,
+                self.latency_min_ms.min(quarter)..=quarter,
+            ),
+            ("drift", self.drift_ppm, DRIFT_PPM),
+            ("skew", self.initial_skew_ms, 0..=quarter),
+        ]
+    }
+
+    /// Checks every parameter against its range.
+    pub fn validate(&self) -> Result<(), ByzantineError> {
+        for (name, value, range) in self.ranges() {
+            if !range.contains(&value) {
+                return Err(ByzantineError::OutOfRange(name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings every parameter into its range (in dependency order), reporting each change.
+    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
+        let mut notes = Vec::new();
+        // Two passes: later ranges depend on earlier values (round, nodes, lat_min).
+        for _ in 0..2 {
+            for (name, value, range) in self.ranges() {
+                let clamped = value.clamp(*range.start(), *range.end());
+                if clamped != value {
+                    notes.push(Adjustment {
+                        name,
+                        given: format!("{value}"),
+                        used: format!("{clamped}"),
+                    });
+                    match name {
+                        "nodes" => self.nodes = clamped,
+                        "faulty" => self.faulty = clamped,
+                        "f" => self.tolerate = clamped,
+                        "lie" => self.lie_ms = clamped,
+                        "round" => self.round_ms = clamped,
+                        "rounds" => self.rounds = clamped,
+                        "lat_min" => self.latency_min_ms = clamped,
+                        "lat_max" => self.latency_max_ms = clamped,
+                        "drift" => self.drift_ppm = clamped,
+                        _ => self.initial_skew_ms = clamped,
+                    }
+                }
+            }
+        }
+        (self, notes)
+    }
+
+    /// The correct nodes (the first `n − faulty`).
+    pub fn correct(&self) -> Vec<NodeId> {
+        (0..self.nodes.saturating_sub(self.faulty))
+            .map(NodeId)
+            .collect()
+    }
+
+    fn config(&self) -> Config {
+        let min = Span::from_millis(self.latency_min_ms.into());
+        let max = Span::from_millis(self.latency_max_ms.into());
+        let round = Span::from_millis(self.round_ms.into());
+        Config {
+            f: self.tolerate as usize,
+            round,
+            window: Span::from_nanos(round.as_nanos() / 2),
+            delay: Span::from_nanos((min.as_nanos() + max.as_nanos()) / 2),
+            uncertainty: Span::from_nanos((max.as_nanos() - min.as_nanos()) / 2),
+            convergence: self.convergence,
+        }
+    }
+
+    /// Each node's physical clock, drawn from the seed.
+    pub fn clocks(&self) -> Vec<PhysicalClock> {
+        let mut rng = Rng::seed_from_u64(self.seed ^ 0xB72A_11CE_5EED_0002);
+        let drift = i64::from(self.drift_ppm) * 100;
+        let half = i64::from(self.initial_skew_ms) * 500_000;
+        (0..self.nodes)
+            .map(|_| {
+                let ppm = rng.in_range(-drift, drift) as f64 / 100.0;
+                PhysicalClock::new(Span::from_nanos(rng.in_range(-half, half)), ppm)
+            })
+            .collect()
+    }
+
+    /// The convergence rate `c` (how much of the skew survives a round), if a bound holds.
+    pub fn convergence_rate(&self) -> Option<f64> {
+        let (n, f) = (self.nodes as usize, self.tolerate as usize);
+        if n < 3 * f + 1 || self.faulty > self.tolerate {
+            return None;
+        }
+        match self.convergence {
+            Convergence::FaultTolerantAverage => Some(f as f64 / (n - 2 * f) as f64),
+            Convergence::FaultTolerantMidpoint => Some(0.5),
+            Convergence::Mean if self.faulty == 0 => Some(0.0),
+            _ => None,
+        }
+    }
+
+    /// The skew the correct clocks stay within once converged, if theory promises one.
+    pub fn bound(&self) -> Option<Span> {
+        let c = self.convergence_rate()?;
+        let cfg = self.config();
+        let rho = f64::from(self.drift_ppm) * 1e-6;
+        let exposure = cfg.round + cfg.window + Span::from_millis(self.latency_max_ms.into());
+        let per_round =
+            Span::from_nanos(2 * cfg.uncertainty.as_nanos()) + exposure.mul_f64(2.0 * rho);
+        Some(per_round.mul_f64(1.0 / (1.0 - c)) + Span::from_micros(1))
+    }
+
+    /// The skew allowed at true time `t`: the bound plus what is left of the initial spread
+    /// after the rounds completed by then (it shrinks by `c` per round), if a bound applies.
+    pub fn allowed_at(&self, t: Instant) -> Option<Span> {
+        let (bound, c) = (self.bound()?, self.convergence_rate()?);
+        let round = i64::from(self.round_ms) * 1_000_000;
+        // Rounds every correct node has surely completed (allowing for a round of skew).
+        let done = (t.as_nanos() / round - 2).max(0);
+        let mut left = Span::from_millis(self.initial_skew_ms.into()).mul_f64(1.5)
+            + self.bound().unwrap_or(Span::ZERO);
+        for _ in 0..done.min(200) {
+            left = left.mul_f64(c);
+            if left < Span::from_nanos(1) {
+                break;
+            }
+        }
+        Some(bound + left)
+    }
+}
+
+/// The clocks at one true instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// True time.
+    pub at: Instant,
+    /// Every node's offset from true time (software reading − true time).
+    pub offsets: Vec<Span>,
+    /// Max − min over the correct nodes.
+    pub correct_skew: Span,
+}
+
+/// What the run showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A bound applies and every sample kept within it (plus what was left of the initial
+    /// spread, see [`Params::allowed_at`]).
+    BoundHeld,
+    /// A bound applies and was exceeded (never expected: a bug).
+    BoundViolated {
+        /// True time of the first violation.
+        at: Instant,
+        /// The skew then.
+        skew: Span,
+    },
+    /// No bound applies (`n ≤ 3f`, too many liars, or an unprotected mean).
+    NoGuarantee,
+}
+
+/// A finished Byzantine run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The trace.
+    pub trace: Trace,
+    /// Samples twice a round.
+    pub samples: Vec<Sample>,
+    /// The correct nodes.
+    pub correct: Vec<NodeId>,
+    /// [`Params::bound`].
+    pub bound: Option<Span>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Each correct node's round reports (estimates and corrections).
+    pub rounds: Vec<(Instant, NodeId, RoundOutput)>,
+}
+
+impl Run {
+    /// The largest correct-clock skew over the second half of the run (once converged).
+    pub fn max_skew_converged(&self) -> Span {
+        self.samples[self.samples.len() / 2..]
+            .iter()
+            .map(|s| s.correct_skew)
+            .max()
+            .unwrap_or(Span::ZERO)
+    }
+    /// The correct-clock skew at the last sample.
+    pub fn final_skew(&self) -> Span {
+        self.samples.last().map_or(Span::ZERO, |s| s.correct_skew)
+    }
+}
+
+/// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
+///
+/// ```
+/// use chronoscope::scenario::byzantine_sync::{self, Params, Verdict};
+/// let four = byzantine_sync::run(&Params::default()).unwrap(); // n = 4, one two-faced liar
+/// assert_eq!(four.verdict, Verdict::BoundHeld);
+/// let three = byzantine_sync::run(&Params { nodes: 3, ..Params::default() }).unwrap();
+/// assert_eq!(three.verdict, Verdict::NoGuarantee);
+/// ```
+pub fn run(params: &Params) -> Result<Run, ByzantineError> {
+    run_with_labels(params, true)
+}
+
+/// [`run`], choosing whether trace events get labels (off: faster, for sweeps and tests).
+pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineError> {
+    params.validate()?;
+    let config = params.config();
+    let clocks = params.clocks();
+    let correct = params.correct();
+    let lie = Span::from_millis(params.lie_ms.into());
+    // The fast half of the correct nodes (by drift) is told "later", the rest "earlier".
+    let mut by_drift: Vec<(i64, NodeId)> = correct
+        .iter()
+        .map(|n| ((clocks[n.index()].drift_ppm() * 100.0) as i64, *n))
+        .collect();
+    by_drift.sort();
+    let ahead: Vec<NodeId> = by_drift[by_drift.len() / 2..].iter().map(|x| x.1).collect();
+    let nodes = (0..params.nodes)
+        .map(|i| {
+            let behaviour = if (i as usize) < correct.len() {
+                Behaviour::Honest
+            } else {
+                match params.strategy {
+                    Strategy::Constant => Behaviour::Constant(lie),
+                    Strategy::TwoFaced => Behaviour::TwoFaced {
+                        magnitude: lie,
+                        ahead: ahead.clone(),
+                    },
+                    Strategy::Splitting => Behaviour::Splitting(lie),
+                    Strategy::Random => Behaviour::Random(lie),
+                    Strategy::Silent => Behaviour::Silent,
+                }
+            };
+            WelchLynch::new(config, behaviour)
+        })
+        .collect();
+    let sim_config = SimConfig {
+        seed: params.seed,
+        network: Network {
+            latency: Latency::Uniform {
+                min: Span::from_millis(params.latency_min_ms.into()),
+                max: Span::from_millis(params.latency_max_ms.into()),
+            },
+            ..Network::default()
+        },
+        clocks,
+        labels,
+    };
+    let mut sim = Simulation::new(nodes, sim_config).map_err(ByzantineError::Sim)?;
+    let half = Span::from_nanos(config.round.as_nanos() / 2);
+    let mut samples = Vec::new();
+    for k in 0..=(2 * u64::from(params.rounds) + 1) {
+        let at = Instant::ZERO + Span::from_nanos(half.as_nanos() * k as i64 + 1);
+        sim.run_until(at);
+        let offsets: Vec<Span> = (0..params.nodes)
+            .map(|i| {
+                let n = NodeId(i);
+                let phys = sim.clock(n).map_or(at, |c| c.read(at));
+                sim.node(n)
+                    .map_or(phys, |p| p.software_time(phys))
+                    .since(at)
+            })
+            .collect();
+        let correct_offsets = || offsets[..correct.len()].iter();
+        let correct_skew = match (correct_offsets().max(), correct_offsets().min()) {
+            (Some(hi), Some(lo)) => *hi - *lo,
+            _ => Span::ZERO,
+        };
+        samples.push(Sample {
+            at,
+            offsets,
+            correct_skew,
+        });
+    }
+    let bound = params.bound();
+    let verdict = match bound {
+        None => Verdict::NoGuarantee,
+        Some(_) => samples
+            .iter()
+            .find(|s| params.allowed_at(s.at).is_some_and(|a| s.correct_skew > a))
+            .map_or(Verdict::BoundHeld, |s| Verdict::BoundViolated {
+                at: s.at,
+                skew: s.correct_skew,
+            }),
+    };
+    let rounds = sim
+        .outputs()
+        .iter()
+        .filter(|r| r.node.index() < correct.len())
+        .map(|r| (r.at, r.node, r.output.clone()))
+        .collect();
+    Ok(Run {
+        trace: sim.finish(),
+        samples,
+        correct,
+        bound,
+        verdict,
+        rounds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_run_holds_its_bound() {
+        let run = run(&Params::default()).unwrap();
+        assert_eq!(
+            run.verdict,
+            Verdict::BoundHeld,
+            "{:?}",
+            run.max_skew_converged()
+        );
+        assert!(run.bound.is_some());
+    }
+
+    #[test]
+    fn clamp_then_validate() {
+        let wild = Params {
+            nodes: 99,
+            faulty: 99,
+            round_ms: 1,
+            latency_min_ms: 999,
+            latency_max_ms: 3,
+            initial_skew_ms: 10_000,
+            ..Params::default()
+        };
+        assert!(wild.validate().is_err());
+        let (p, notes) = wild.clamp();
+        assert!(!notes.is_empty());
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!((p.nodes, p.faulty, p.round_ms), (16, 15, 100));
+        assert!(p.latency_max_ms >= p.latency_min_ms);
+    }
+}

@@ -1,0 +1,713 @@
+//! The Clock-drift lab's run (the source document's `drift_sim`): a few nodes whose quartz
+//! clocks drift at up to ± `drift_ppm`, kept together by Cristian's algorithm, by Berkeley,
+//! or by nothing, with corrections stepped, slewed or NTP-hybrid, over a network with
+//! latency jitter and an optionally asymmetric path out of the leader.
+//!
+//! The run samples every node's *software* clock every tick (and once just after each sync),
+//! so a lab can plot per-node offset from true time and the skew (max − min reading), next
+//! to [`Run::bound`]: the skew the sync can promise, `(max − min latency) + asymmetry +
+//! 2ρ·(interval + 1 s)`. Parameters come from URLs; [`Params::clamp`] reports every change.
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::vec::Vec;
+use core::ops::RangeInclusive;
+
+use super::happens_before::Adjustment;
+use crate::clock::PhysicalClock;
+use crate::node::NodeId;
+use crate::protocol::Protocol;
+use crate::rng::Rng;
+use crate::sim::{Latency, LinkRule, Network, Reported, SimConfig, SimError, Simulation};
+use crate::sync::berkeley::{Berkeley, BerkeleyOutput, SyncReport};
+use crate::sync::cristian::{Cristian, CristianOutput, Exchange};
+use crate::sync::discipline::{Adjust, Disciplined, NTP_STEP_THRESHOLD};
+use crate::time::{Instant, Span};
+use crate::trace::Trace;
+
+/// Allowed node counts.
+pub const NODES: RangeInclusive<u32> = 2..=8;
+/// Allowed drift bounds, ppm (up to 1 %).
+pub const DRIFT_PPM: RangeInclusive<u32> = 0..=10_000;
+/// Allowed sync intervals, seconds.
+pub const INTERVAL_S: RangeInclusive<u32> = 1..=3_600;
+/// Allowed run lengths, seconds.
+pub const DURATION_S: RangeInclusive<u32> = 1..=7_200;
+/// Allowed sampling periods, ms.
+pub const TICK_MS: RangeInclusive<u32> = 100..=600_000;
+/// Allowed one-way latencies and asymmetry, ms.
+pub const LATENCY_MS: RangeInclusive<u32> = 0..=5_000;
+/// Allowed initial offset spreads, ms.
+pub const INITIAL_SKEW_MS: RangeInclusive<u32> = 0..=600_000;
+/// Allowed slew rates, ppm.
+pub const SLEW_PPM: RangeInclusive<u32> = 1..=500_000;
+/// Allowed outlier thresholds, ms.
+pub const OUTLIER_MS: RangeInclusive<u32> = 1..=3_600_000;
+/// Allowed clock-jump times, s.
+pub const JUMP_AT_S: RangeInclusive<u32> = 0..=7_200;
+/// Allowed clock jumps, ms (± one hour).
+pub const JUMP_MS: RangeInclusive<i32> = -3_600_000..=3_600_000;
+/// Allowed loss and duplication probabilities, percent.
+pub const FAULT_PERCENT: RangeInclusive<u32> = 0..=50;
+/// The most samples a run records (longer runs are sampled more coarsely).
+pub const MAX_SAMPLES: u32 = 5_000;
+
+/// Which synchronisation algorithm runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// None: watch the clocks drift apart.
+    None,
+    /// Cristian's algorithm against the leader (a perfect reference clock).
+    Cristian,
+    /// The Berkeley algorithm led by the leader.
+    Berkeley,
+}
+
+/// How corrections are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdjustMode {
+    /// Step at once.
+    Step,
+    /// Slew at `slew_ppm`.
+    Slew,
+    /// NTP: slew below 128 ms, step above.
+    Hybrid,
+}
+
+/// The knobs of a drift run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Number of nodes.
+    pub nodes: u32,
+    /// The seed (drift rates, initial offsets and latencies derive from it).
+    pub seed: u64,
+    /// Each node drifts at a rate drawn uniformly from `[−drift_ppm, +drift_ppm]`.
+    pub drift_ppm: u32,
+    /// The synchronisation algorithm.
+    pub method: Method,
+    /// Seconds between syncs.
+    pub interval_s: u32,
+    /// Length of the run, seconds.
+    pub duration_s: u32,
+    /// Sampling period, ms.
+    pub tick_ms: u32,
+    /// Shortest one-way latency, ms.
+    pub latency_min_ms: u32,
+    /// Longest one-way latency, ms.
+    pub latency_max_ms: u32,
+    /// Extra delay on every link out of the leader (an asymmetric path), ms.
+    pub asymmetry_ms: u32,
+    /// Initial offsets are drawn from `[−spread/2, +spread/2]`, ms.
+    pub initial_skew_ms: u32,
+    /// Step, slew or hybrid.
+    pub adjust: AdjustMode,
+    /// Slew rate, ppm.
+    pub slew_ppm: u32,
+    /// Berkeley's outlier threshold, ms.
+    pub outlier_ms: u32,
+    /// The leader (Berkeley) or time server (Cristian).
+    pub leader: u32,
+    /// Message loss, percent.
+    pub loss_percent: u32,
+    /// Message duplication, percent.
+    pub duplicate_percent: u32,
+    /// A clock jump (an operator's mistake, a VM resume) of this many ms (0: none)…
+    pub jump_ms: i32,
+    /// …at this true time, s…
+    pub jump_at_s: u32,
+    /// …on this node.
+    pub jump_node: u32,
+}
+
+impl Default for Params {
+    /// The source document's run: 3 nodes, 50 ppm, Berkeley every 20 s, 5–15 ms latency.
+    fn default() -> Self {
+        Params {
+            nodes: 3,
+            seed: 1,
+            drift_ppm: 50,
+            method: Method::Berkeley,
+            interval_s: 20,
+            duration_s: 30,
+            tick_ms: 5_000,
+            latency_min_ms: 5,
+            latency_max_ms: 15,
+            asymmetry_ms: 0,
+            initial_skew_ms: 0,
+            adjust: AdjustMode::Step,
+            slew_ppm: 500,
+            outlier_ms: 1_000,
+            leader: 1,
+            loss_percent: 0,
+            duplicate_percent: 0,
+            jump_ms: 0,
+            jump_at_s: 0,
+            jump_node: 0,
+        }
+    }
+}
+
+fn clamp_field(
+    name: &'static str,
+    value: &mut u32,
+    range: &RangeInclusive<u32>,
+    notes: &mut Vec<Adjustment>,
+) {
+    let clamped = (*value).clamp(*range.start(), *range.end());
+    if clamped != *value {
+        notes.push(Adjustment {
+            name,
+            given: format!("{value}"),
+            used: format!("{clamped}"),
+        });
+        *value = clamped;
+    }
+}
+
+/// Why a drift run could not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftError {
+    /// A parameter is outside its documented range (its URL name).
+    OutOfRange(&'static str),
+    /// The simulator refused the configuration.
+    Sim(SimError),
+}
+
+impl core::fmt::Display for DriftError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DriftError::OutOfRange(name) => write!(f, "parameter {name} is out of range"),
+            DriftError::Sim(e) => write!(f, "simulator: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for DriftError {}
+
+impl Params {
+    /// Brings every parameter into its range, reporting each change.
+    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
+        let mut notes = Vec::new();
+        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
+        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
+        clamp_field("interval", &mut self.interval_s, &INTERVAL_S, &mut notes);
+        clamp_field("duration", &mut self.duration_s, &DURATION_S, &mut notes);
+        clamp_field("tick", &mut self.tick_ms, &TICK_MS, &mut notes);
+        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
+        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
+        clamp_field("asym", &mut self.asymmetry_ms, &LATENCY_MS, &mut notes);
+        clamp_field(
+            "skew",
+            &mut self.initial_skew_ms,
+            &INITIAL_SKEW_MS,
+            &mut notes,
+        );
+        clamp_field("slew", &mut self.slew_ppm, &SLEW_PPM, &mut notes);
+        clamp_field("outlier", &mut self.outlier_ms, &OUTLIER_MS, &mut notes);
+        clamp_field("loss", &mut self.loss_percent, &FAULT_PERCENT, &mut notes);
+        clamp_field(
+            "dup",
+            &mut self.duplicate_percent,
+            &FAULT_PERCENT,
+            &mut notes,
+        );
+        let max_latency = self.latency_max_ms.max(self.latency_min_ms);
+        clamp_field(
+            "lat_max",
+            &mut self.latency_max_ms,
+            &(self.latency_min_ms..=max_latency),
+            &mut notes,
+        );
+        let last = self.nodes - 1;
+        clamp_field("leader", &mut self.leader, &(0..=last), &mut notes);
+        clamp_field("jump_node", &mut self.jump_node, &(0..=last), &mut notes);
+        clamp_field("jump_at", &mut self.jump_at_s, &JUMP_AT_S, &mut notes);
+        let jump = self.jump_ms.clamp(*JUMP_MS.start(), *JUMP_MS.end());
+        if jump != self.jump_ms {
+            notes.push(Adjustment {
+                name: "jump",
+                given: format!("{}", self.jump_ms),
+                used: format!("{jump}"),
+            });
+            self.jump_ms = jump;
+        }
+        (self, notes)
+    }
+
+    /// Checks every parameter against its range.
+    pub fn validate(&self) -> Result<(), DriftError> {
+        if !JUMP_MS.contains(&self.jump_ms) {
+            return Err(DriftError::OutOfRange("jump"));
+        }
+        let checks: [(&'static str, u32, RangeInclusive<u32>); 16] = [
+            (
+                "jump_node",
+                self.jump_node,
+                0..=self.nodes.saturating_sub(1),
+            ),
+            ("jump_at", self.jump_at_s, JUMP_AT_S),
+            ("loss", self.loss_percent, FAULT_PERCENT),
+            ("dup", self.duplicate_percent, FAULT_PERCENT),
+            ("nodes", self.nodes, NODES),
+            ("drift", self.drift_ppm, DRIFT_PPM),
+            ("interval", self.interval_s, INTERVAL_S),
+            ("duration", self.duration_s, DURATION_S),
+            ("tick", self.tick_ms, TICK_MS),
+            ("lat_min", self.latency_min_ms, LATENCY_MS),
+            ("lat_max", self.latency_max_ms, LATENCY_MS),
+            ("asym", self.asymmetry_ms, LATENCY_MS),
+            ("skew", self.initial_skew_ms, INITIAL_SKEW_MS),
+            ("slew", self.slew_ppm, SLEW_PPM),
+            ("outlier", self.outlier_ms, OUTLIER_MS),
+            ("leader", self.leader, 0..=self.nodes.saturating_sub(1)),
+        ];
+        for (name, value, range) in checks {
+            if !range.contains(&value) {
+                return Err(DriftError::OutOfRange(name));
+            }
+        }
+        if self.latency_max_ms < self.latency_min_ms {
+            return Err(DriftError::OutOfRange("lat_max"));
+        }
+        Ok(())
+    }
+
+    fn adjust(&self) -> Adjust {
+        match self.adjust {
+            AdjustMode::Step => Adjust::Step,
+            AdjustMode::Slew => Adjust::Slew {
+                max_rate_ppm: self.slew_ppm,
+            },
+            AdjustMode::Hybrid => Adjust::Hybrid {
+                max_rate_ppm: self.slew_ppm,
+                threshold: NTP_STEP_THRESHOLD,
+            },
+        }
+    }
+
+    /// Each node's physical clock: drift and initial offset drawn from the seed (Cristian's
+    /// time server is a perfect reference).
+    pub fn clocks(&self) -> Vec<PhysicalClock> {
+        let mut rng = Rng::seed_from_u64(self.seed ^ 0xD81F_7C10_C4A5_0001);
+        let drift = i64::from(self.drift_ppm);
+        let half_spread = i64::from(self.initial_skew_ms) * 500_000;
+        (0..self.nodes)
+            .map(|i| {
+                // Drift in steps of 0.01 ppm; offsets in nanoseconds.
+                let ppm = rng.in_range(-drift * 100, drift * 100) as f64 / 100.0;
+                let offset = Span::from_nanos(rng.in_range(-half_spread, half_spread));
+                if self.method == Method::Cristian && i == self.leader {
+                    PhysicalClock::perfect()
+                } else {
+                    PhysicalClock::new(offset, ppm)
+                }
+            })
+            .collect()
+    }
+
+    /// The simulator configuration these parameters describe.
+    pub fn config(&self) -> SimConfig {
+        let mut network = Network {
+            latency: Latency::Uniform {
+                min: Span::from_millis(self.latency_min_ms.into()),
+                max: Span::from_millis(self.latency_max_ms.into()),
+            },
+            loss: f64::from(self.loss_percent) / 100.0,
+            duplicate: f64::from(self.duplicate_percent) / 100.0,
+            ..Network::default()
+        };
+        if self.asymmetry_ms > 0 {
+            let leader = NodeId(self.leader);
+            for i in (0..self.nodes).filter(|&i| i != self.leader) {
+                network.links.insert(
+                    (leader, NodeId(i)),
+                    LinkRule {
+                        extra_delay: Span::from_millis(self.asymmetry_ms.into()),
+                        ..LinkRule::default()
+                    },
+                );
+            }
+        }
+        SimConfig {
+            seed: self.seed,
+            network,
+            clocks: self.clocks(),
+            labels: true,
+        }
+    }
+
+    /// The largest skew synchronisation can promise between syncs (for stepped corrections):
+    /// latency jitter + asymmetry + two clocks drifting apart for an interval and a round.
+    pub fn bound(&self) -> Span {
+        let jitter =
+            Span::from_millis(i64::from(self.latency_max_ms) - i64::from(self.latency_min_ms));
+        let asym = Span::from_millis(self.asymmetry_ms.into());
+        let window = Span::from_secs(i64::from(self.interval_s) + 1);
+        let drift = window.mul_f64(2.0 * f64::from(self.drift_ppm) * 1e-6);
+        jitter + asym + drift + Span::from_micros(10)
+    }
+}
+
+impl Params {
+    /// How long a round's corrections may take to cross the network.
+    pub fn settle(&self) -> Span {
+        Span::from_millis(i64::from(self.latency_max_ms) + i64::from(self.asymmetry_ms) + 1)
+    }
+}
+
+/// Every node's software clock at one true instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// True time.
+    pub at: Instant,
+    /// Each node's software clock reading.
+    pub readings: Vec<Instant>,
+    /// Each node's offset from true time (reading − true time).
+    pub offsets: Vec<Span>,
+    /// max − min reading.
+    pub skew: Span,
+    /// Whether this is the extra sample taken just after a sync.
+    pub after_sync: bool,
+}
+
+/// A sync the run went through.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncEvent {
+    /// A Berkeley round, reported by the leader at true time `at`.
+    Berkeley {
+        /// True time of the report.
+        at: Instant,
+        /// What the leader computed.
+        report: SyncReport,
+    },
+    /// A Cristian exchange at one client.
+    Cristian {
+        /// True time the reply arrived.
+        at: Instant,
+        /// The client.
+        node: NodeId,
+        /// The exchange.
+        exchange: Exchange,
+        /// Whether the correction was applied.
+        applied: bool,
+    },
+}
+
+/// A finished drift run: the trace and the numbers a lab plots.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The full trace.
+    pub trace: Trace,
+    /// Samples, in time order.
+    pub samples: Vec<Sample>,
+    /// Every sync, in time order.
+    pub syncs: Vec<SyncEvent>,
+    /// Each node's drift rate, ppm.
+    pub drift_ppm: Vec<f64>,
+    /// [`Params::bound`].
+    pub bound: Span,
+    /// How long after a sync its corrections may still be crossing the network.
+    pub settle: Span,
+    /// When every node had been corrected at least once (`None` if that never happened).
+    pub synced_at: Option<Instant>,
+}
+
+impl SyncEvent {
+    /// The true time of the event.
+    pub fn at(&self) -> Instant {
+        match self {
+            SyncEvent::Berkeley { at, .. } | SyncEvent::Cristian { at, .. } => *at,
+        }
+    }
+}
+
+impl Run {
+    /// How many times some node's software clock read less than at the previous sample (a
+    /// step backwards: what slewing avoids).
+    pub fn backward_steps(&self) -> usize {
+        self.samples
+            .windows(2)
+            .map(|w| {
+                w[0].readings
+                    .iter()
+                    .zip(&w[1].readings)
+                    .filter(|(a, b)| b < a)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// The largest skew among samples taken once every node has been corrected, leaving out
+    /// the instants when a round's corrections are still in flight (`None` if no sample
+    /// qualifies). With stepped corrections this stays within [`Run::bound`].
+    pub fn max_skew_in_sync(&self) -> Option<Span> {
+        let start = self.synced_at?;
+        self.samples
+            .iter()
+            .filter(|s| s.at >= start)
+            .filter(|s| {
+                !self
+                    .syncs
+                    .iter()
+                    .any(|e| s.at >= e.at() && s.at <= e.at() + self.settle)
+            })
+            .map(|s| s.skew)
+            .max()
+    }
+}
+
+/// When every node had been corrected at least once.
+fn synced_at(params: &Params, syncs: &[SyncEvent], settle: Span) -> Option<Instant> {
+    match params.method {
+        Method::None => None,
+        Method::Berkeley => syncs.first().map(|e| e.at() + settle),
+        Method::Cristian => {
+            let mut last = Instant::ZERO;
+            for i in (0..params.nodes).filter(|&i| i != params.leader) {
+                let first = syncs.iter().find_map(|e| match e {
+                    SyncEvent::Cristian {
+                        at, node, applied, ..
+                    } if *applied && node.0 == i => Some(*at),
+                    _ => None,
+                })?;
+                last = last.max(first);
+            }
+            Some(last)
+        }
+    }
+}
+
+fn ceil_to_100ms(t: Instant) -> Instant {
+    let step = 100_000_000;
+    Instant::from_nanos((t.as_nanos() + step - 1).div_euclid(step) * step)
+}
+
+/// Runs the scenario. Out-of-range parameters are refused; call [`Params::clamp`] first to
+/// accept anything.
+///
+/// ```
+/// use chronoscope::scenario::drift::{self, Method, Params};
+/// let run = drift::run(&Params::default()).unwrap(); // the document's Berkeley run
+/// assert!(run.max_skew_in_sync().unwrap() <= run.bound);
+/// let free = drift::run(&Params { method: Method::None, ..Params::default() }).unwrap();
+/// assert!(free.max_skew_in_sync().is_none());
+/// ```
+pub fn run(params: &Params) -> Result<Run, DriftError> {
+    params.validate()?;
+    let adjust = params.adjust();
+    let interval = Span::from_secs(params.interval_s.into());
+    let leader = NodeId(params.leader);
+    let ids = (0..params.nodes).map(NodeId);
+    let settle = params.settle();
+    match params.method {
+        Method::None => {
+            let nodes = ids.map(|_| Berkeley::follower(adjust)).collect();
+            drive(params, nodes, |_| None)
+        }
+        Method::Berkeley => {
+            let outlier = Span::from_millis(params.outlier_ms.into());
+            let nodes = ids
+                .map(|i| {
+                    if i == leader {
+                        Berkeley::leader(interval, outlier, adjust)
+                    } else {
+                        Berkeley::follower(adjust)
+                    }
+                })
+                .collect();
+            drive(params, nodes, |r: &Reported<BerkeleyOutput>| {
+                match &r.output {
+                    BerkeleyOutput::Round(report) => Some((
+                        SyncEvent::Berkeley {
+                            at: r.at,
+                            report: report.clone(),
+                        },
+                        ceil_to_100ms(r.at + settle),
+                    )),
+                    BerkeleyOutput::Adjusted { .. } => None,
+                }
+            })
+        }
+        Method::Cristian => {
+            let nodes = ids
+                .map(|i| {
+                    if i == leader {
+                        Cristian::server()
+                    } else {
+                        Cristian::client(leader, interval, adjust)
+                    }
+                })
+                .collect();
+            drive(params, nodes, |r: &Reported<CristianOutput>| {
+                let (exchange, applied) = match &r.output {
+                    CristianOutput::Adjusted(e) => (*e, true),
+                    CristianOutput::Discarded(e) => (*e, false),
+                };
+                Some((
+                    SyncEvent::Cristian {
+                        at: r.at,
+                        node: r.node,
+                        exchange,
+                        applied,
+                    },
+                    ceil_to_100ms(r.at + Span::from_nanos(1)),
+                ))
+            })
+        }
+    }
+}
+
+/// Runs `nodes`, sampling every tick and once after each sync `classify` recognises.
+fn drive<P: Protocol + Disciplined>(
+    params: &Params,
+    nodes: Vec<P>,
+    classify: impl Fn(&Reported<P::Output>) -> Option<(SyncEvent, Instant)>,
+) -> Result<Run, DriftError> {
+    let config = params.config();
+    let drift_ppm = config.clocks.iter().map(PhysicalClock::drift_ppm).collect();
+    let mut sim = Simulation::new(nodes, config).map_err(DriftError::Sim)?;
+    if params.jump_ms != 0 {
+        let at = Instant::from_millis(i64::from(params.jump_at_s) * 1_000);
+        let by = Span::from_millis(params.jump_ms.into());
+        sim.schedule_clock_jump(at, NodeId(params.jump_node), by)
+            .map_err(DriftError::Sim)?;
+    }
+    let end = Instant::from_millis(i64::from(params.duration_s) * 1_000);
+    let ticks = (i64::from(params.duration_s) * 1_000 / i64::from(params.tick_ms) + 1)
+        .min(i64::from(MAX_SAMPLES));
+    let tick = Span::from_nanos(end.as_nanos() / (ticks - 1).max(1));
+    let mut times: BTreeSet<(Instant, bool)> = (0..ticks)
+        .map(|k| (Instant::ZERO + Span::from_nanos(tick.as_nanos() * k), false))
+        .collect();
+    let (mut samples, mut syncs, mut seen) = (Vec::new(), Vec::new(), 0);
+    while let Some(&(t, after_sync)) = times.first() {
+        if sim.next_at().is_some_and(|n| n <= t) {
+            sim.step();
+            for r in &sim.outputs()[seen..] {
+                if let Some((event, sample_at)) = classify(r) {
+                    syncs.push(event);
+                    if sample_at <= end {
+                        times.insert((sample_at, true));
+                    }
+                }
+            }
+            seen = sim.outputs().len();
+            continue;
+        }
+        times.pop_first();
+        sim.run_until(t);
+        if samples.last().is_some_and(|s: &Sample| s.at == t) {
+            continue;
+        }
+        let readings: Vec<Instant> = (0..params.nodes)
+            .map(|i| {
+                let node = NodeId(i);
+                let physical = sim.clock(node).map_or(t, |c| c.read(t));
+                sim.node(node)
+                    .map_or(physical, |p| p.software_time(physical))
+            })
+            .collect();
+        let skew = match (readings.iter().max(), readings.iter().min()) {
+            (Some(hi), Some(lo)) => hi.since(*lo),
+            _ => Span::ZERO,
+        };
+        samples.push(Sample {
+            at: t,
+            offsets: readings.iter().map(|r| r.since(t)).collect(),
+            readings,
+            skew,
+            after_sync,
+        });
+    }
+    let settle = params.settle();
+    Ok(Run {
+        trace: sim.finish(),
+        synced_at: synced_at(params, &syncs, settle),
+        samples,
+        syncs,
+        drift_ppm,
+        bound: params.bound(),
+        settle,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_reproduce_the_documents_shape() {
+        let run = run(&Params::default()).unwrap();
+        let regular: Vec<_> = run.samples.iter().filter(|s| !s.after_sync).collect();
+        assert_eq!(regular.len(), 7); // 0, 5, …, 30 s
+        assert_eq!(run.syncs.len(), 1);
+        assert!(run.samples.iter().any(|s| s.after_sync));
+        assert!(run.max_skew_in_sync().unwrap() <= run.bound);
+    }
+
+    #[test]
+    fn without_sync_skew_grows_linearly() {
+        let p = Params {
+            method: Method::None,
+            drift_ppm: 1_000,
+            duration_s: 100,
+            tick_ms: 10_000,
+            ..Params::default()
+        };
+        let run = run(&p).unwrap();
+        let skews: Vec<i64> = run.samples.iter().map(|s| s.skew.as_nanos()).collect();
+        assert!(skews.windows(2).all(|w| w[1] > w[0]), "{skews:?}");
+        let (hi, lo) = run
+            .drift_ppm
+            .iter()
+            .fold((f64::MIN, f64::MAX), |(h, l), d| (h.max(*d), l.min(*d)));
+        let expected = (hi - lo) * 1e-6 * 100e9;
+        assert!((skews[10] as f64 - expected).abs() < 1e3, "{skews:?}");
+    }
+
+    #[test]
+    fn a_jumped_clock_is_left_out_of_the_average_and_pulled_back() {
+        let p = Params {
+            nodes: 4,
+            jump_ms: 10_000,
+            jump_at_s: 25,
+            jump_node: 2,
+            duration_s: 60,
+            ..Params::default()
+        };
+        let run = run(&p).unwrap();
+        let second = run
+            .syncs
+            .iter()
+            .filter_map(|e| match e {
+                SyncEvent::Berkeley { report, .. } => Some(report),
+                SyncEvent::Cristian { .. } => None,
+            })
+            .nth(1)
+            .unwrap();
+        let c = second.samples.iter().find(|s| s.node == NodeId(2)).unwrap();
+        assert!(c.outlier);
+        assert!(c.delta < Span::from_millis(-9_900));
+        assert!(second.average_offset.abs() < Span::from_millis(20));
+        assert!(run.samples.last().unwrap().skew <= run.bound);
+    }
+
+    #[test]
+    fn clamp_and_validate_agree() {
+        let wild = Params {
+            nodes: 0,
+            drift_ppm: u32::MAX,
+            tick_ms: 0,
+            latency_min_ms: 80,
+            latency_max_ms: 10,
+            leader: 99,
+            ..Params::default()
+        };
+        assert!(wild.validate().is_err());
+        let (p, notes) = wild.clamp();
+        assert!(notes.len() >= 5);
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(p.leader, 1);
+        assert_eq!(p.latency_max_ms, 80);
+    }
+}

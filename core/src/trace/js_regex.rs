@@ -1,0 +1,197 @@
+//! JavaScript regular expressions (ECMAScript 2018, §22.2), as ShiViz users write them,
+//! translated to the syntax of the `regex-automata` crate and compiled with JavaScript's
+//! `gm` behaviour: multi-line anchors, `.` not matching line ends (`\n` or `\r`).
+//!
+//! Translated: `(?<name>…)` is kept (both engines accept it); `\d \w \s \b` get their
+//! JavaScript (ASCII / JS-whitespace) meaning instead of Unicode's; `{` and `}` that are not a
+//! quantifier become literals, as in JavaScript; `\/` becomes `/`; inside classes `[`, `&`,
+//! `~` are literals. What JavaScript has and the engine lacks (look-around, back-references)
+//! is reported as a compile error. Invariant: translation never panics, for any input.
+
+use alloc::string::{String, ToString};
+
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+
+/// JavaScript's `\s`: the characters of WhiteSpace and LineTerminator, as class items.
+const JS_SPACE: &str =
+    r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+
+/// Compiles a JavaScript regex; the error is the engine's message.
+///
+/// ```
+/// use chronoscope::trace::js_regex::compile;
+/// let re = compile(r"(?<host>\w+) (?<clock>{.*})").unwrap();
+/// assert!(re.is_match(r#"alice {"alice":1}"#));
+/// assert!(compile(r"(?=x)").is_err());
+/// ```
+pub fn compile(pattern: &str) -> Result<Regex, String> {
+    let translated = translate(pattern);
+    Regex::builder()
+        .syntax(syntax::Config::new().multi_line(true).crlf(true))
+        .build(&translated)
+        .map_err(|e| {
+            let mut message = e.to_string();
+            if let Some(syntax) = e.syntax_error() {
+                message = syntax.to_string().replace('\n', " ");
+            }
+            message
+        })
+}
+
+/// Rewrites JavaScript regex syntax into the engine's syntax (see the module docs).
+pub fn translate(pattern: &str) -> String {
+    let chars: alloc::vec::Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut i = 0;
+    let mut in_class = false;
+    let mut class_start = false;
+    while i < chars.len() {
+        let c = chars[i];
+        let first_in_class = core::mem::replace(&mut class_start, false);
+        if c == '\\' {
+            let Some(&e) = chars.get(i + 1) else {
+                out.push('\\');
+                break;
+            };
+            i += 2;
+            let item = match (e, in_class) {
+                ('d', false) => "[0-9]",
+                ('D', false) => "[^0-9]",
+                ('w', false) => "[0-9A-Za-z_]",
+                ('W', false) => "[^0-9A-Za-z_]",
+                ('d', true) => "0-9",
+                ('w', true) => "0-9A-Za-z_",
+                ('D', true) => "[^0-9]",
+                ('W', true) => "[^0-9A-Za-z_]",
+                ('b', false) => r"(?-u:\b)",
+                ('B', false) => r"(?-u:\B)",
+                ('b', true) => r"\x08",
+                ('/', _) => "/",
+                ('s', false) | ('S', false) | ('s', true) | ('S', true) => {
+                    let negated = e == 'S';
+                    if in_class && !negated {
+                        out.push_str(JS_SPACE);
+                    } else {
+                        out.push_str(if negated { "[^" } else { "[" });
+                        out.push_str(JS_SPACE);
+                        out.push(']');
+                    }
+                    continue;
+                }
+                _ => {
+                    out.push('\\');
+                    out.push(e);
+                    continue;
+                }
+            };
+            out.push_str(item);
+            continue;
+        }
+        if in_class {
+            match c {
+                ']' if !first_in_class => {
+                    in_class = false;
+                    out.push(']');
+                }
+                ']' => out.push_str(r"\]"),
+                '^' if first_in_class && out.ends_with('[') => {
+                    out.push('^');
+                    class_start = true;
+                }
+                '[' | '&' | '~' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '-' if chars.get(i + 1) == Some(&'-') => out.push_str(r"\-"),
+                c => out.push(c),
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                // JavaScript's `[]` matches nothing and `[^]` matches anything.
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("[a&&b]");
+                    i += 2;
+                    continue;
+                }
+                if chars.get(i + 1) == Some(&'^') && chars.get(i + 2) == Some(&']') {
+                    out.push_str("(?s:.)");
+                    i += 3;
+                    continue;
+                }
+                in_class = true;
+                class_start = true;
+                out.push('[');
+            }
+            '{' => match quantifier_len(&chars[i..]) {
+                Some(len) if !out.is_empty() => {
+                    out.extend(&chars[i..i + len]);
+                    i += len;
+                    continue;
+                }
+                _ => out.push_str(r"\{"),
+            },
+            '}' => out.push_str(r"\}"),
+            ']' => out.push_str(r"\]"),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The length of a `{n}`, `{n,}` or `{n,m}` quantifier at the start of `s`, if there is one.
+fn quantifier_len(s: &[char]) -> Option<usize> {
+    let mut i = 1;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while s.get(*i).is_some_and(|c| c.is_ascii_digit()) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return None;
+    }
+    if s.get(i) == Some(&',') {
+        i += 1;
+        digits(&mut i);
+    }
+    (s.get(i) == Some(&'}')).then_some(i + 1)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn javascript_meanings() {
+        assert_eq!(translate(r"{.*}"), r"\{.*\}");
+        assert_eq!(translate(r"a{2,3}"), r"a{2,3}");
+        assert_eq!(translate(r"[\w-]"), r"[0-9A-Za-z_-]");
+        assert_eq!(translate(r"[]a]"), r"[a&&b]a\]");
+        let re = compile(r"^\w+ \d$").unwrap();
+        assert!(re.is_match("x\nab 1\n"));
+        assert!(!re.is_match("é 1"), "\\w is ASCII in JavaScript");
+        assert!(compile(r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})").is_ok());
+        assert!(compile(r"(a)\1").is_err());
+        let dot = compile(r"a.b").unwrap();
+        assert!(!dot.is_match("a\rb") && !dot.is_match("a\nb"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn translation_and_compilation_never_panic(s in any::<String>()) {
+            let _ = compile(&s);
+        }
+        #[test]
+        fn regex_like_strings_never_panic(s in r"[\\\[\]{}()?<>*+.^$|a-z0-9,&~-]{0,24}") {
+            let _ = compile(&s);
+        }
+    }
+}

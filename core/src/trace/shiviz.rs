@@ -1,0 +1,352 @@
+//! ShiViz log import (Beschastnikh et al., "Debugging distributed systems", CACM 2016; the
+//! format written by GoVector, CVector, JVector, Akka and TLA+ tooling).
+//!
+//! A *parser regex* with named groups — `event`, `host` and `clock` required, any other named
+//! group an extra field — is applied over the whole text, globally and multi-line, as ShiViz
+//! does with a JavaScript regex; the regex decides the layout (GoVector puts the `host {clock}`
+//! line after the event line). An optional *delimiter regex* splits the text into executions:
+//! each match starts a new one, named by its `trace` group. The *file form* carries both: first
+//! line the parser regex, second line the delimiter (blank for none), then the log.
+//!
+//! Invariant: any text and any regex give a [`Log`] or an [`ImportError`] naming the line of the
+//! original text (1-based); never a panic. Validity rules: see [`validity`](super::validity).
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use regex_automata::meta::Regex;
+use regex_automata::util::captures::Captures;
+
+use super::dag::Log;
+use super::error::{ImportError, ImportErrorKind as K};
+use super::js_regex;
+use super::json::{self, Json};
+use super::validity::{build_execution, RawEvent};
+
+/// ShiViz's default parser regex, for GoVector logs: a `host {clock}` line, then the event line.
+pub const GOVECTOR_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
+
+/// The compiled parser and delimiter regexes.
+///
+/// ```
+/// use chronoscope::trace::shiviz::{parse, ParseOptions, GOVECTOR_REGEX};
+/// let opts = ParseOptions::new(GOVECTOR_REGEX).unwrap();
+/// let log = parse("a {\"a\":1}\nstart\nb {\"a\":1, \"b\":1}\nrecv\n", &opts).unwrap();
+/// let exec = &log.executions[0];
+/// assert_eq!(exec.hosts(), ["a", "b"]);
+/// assert_eq!(exec.events()[1].parents.len(), 1);
+/// assert!(ParseOptions::new("(?<host>.*)").is_err());
+/// ```
+#[derive(Clone, Debug)]
+pub struct ParseOptions {
+    parser: Regex,
+    delimiter: Option<Regex>,
+    groups: [usize; 3],
+    fields: Vec<(usize, String)>,
+}
+
+fn compile(role: &'static str, pattern: &str) -> Result<Regex, ImportError> {
+    js_regex::compile(pattern).map_err(|message| ImportError {
+        line: None,
+        kind: K::BadRegex { role, message },
+    })
+}
+
+fn group(re: &Regex, role: &'static str, name: &'static str) -> Result<usize, ImportError> {
+    re.group_info()
+        .to_index(regex_automata::PatternID::ZERO, name)
+        .ok_or(ImportError {
+            line: None,
+            kind: K::MissingGroup { role, group: name },
+        })
+}
+
+impl ParseOptions {
+    /// Compiles a parser regex (JavaScript syntax) that has `event`, `host` and `clock` groups.
+    pub fn new(parser: &str) -> Result<Self, ImportError> {
+        let re = compile("parser", parser)?;
+        let groups = [
+            group(&re, "parser", "event")?,
+            group(&re, "parser", "host")?,
+            group(&re, "parser", "clock")?,
+        ];
+        let fields = re
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .enumerate()
+            .filter_map(|(i, n)| {
+                n.filter(|_| !groups.contains(&i))
+                    .map(|n| (i, n.to_owned()))
+            })
+            .collect();
+        Ok(ParseOptions {
+            parser: re,
+            delimiter: None,
+            groups,
+            fields,
+        })
+    }
+    /// Adds a delimiter regex (JavaScript syntax) with a `trace` group naming each execution.
+    pub fn with_delimiter(mut self, delimiter: &str) -> Result<Self, ImportError> {
+        let re = compile("delimiter", delimiter)?;
+        group(&re, "delimiter", "trace")?;
+        self.delimiter = Some(re);
+        Ok(self)
+    }
+}
+
+/// 1-based line numbers of byte offsets.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let starts = core::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        Lines(starts)
+    }
+    fn of(&self, offset: usize) -> u32 {
+        self.0.partition_point(|&s| s <= offset) as u32
+    }
+}
+
+/// Parses a log with the given regexes.
+pub fn parse(text: &str, options: &ParseOptions) -> Result<Log, ImportError> {
+    if text.contains("\r\n") {
+        return parse_from(&text.replace("\r\n", "\n"), 0, options);
+    }
+    parse_from(text, 0, options)
+}
+
+/// Parses the file form: line 1 the parser regex, line 2 the delimiter regex (blank: none),
+/// then the log. Errors name lines of the whole file.
+pub fn parse_file(text: &str) -> Result<Log, ImportError> {
+    if text.contains("\r\n") {
+        return parse_file(&text.replace("\r\n", "\n"));
+    }
+    let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
+    let first = line_end(0);
+    let second_start = (first + 1).min(text.len());
+    let second = line_end(second_start);
+    let base = (second + 1).min(text.len());
+    let parser = text[..first].trim_end_matches('\r');
+    let delimiter = text[second_start..second].trim_end_matches('\r');
+    let at = |line| {
+        move |e: ImportError| ImportError {
+            line: Some(line),
+            ..e
+        }
+    };
+    let mut options = ParseOptions::new(parser).map_err(at(1))?;
+    if !delimiter.trim().is_empty() {
+        options = options.with_delimiter(delimiter).map_err(at(2))?;
+    }
+    parse_from(text, base, &options)
+}
+
+/// Parses `text[base..]`, numbering lines in all of `text`.
+fn parse_from(text: &str, base: usize, options: &ParseOptions) -> Result<Log, ImportError> {
+    let lines = Lines::new(text);
+    let body = &text[base..];
+    // Executions: (name, start, end, line of the delimiter).
+    let mut segments: Vec<(Option<String>, usize, usize, u32)> = Vec::new();
+    match &options.delimiter {
+        None => segments.push((None, 0, body.len(), 1)),
+        Some(delim) => {
+            let mut start = 0;
+            let mut name = None;
+            let mut line = lines.of(base);
+            for caps in delim.captures_iter(body) {
+                let Some(m) = caps.get_match().filter(|m| !m.is_empty()) else {
+                    continue;
+                };
+                segments.push((name, start, m.start(), line));
+                let trace = caps
+                    .get_group_by_name("trace")
+                    .map_or("", |s| &body[s.range()]);
+                name = Some(trace.to_owned());
+                start = m.end();
+                line = lines.of(base + m.start());
+            }
+            segments.push((name, start, body.len(), line));
+        }
+    }
+    let mut log = Log::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, start, end, line) in &segments {
+        let chunk = &body[*start..*end];
+        if chunk.trim().is_empty() {
+            continue;
+        }
+        let label = name.as_deref().unwrap_or("");
+        if seen.contains(&label) {
+            let execution = label.to_owned();
+            return Err(ImportError::at(*line, K::DuplicateExecution { execution }));
+        }
+        seen.push(label);
+        let raw = read_events(text, base + start, base + end, &lines, options)?;
+        if raw.is_empty() {
+            let execution = label.to_owned();
+            return Err(ImportError::at(*line, K::NoEvents { execution }));
+        }
+        log.executions.push(build_execution(name.clone(), raw)?);
+    }
+    Ok(log)
+}
+
+/// Reads the events in `text[start..end]`; anchors see the whole text, so `^` matches only at
+/// real line starts.
+fn read_events(
+    text: &str,
+    start: usize,
+    end: usize,
+    lines: &Lines,
+    options: &ParseOptions,
+) -> Result<Vec<RawEvent>, ImportError> {
+    let mut events = Vec::new();
+    let re = &options.parser;
+    let mut caps: Captures = re.create_captures();
+    let mut at = start;
+    while at <= end {
+        let input = regex_automata::Input::new(text).range(at..end);
+        re.search_captures(&input, &mut caps);
+        let Some(m) = caps.get_match() else { break };
+        // Step past an empty match by one character, as JavaScript's `exec` loop must.
+        at = if m.is_empty() {
+            text[m.end()..]
+                .chars()
+                .next()
+                .map_or(end + 1, |c| m.end() + c.len_utf8())
+        } else {
+            m.end()
+        };
+        let text_of = |g: usize| caps.get_group(g).map_or("", |s| &text[s.range()]);
+        let clock_start = caps
+            .get_group(options.groups[2])
+            .map_or(m.start(), |s| s.start);
+        let line = lines.of(m.start());
+        let clock_line = lines.of(clock_start);
+        let clock = read_clock(text_of(options.groups[2]))
+            .map_err(|message| ImportError::at(clock_line, K::BadJson { message }))?;
+        let fields = options
+            .fields
+            .iter()
+            .filter_map(|(g, name)| {
+                caps.get_group(*g)
+                    .map(|s| (name.clone(), text[s.range()].to_owned()))
+            })
+            .collect();
+        events.push(RawEvent {
+            host: text_of(options.groups[1]).to_owned(),
+            clock,
+            text: text_of(options.groups[0]).to_owned(),
+            fields,
+            line,
+            clock_line,
+        });
+    }
+    Ok(events)
+}
+
+/// Reads a clock: a JSON object of host name → whole number.
+pub fn read_clock(text: &str) -> Result<Vec<(String, u64)>, String> {
+    if let Some(clock) = read_plain_clock(text) {
+        return Ok(clock);
+    }
+    let value =
+        json::parse(text).map_err(|e| format!("the clock is not valid JSON: {e} of {text:?}"))?;
+    clock_from_json(value)
+}
+
+/// The common case without building a JSON tree: `{"name": 12, …}` with no escapes in names.
+/// `None` for anything else, which the general reader then parses (and explains, if wrong).
+fn read_plain_clock(text: &str) -> Option<Vec<(String, u64)>> {
+    let b = text.as_bytes();
+    let ws = |i: &mut usize| {
+        while matches!(b.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
+    let mut i = 0;
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut out = Vec::new();
+    ws(&mut i);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+        ws(&mut i);
+        return (i == b.len()).then_some(out);
+    }
+    loop {
+        ws(&mut i);
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 1;
+        let len = b[start..]
+            .iter()
+            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)?;
+        if b[start + len] != b'"' {
+            return None;
+        }
+        let name = text.get(start..start + len)?;
+        i = start + len + 1;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        ws(&mut i);
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0
+            || digits > 19
+            || (digits > 1 && b[i] == b'0')
+            || matches!(b.get(i + digits), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        let value = text.get(i..i + digits)?.parse().ok()?;
+        out.push((String::from(name), value));
+        i += digits;
+        ws(&mut i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => {
+                i += 1;
+                ws(&mut i);
+                return (i == b.len()).then_some(out);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// A clock from an already-parsed JSON value (an object of host name → whole number).
+pub fn clock_from_json(value: Json) -> Result<Vec<(String, u64)>, String> {
+    let Json::Object(entries) = value else {
+        return Err(format!(
+            "the clock must be a JSON object like {{\"host\":1}}, not {}",
+            value.kind()
+        ));
+    };
+    entries
+        .into_iter()
+        .map(|(host, v)| match v.as_u64() {
+            Some(c) => Ok((host, c)),
+            None => Err(format!(
+                "the clock entry {host:?} must be a whole number >= 0, not {}",
+                v.kind()
+            )),
+        })
+        .collect()
+}

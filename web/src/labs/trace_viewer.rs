@@ -1,0 +1,563 @@
+//! The Trace visualizer: real logs in, space-time diagrams and Mermaid out (project 8 of the
+//! source documents, made compatible with ShiViz — Beschastnikh et al., "Debugging distributed
+//! systems", CACM 2016). Paste, upload or drop a log written by GoVector, CVector, JVector,
+//! Akka or TLA+ tooling; pick or edit the parser regex; see its happens-before DAG drawn with
+//! the shared space-time diagram. Parsing, validity rules, the DAG and every export live in
+//! `chronoscope::trace`; this page only wires them to the screen.
+//!
+//! Imported text is data: Yew escapes every label it renders, and the core escapes labels in
+//! Mermaid and DOT, so a log cannot inject markup or script.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use chronoscope::trace::dag::{Execution, Log};
+use chronoscope::trace::export::{
+    to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
+};
+use chronoscope::trace::shiviz::{self, ParseOptions, GOVECTOR_REGEX};
+use chronoscope::trace::{happens_before, json_lines, EventId};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::components::diagram::{Shared, SpaceTimeDiagram};
+use crate::components::export::{ExportMenu, TextExport};
+use crate::components::inspector::EventInspector;
+use crate::components::SharedTrace;
+
+/// Largest log accepted (bytes): bigger files are refused with a message, not attempted.
+pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;
+
+/// The input formats offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A ShiViz log with the parser regex (and optional delimiter) given in the form.
+    ShiViz,
+    /// A file whose first line is the regex and second line the delimiter.
+    ShiVizFile,
+    /// JSON lines: `{"node":"A","event":"start","vc":[1,0,0]}`.
+    JsonLines,
+}
+
+/// Parses `text` in `format`; the error names the line and what to fix.
+pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Result<Log, String> {
+    if text.len() > MAX_LOG_BYTES {
+        return Err(format!(
+            "the log is {} bytes; the limit is {MAX_LOG_BYTES}",
+            text.len()
+        ));
+    }
+    let result = match format {
+        Format::ShiViz => ParseOptions::new(regex)
+            .and_then(|o| {
+                if delimiter.trim().is_empty() {
+                    Ok(o)
+                } else {
+                    o.with_delimiter(delimiter)
+                }
+            })
+            .and_then(|o| shiviz::parse(text, &o)),
+        Format::ShiVizFile => shiviz::parse_file(text),
+        Format::JsonLines => json_lines::parse(text),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// A sample log (GoVector's order: the `host {clock}` line, then the event) so the page shows
+/// something on first visit.
+pub const SAMPLE: &str = "client {\"client\":1}\nsend request\nserver {\"client\":1, \"server\":1}\nreceive request\nserver {\"client\":1, \"server\":2}\nsend reply\nclient {\"client\":2}\nlocal work\nclient {\"client\":3, \"server\":2}\nreceive reply\n";
+
+#[derive(Clone, PartialEq)]
+struct Loaded {
+    log: Rc<Log>,
+    execution: usize,
+}
+
+/// Events whose text or a field value contains `needle` (case-insensitive); `key=value`
+/// searches one field.
+pub fn search(exec: &Execution, needle: &str) -> BTreeSet<EventId> {
+    let needle = needle.trim().to_lowercase();
+    if needle.is_empty() {
+        return BTreeSet::new();
+    }
+    let (field, value) = match needle.split_once('=') {
+        Some((k, v)) => (Some(k.trim().to_string()), v.trim().to_string()),
+        None => (None, needle.clone()),
+    };
+    exec.events()
+        .iter()
+        .filter(|e| match &field {
+            Some(k) => e
+                .fields
+                .iter()
+                .any(|(fk, fv)| fk.to_lowercase() == *k && fv.to_lowercase().contains(&value)),
+            None => {
+                e.text.to_lowercase().contains(&value)
+                    || e.fields
+                        .iter()
+                        .any(|(_, v)| v.to_lowercase().contains(&value))
+            }
+        })
+        .map(|e| e.id)
+        .collect()
+}
+
+/// The Trace visualizer page.
+#[function_component(TraceViewerLab)]
+pub fn trace_viewer_lab() -> Html {
+    let text = use_state(|| SAMPLE.to_string());
+    let format = use_state(|| Format::ShiViz);
+    let regex = use_state(|| GOVECTOR_REGEX.to_string());
+    let delimiter = use_state(String::new);
+    let loaded = use_state(|| {
+        import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "")
+            .ok()
+            .map(|log| Loaded {
+                log: Rc::new(log),
+                execution: 0,
+            })
+    });
+    let error = use_state(|| None::<String>);
+    let hidden = use_state(BTreeSet::<usize>::new);
+    let query = use_state(String::new);
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+
+    let parse = {
+        let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
+        let (loaded, error, hidden, selected, compare) = (
+            loaded.clone(),
+            error.clone(),
+            hidden.clone(),
+            selected.clone(),
+            compare.clone(),
+        );
+        // Takes the text itself: a state handle captured here would hold the previous text.
+        Callback::from(
+            move |text: String| match import(&text, *format, &regex, &delimiter) {
+                Ok(log) if log.executions.is_empty() => error.set(Some(
+                    "the log holds no events that match the parser regex".into(),
+                )),
+                Ok(log) => {
+                    loaded.set(Some(Loaded {
+                        log: Rc::new(log),
+                        execution: 0,
+                    }));
+                    error.set(None);
+                    hidden.set(BTreeSet::new());
+                    selected.set(None);
+                    compare.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            },
+        )
+    };
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+                text.set(t.value());
+            }
+        })
+    };
+    let load_file = {
+        let (text, error, parse) = (text.clone(), error.clone(), parse.clone());
+        Callback::from(move |file: web_sys::File| {
+            if file.size() > MAX_LOG_BYTES as f64 {
+                error.set(Some(format!(
+                    "{} is {} bytes; the limit is {MAX_LOG_BYTES}",
+                    file.name(),
+                    file.size()
+                )));
+                return;
+            }
+            let (text, error, parse) = (text.clone(), error.clone(), parse.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(v) => {
+                        let contents = v.as_string().unwrap_or_default();
+                        text.set(contents.clone());
+                        parse.emit(contents);
+                    }
+                    Err(_) => error.set(Some(format!("could not read {}", file.name()))),
+                }
+            });
+        })
+    };
+    let on_upload = {
+        let load_file = load_file.clone();
+        Callback::from(move |e: Event| {
+            let file = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            if let Some(file) = file {
+                load_file.emit(file);
+            }
+        })
+    };
+    let on_drop = {
+        let load_file = load_file.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                load_file.emit(file);
+            }
+        })
+    };
+    let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let on_format = {
+        let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            let (f, r, d) = match sel.value().as_str() {
+                "shiviz-export" => (Format::ShiViz, SHIVIZ_REGEX, SHIVIZ_DELIMITER),
+                "shiviz-file" => (Format::ShiVizFile, "", ""),
+                "json-lines" => (Format::JsonLines, "", ""),
+                _ => (Format::ShiViz, GOVECTOR_REGEX, ""),
+            };
+            format.set(f);
+            regex.set(r.to_string());
+            delimiter.set(d.to_string());
+        })
+    };
+    let text_setter = |state: UseStateHandle<String>| {
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                state.set(i.value());
+            }
+        })
+    };
+
+    let current = loaded.as_ref().and_then(|l| {
+        l.log
+            .executions
+            .get(l.execution)
+            .map(|e| (l.clone(), e.clone()))
+    });
+    let view = current.map(|(l, exec)| {
+        html! {
+            <ExecutionView key={format!("{:p}-{}-{:?}", Rc::as_ptr(&l.log), l.execution, *hidden)} log={Shared(l.log.clone())}
+                execution={l.execution} exec={Shared(Rc::new(exec))} hidden={(*hidden).clone()} query={(*query).clone()}
+                selected={*selected} compare={*compare}
+                on_select={ let s = selected.clone(); Callback::from(move |e| s.set(Some(e))) }
+                on_compare={ let c = compare.clone(); Callback::from(move |e| c.set(Some(e))) }
+                on_hide={ let h = hidden.clone(); let s = selected.clone(); Callback::from(move |host: usize| {
+                    let mut next = (*h).clone();
+                    if !next.remove(&host) { next.insert(host); }
+                    s.set(None);
+                    h.set(next);
+                }) }
+                on_execution={ let l2 = loaded.clone(); let s = selected.clone(); Callback::from(move |i: usize| {
+                    if let Some(cur) = (*l2).clone() { l2.set(Some(Loaded { execution: i, ..cur })); s.set(None); }
+                }) }
+                on_query={ let q = query.clone(); Callback::from(move |v: String| q.set(v)) } />
+        }
+    });
+    html! {
+        <section class="lab" id="lab-trace">
+            <h2>{"Trace visualizer"}</h2>
+            <p class="explain">
+                {"Rebuild the space-time diagram of a real system from its logs. Each log line carries the host's vector clock \
+                  (as written by GoVector, CVector, JVector, Akka or TLA+ traces, the format ShiViz reads); the clocks give the \
+                  happens-before DAG — local order plus one message edge wherever a host's clock learns of another host's event \
+                  (Fidge 1988; Mattern 1989; Beschastnikh et al. 2016). Invalid logs are refused with the line and what to fix."}
+            </p>
+            <div class="import" ondrop={on_drop} ondragover={on_dragover}>
+                <div class="import-controls">
+                    <label>{"format "}
+                        <select class="trace-format" onchange={on_format} aria-label="Log format">
+                            <option value="govector" selected=true>{"ShiViz / GoVector (host line first)"}</option>
+                            <option value="shiviz-export">{"ShiViz (as exported by Chronoscope)"}</option>
+                            <option value="shiviz-file">{"ShiViz file (regex on line 1, delimiter on line 2)"}</option>
+                            <option value="json-lines">{"JSON lines {\"node\",\"event\",\"vc\"}"}</option>
+                        </select>
+                    </label>
+                    if *format == Format::ShiViz {
+                        <label class="wide">{"parser regex "}
+                            <input class="trace-regex" type="text" value={(*regex).clone()} oninput={text_setter(regex.clone())} spellcheck="false" />
+                        </label>
+                        <label>{"execution delimiter "}
+                            <input class="trace-delimiter" type="text" value={(*delimiter).clone()} oninput={text_setter(delimiter.clone())}
+                                placeholder="optional, e.g. ^=== (?<trace>.*) ===$" spellcheck="false" />
+                        </label>
+                    }
+                    <label>{"upload "}<input class="trace-upload" type="file" accept=".log,.txt,.json,.jsonl" onchange={on_upload} /></label>
+                    <button class="trace-parse" onclick={ let text = text.clone(); parse.reform(move |_: MouseEvent| (*text).clone()) }>{"Parse"}</button>
+                </div>
+                <textarea class="trace-text" rows="8" value={(*text).clone()} oninput={on_text} spellcheck="false"
+                    aria-label="Log text (paste, or drop a file here)" />
+                <p class="hint">{"Paste a log, upload a file, or drop one on this box."}</p>
+            </div>
+            if let Some(e) = (*error).clone() {
+                <div class="notice error trace-error" role="alert">{ format!("Could not import the log: {e}") }</div>
+            }
+            { for view }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ExecutionViewProps {
+    log: Shared<Log>,
+    execution: usize,
+    exec: Shared<Execution>,
+    hidden: BTreeSet<usize>,
+    query: String,
+    selected: Option<EventId>,
+    compare: Option<EventId>,
+    on_select: Callback<EventId>,
+    on_compare: Callback<EventId>,
+    on_hide: Callback<usize>,
+    on_execution: Callback<usize>,
+    on_query: Callback<String>,
+}
+
+/// Keeps only the events of visible hosts (messages between visible hosts stay drawn).
+fn visible_execution(
+    exec: &Execution,
+    hidden: &BTreeSet<usize>,
+) -> (SharedTrace, Vec<String>, Vec<EventId>) {
+    let full = exec.to_trace();
+    if hidden.is_empty() {
+        return (
+            full.into(),
+            exec.hosts().to_vec(),
+            exec.events().iter().map(|e| e.id).collect(),
+        );
+    }
+    // Rebuild through the trace API (as `Execution::to_trace` does) so ids stay dense and
+    // topologically ordered; a receive with several parents keeps the extra ones as
+    // predecessors.
+    use chronoscope::node::NodeId;
+    use chronoscope::trace::{EventKind, MessageFate, MessageId, Trace};
+    let keep: Vec<usize> = (0..exec.hosts().len())
+        .filter(|h| !hidden.contains(h))
+        .collect();
+    let lane = |node: NodeId| {
+        keep.iter()
+            .position(|&k| k == node.index())
+            .map(|i| NodeId(i as u32))
+    };
+    let kept: Vec<(EventId, EventId)> = full
+        .messages()
+        .iter()
+        .filter_map(|m| Some((m.send, m.receive()?)))
+        .filter(|(s, r)| {
+            lane(full.events()[s.index()].node).is_some()
+                && lane(full.events()[r.index()].node).is_some()
+        })
+        .collect();
+    let mut kinds = vec![EventKind::Local; full.events().len()];
+    for (i, &(s, r)) in kept.iter().enumerate().rev() {
+        let message = MessageId(i as u32);
+        let (from, to) = (full.events()[s.index()].node, full.events()[r.index()].node);
+        let (Some(from), Some(to)) = (lane(from), lane(to)) else {
+            continue;
+        };
+        if !matches!(kinds[s.index()], EventKind::Receive { .. }) {
+            kinds[s.index()] = EventKind::Send { message, to };
+        }
+        kinds[r.index()] = EventKind::Receive { message, from };
+    }
+    let mut trace = Trace::new(keep.len() as u32);
+    let mut map = vec![None; full.events().len()];
+    let mut original = Vec::new();
+    for e in full.events() {
+        let Some(node) = lane(e.node) else { continue };
+        let id = trace.push_event(
+            node,
+            kinds[e.id.index()],
+            e.true_time,
+            e.local_time,
+            e.lamport,
+            e.vector.clone(),
+            e.label.clone(),
+        );
+        map[e.id.index()] = Some(id);
+        original.push(e.id);
+    }
+    for &(s, r) in &kept {
+        let (Some(ns), Some(nr)) = (map[s.index()], map[r.index()]) else {
+            continue;
+        };
+        let (from, to) = (
+            trace.events()[ns.index()].node,
+            trace.events()[nr.index()].node,
+        );
+        let m = trace.push_message(from, to, ns, None);
+        trace.set_fate(m, MessageFate::Delivered(nr));
+        if !matches!(trace.event(nr).map(|e| e.kind), Some(EventKind::Receive { message, .. }) if message == m)
+        {
+            trace.add_predecessor(nr, ns);
+        }
+    }
+    let names = keep.iter().map(|&h| exec.hosts()[h].clone()).collect();
+    (trace.into(), names, original)
+}
+
+#[function_component(ExecutionView)]
+fn execution_view(props: &ExecutionViewProps) -> Html {
+    let exec = &props.exec.0;
+    let built = use_memo(
+        (props.exec.clone(), props.hidden.clone()),
+        |(exec, hidden)| visible_execution(&exec.0, hidden),
+    );
+    let (trace, names, original) = (*built).clone();
+    let matches = {
+        let original = original.clone();
+        use_memo(
+            (props.exec.clone(), props.query.clone(), original.len()),
+            move |(exec, q, _)| {
+                let hits = search(&exec.0, q);
+                // Map original event ids to the (possibly filtered) trace's ids.
+                Shared(Rc::new(
+                    original
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| hits.contains(o))
+                        .map(|(i, _)| EventId(i as u32))
+                        .collect::<BTreeSet<_>>(),
+                ))
+            },
+        )
+    };
+    let concurrent = props
+        .selected
+        .filter(|e| e.index() < trace.events().len())
+        .map(|e| happens_before::concurrent_with(&trace, e));
+    let log = props.log.clone();
+    let exports = {
+        let name = "trace".to_string();
+        let (l1, l2, e1, e2) = (
+            log.clone(),
+            log.clone(),
+            props.exec.clone(),
+            props.exec.clone(),
+        );
+        vec![
+            TextExport {
+                label: "Mermaid",
+                filename: format!("{name}.mmd"),
+                mime: "text/plain",
+                contents: Rc::new(move || to_mermaid(&e1.0)),
+            },
+            TextExport {
+                label: "DOT",
+                filename: format!("{name}.dot"),
+                mime: "text/vnd.graphviz",
+                contents: Rc::new(move || to_dot(&e2.0)),
+            },
+            TextExport {
+                label: "ShiViz",
+                filename: format!("{name}.log"),
+                mime: "text/plain",
+                contents: Rc::new(move || to_shiviz(&l1.0)),
+            },
+            TextExport {
+                label: "JSON",
+                filename: format!("{name}.jsonl"),
+                mime: "application/x-ndjson",
+                contents: Rc::new(move || to_json_lines(&l2.0)),
+            },
+        ]
+    };
+    let executions = props.log.0.executions.iter().enumerate().map(|(i, ex)| {
+        let label = ex.name().map(str::to_string).unwrap_or_else(|| format!("execution {}", i + 1));
+        html! { <option value={i.to_string()} selected={i == props.execution}>{ format!("{label} ({} events)", ex.events().len()) }</option> }
+    });
+    let on_execution = props.on_execution.reform(|e: Event| {
+        e.target_dyn_into::<web_sys::HtmlSelectElement>()
+            .and_then(|s| s.value().parse().ok())
+            .unwrap_or(0)
+    });
+    let on_query = props.on_query.reform(|e: InputEvent| {
+        e.target_dyn_into::<web_sys::HtmlInputElement>()
+            .map(|i| i.value())
+            .unwrap_or_default()
+    });
+    let hosts = exec.hosts().iter().enumerate().map(|(h, name)| {
+        let on_hide = props.on_hide.reform(move |_: Event| h);
+        html! {
+            <label class="host-toggle"><input type="checkbox" checked={!props.hidden.contains(&h)} onchange={on_hide} />{ name.clone() }</label>
+        }
+    });
+    html! {
+        <div class="execution">
+            <p class="run-summary trace-summary">
+                { format!("{} execution(s) · this one: {} hosts · {} events · {} messages",
+                    props.log.0.executions.len(), exec.hosts().len(), exec.events().len(), exec.messages().count()) }
+            </p>
+            <div class="trace-tools">
+                if props.log.0.executions.len() > 1 {
+                    <label>{"execution "}<select class="trace-execution" onchange={on_execution}>{ for executions }</select></label>
+                }
+                <label>{"search "}<input class="trace-search" type="search" value={props.query.clone()} oninput={on_query}
+                    placeholder="text, or field=value" /></label>
+                if !props.query.trim().is_empty() {
+                    <span class="trace-matches">{ format!("{} match(es)", matches.0.len()) }</span>
+                }
+                <span class="hosts" role="group" aria-label="Show or hide hosts">{"hosts: "}{ for hosts }</span>
+            </div>
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={props.selected}
+                    on_select={props.on_select.clone()} compare={props.compare} on_compare={props.on_compare.clone()}
+                    lane_names={Some(Shared(Rc::new(names)))} marked={Some((*matches).clone())} />
+                <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} />
+            </div>
+            if let Some(set) = concurrent {
+                <p class="concurrent-set">{ format!("Concurrent with the selected event: {}",
+                    if set.is_empty() { "none".to_string() } else { set.iter().map(|e| format!("#{}", e.0)).collect::<Vec<_>>().join(", ") }) }</p>
+            }
+            <ExportMenu name="trace" texts={exports} />
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_imports_and_search_finds_text_and_fields() {
+        let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        assert_eq!((exec.hosts().len(), exec.events().len()), (2, 5));
+        assert_eq!(search(exec, "REPLY").len(), 2);
+        assert!(search(exec, "  ").is_empty());
+    }
+
+    #[test]
+    fn bad_logs_name_the_line_and_huge_ones_are_refused() {
+        let broken = SAMPLE.replace(
+            "{\"client\":1, \"server\":2}",
+            "{\"client\":1, \"server\":5}",
+        );
+        let err = import(&broken, Format::ShiViz, GOVECTOR_REGEX, "").unwrap_err();
+        assert!(err.starts_with("line 5"), "{err}");
+        let err = import("x", Format::ShiViz, "(?<host>", "").unwrap_err();
+        assert!(err.contains("regex"), "{err}");
+        let huge = "a".repeat(MAX_LOG_BYTES + 1);
+        assert!(import(&huge, Format::JsonLines, "", "")
+            .unwrap_err()
+            .contains("limit"));
+    }
+
+    #[test]
+    fn hiding_a_host_drops_its_events_and_keeps_the_rest_consistent() {
+        let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        let (trace, names, original) = visible_execution(exec, &BTreeSet::from([1]));
+        assert_eq!(names, ["client"]);
+        assert_eq!(trace.events().len(), 3);
+        assert_eq!(original.len(), 3);
+        assert!(trace.messages().is_empty());
+    }
+}

@@ -16,10 +16,11 @@
 use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::fmt;
 use core::ops::RangeInclusive;
 
 use super::happens_before::{clamp_field, Adjustment};
-use crate::clock::{Interval, PhysicalClock, TrueTime, TrueTimeConfig};
+use crate::clock::{Interval, PhysicalClock, TrueTime, TrueTimeConfig, TrueTimeError};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::rng::Rng;
@@ -309,6 +310,38 @@ impl TrueTimeRun {
 
 const SAMPLE: Span = Span::from_millis(500);
 
+/// Why a TrueTime run could not be set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// The simulator refused the set-up.
+    Sim(SimError),
+    /// TrueTime refused its configuration.
+    TrueTime(TrueTimeError),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Sim(e) => write!(f, "simulator: {e}"),
+            RunError::TrueTime(e) => write!(f, "TrueTime: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for RunError {}
+
+impl From<SimError> for RunError {
+    fn from(e: SimError) -> Self {
+        RunError::Sim(e)
+    }
+}
+
+impl From<TrueTimeError> for RunError {
+    fn from(e: TrueTimeError) -> Self {
+        RunError::TrueTime(e)
+    }
+}
+
 /// Runs the scenario (parameters are clamped first).
 ///
 /// ```
@@ -317,7 +350,7 @@ const SAMPLE: Span = Span::from_millis(500);
 /// assert!(with.violations().next().is_none());
 /// assert!(with.txns.iter().all(|t| t.committed > t.s)); // visible only once s has passed
 /// ```
-pub fn run(params: &Params) -> Result<TrueTimeRun, SimError> {
+pub fn run(params: &Params) -> Result<TrueTimeRun, RunError> {
     let (p, _) = params.clone().clamp();
     let n = p.nodes as usize;
     let config = TrueTimeConfig::default();
@@ -334,7 +367,7 @@ pub fn run(params: &Params) -> Result<TrueTimeRun, SimError> {
     let clocks = models.clone();
     let mut tts = Vec::with_capacity(n);
     for m in &models {
-        tts.push(TrueTime::new(config, m.read(Instant::ZERO)).map_err(|_| SimError::NodeCount(n))?);
+        tts.push(TrueTime::new(config, m.read(Instant::ZERO))?);
     }
     // Root transactions at random nodes and times (1 s .. 89 s).
     let mut starts: Vec<Vec<(Span, u32)>> = vec![Vec::new(); n];

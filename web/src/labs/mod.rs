@@ -4,13 +4,17 @@
 
 pub mod byzantine_sync;
 pub mod clock_drift;
+pub mod comparison;
 pub mod conflict_store;
 pub mod crdt;
 pub mod editor;
 pub mod happens_before;
+pub mod hybrid_logical;
+pub mod kit;
 pub mod lease;
 pub mod param_form;
 pub mod trace_viewer;
+pub mod true_time;
 
 use yew::prelude::*;
 
@@ -94,6 +98,30 @@ LabInfo {
                   MV-Register and merge them both ways.",
         source: "Shapiro, Preguiça, Baquero, Zawirski 2011",
         view: || html! { <crdt::CrdtLab /> },
+    },
+    LabInfo {
+        slug: "hybrid-logical-clocks",
+        title: "Hybrid logical clocks",
+        summary: "Physical time and HLC per node: set a clock back five minutes and watch the HLC \
+                  hold; run one node far ahead and see the max offset refuse its stamps.",
+        source: "Kulkarni, Demirbas et al. 2014",
+        view: || html! { <hybrid_logical::HybridLogicalLab /> },
+    },
+    LabInfo {
+        slug: "true-time",
+        title: "TrueTime & commit wait",
+        summary: "The ε sawtooth, transactions with their [earliest, latest] intervals and commit \
+                  waits, and the external-consistency check: turn commit wait off and see it fail.",
+        source: "Corbett et al. 2012 (Spanner), §4.1.2–4.2",
+        view: || html! { <true_time::TrueTimeLab /> },
+    },
+    LabInfo {
+        slug: "comparison",
+        title: "Comparison",
+        summary: "One run ordered by Lamport, vector clocks, HLC and physical timestamps, with every \
+                  pair where an ordering disagrees with true happens-before listed.",
+        source: "Lamport 1978; Fidge 1988; Mattern 1989; Kulkarni et al. 2014",
+        view: || html! { <comparison::ComparisonLab /> },
     },
 ];
 

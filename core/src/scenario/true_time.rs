@@ -521,7 +521,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(16))]
+        #![proptest_config(ProptestConfig::with_cases(1000))]
 
         /// Commit wait on ⇒ external consistency for every pair, TT.now() holds the true
         /// start, and each commit is visible only after its timestamp.

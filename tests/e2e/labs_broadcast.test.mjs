@@ -47,6 +47,7 @@ test('snapshot: every completed snapshot adds up to the initial total', async ()
 test('causal broadcast: a message is held back, then delivered in causal order', async () => {
   const page = await atEnd('#/lab/causal-broadcast?seed=1&nodes=3&messages=3&slow=2000');
   assert.match(await badge(page, 'no delivery before its dependencies').getAttribute('class'), /holds/);
+  assert.match(await badge(page, 'nothing stuck').getAttribute('class'), /holds/);
   const summary = await page.locator('.run-summary').innerText();
   const held = Number(summary.match(/(\d+) messages held back then delivered/)[1]);
   assert.ok(held >= 1, summary);

@@ -32,10 +32,12 @@ use crate::query::Query;
 
 const SLUG: &str = "causal-broadcast";
 
-/// The lab's defaults: the core's, with a slow link so that something is held back.
+/// The lab's defaults: the core's, with a slow link so that something is held back (and a
+/// stuck limit above that delay, so the default run reports nothing stuck).
 pub fn defaults() -> Params {
     Params {
         slow_link_ms: 2_000,
+        stuck_after_ms: 5_000,
         ..Params::default()
     }
 }

@@ -10,6 +10,7 @@ pub mod components;
 pub mod labs;
 pub mod pages;
 pub mod query;
+pub mod tabs;
 
 use yew::prelude::*;
 use yew_router::prelude::*;

@@ -20,8 +20,10 @@ pub mod g_counter;
 pub mod g_set;
 pub mod lww_register;
 pub mod mv_register;
+pub mod naive_text;
 pub mod or_set;
 pub mod pn_counter;
+pub mod rga;
 pub mod two_phase_set;
 
 use core::fmt::Debug;

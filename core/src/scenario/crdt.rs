@@ -19,6 +19,7 @@ use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sim::{Latency, Network, Partition, Reported, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
+use crate::trace::Trace;
 
 /// Allowed node counts.
 pub const NODES: RangeInclusive<u32> = 2..=8;
@@ -277,6 +278,8 @@ pub struct Report {
     pub expected: i128,
     /// When every replica last changed value (true time), if they all converged.
     pub converged_at: Option<Instant>,
+    /// The run's trace (each output's `event` points into it).
+    pub trace: Trace,
 }
 
 /// Why a run could not start.
@@ -346,6 +349,7 @@ pub fn run(params: &Params) -> Result<Report, RunError> {
         finals,
         expected,
         converged_at,
+        trace: sim.finish(),
     })
 }
 

@@ -77,7 +77,8 @@ impl fmt::Display for Adjustment {
     }
 }
 
-fn clamp_field(
+/// Clamps `value` into `range`, noting the change (shared by the scenarios' `clamp`s).
+pub(crate) fn clamp_field(
     name: &'static str,
     value: &mut u32,
     range: &RangeInclusive<u32>,

@@ -3,12 +3,15 @@
 
 pub mod byzantine_sync;
 pub mod causal_broadcast;
+pub mod comparison;
 pub mod conflict_store;
 pub mod crdt;
 pub mod drift;
 pub mod gossip;
 pub mod happens_before;
+pub mod hybrid_logical;
 pub mod lamport_chat;
 pub mod lease;
 pub mod ntp_select;
 pub mod snapshot;
+pub mod true_time;

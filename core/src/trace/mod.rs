@@ -294,6 +294,13 @@ impl Trace {
         }
     }
 
+    /// Replaces an event's label (e.g. when a view merges a run of events into one).
+    pub fn set_label(&mut self, event: EventId, label: String) {
+        if let Some(e) = self.events.get_mut(event.index()) {
+            e.label = label;
+        }
+    }
+
     /// Sets the `Send` event's message id (events are recorded before their message).
     pub fn set_send_kind(&mut self, event: EventId, message: MessageId, to: NodeId) {
         if let Some(e) = self.events.get_mut(event.index()) {

@@ -17,7 +17,7 @@ use chronoscope::scenario::causal_broadcast::{
 use chronoscope::trace::{CausalIndex, EventId, EventKind, Trace};
 use yew::prelude::*;
 
-use super::kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::{Shared, SpaceTimeDiagram};
 use crate::components::export::{trace_exports, ExportMenu};

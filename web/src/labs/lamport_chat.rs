@@ -14,7 +14,7 @@ use chronoscope::scenario::lamport_chat::{
 use chronoscope::trace::{EventId, Trace};
 use yew::prelude::*;
 
-use super::kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{trace_exports, ExportMenu};

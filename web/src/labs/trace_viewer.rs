@@ -119,6 +119,8 @@ pub fn trace_viewer_lab() -> Html {
     });
     let error = use_state(|| None::<String>);
     let hidden = use_state(BTreeSet::<usize>::new);
+    let highlighted = use_state(BTreeSet::<usize>::new);
+    let collapse = use_state(|| false);
     let query = use_state(String::new);
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
@@ -244,8 +246,8 @@ pub fn trace_viewer_lab() -> Html {
     });
     let view = current.map(|(l, exec)| {
         html! {
-            <ExecutionView key={format!("{:p}-{}-{:?}", Rc::as_ptr(&l.log), l.execution, *hidden)} log={Shared(l.log.clone())}
-                execution={l.execution} exec={Shared(Rc::new(exec))} hidden={(*hidden).clone()} query={(*query).clone()}
+            <ExecutionView key={format!("{:p}-{}-{:?}-{}", Rc::as_ptr(&l.log), l.execution, *hidden, *collapse)} log={Shared(l.log.clone())}
+                execution={l.execution} exec={Shared(Rc::new(exec))} hidden={(*hidden).clone()} collapse={*collapse} highlighted={(*highlighted).clone()} query={(*query).clone()}
                 selected={*selected} compare={*compare}
                 on_select={ let s = selected.clone(); Callback::from(move |e| s.set(Some(e))) }
                 on_compare={ let c = compare.clone(); Callback::from(move |e| c.set(Some(e))) }
@@ -255,6 +257,12 @@ pub fn trace_viewer_lab() -> Html {
                     s.set(None);
                     h.set(next);
                 }) }
+                on_highlight={ let h = highlighted.clone(); Callback::from(move |host: usize| {
+                    let mut next = (*h).clone();
+                    if !next.remove(&host) { next.insert(host); }
+                    h.set(next);
+                }) }
+                on_collapse={ let c = collapse.clone(); let s = selected.clone(); Callback::from(move |on: bool| { s.set(None); c.set(on); }) }
                 on_execution={ let l2 = loaded.clone(); let s = selected.clone(); Callback::from(move |i: usize| {
                     if let Some(cur) = (*l2).clone() { l2.set(Some(Loaded { execution: i, ..cur })); s.set(None); }
                 }) }
@@ -310,12 +318,16 @@ struct ExecutionViewProps {
     execution: usize,
     exec: Shared<Execution>,
     hidden: BTreeSet<usize>,
+    collapse: bool,
+    highlighted: BTreeSet<usize>,
     query: String,
     selected: Option<EventId>,
     compare: Option<EventId>,
     on_select: Callback<EventId>,
     on_compare: Callback<EventId>,
     on_hide: Callback<usize>,
+    on_highlight: Callback<usize>,
+    on_collapse: Callback<bool>,
     on_execution: Callback<usize>,
     on_query: Callback<String>,
 }
@@ -324,9 +336,10 @@ struct ExecutionViewProps {
 fn visible_execution(
     exec: &Execution,
     hidden: &BTreeSet<usize>,
+    collapse: bool,
 ) -> (SharedTrace, Vec<String>, Vec<EventId>) {
     let full = exec.to_trace();
-    if hidden.is_empty() {
+    if hidden.is_empty() && !collapse {
         return (
             full.into(),
             exec.hosts().to_vec(),
@@ -370,8 +383,19 @@ fn visible_execution(
     let mut trace = Trace::new(keep.len() as u32);
     let mut map = vec![None; full.events().len()];
     let mut original = Vec::new();
+    // Per lane: the event standing for the current run of local events, its size and first label.
+    let mut runs: Vec<Option<(EventId, usize, String)>> = vec![None; keep.len()];
     for e in full.events() {
         let Some(node) = lane(e.node) else { continue };
+        let local = kinds[e.id.index()] == EventKind::Local;
+        if collapse && local {
+            if let Some((rep, count, first)) = &mut runs[node.index()] {
+                *count += 1;
+                trace.set_label(*rep, format!("{count} local events: {first} … {}", e.label));
+                map[e.id.index()] = Some(*rep);
+                continue;
+            }
+        }
         let id = trace.push_event(
             node,
             kinds[e.id.index()],
@@ -383,6 +407,7 @@ fn visible_execution(
         );
         map[e.id.index()] = Some(id);
         original.push(e.id);
+        runs[node.index()] = (collapse && local).then(|| (id, 1, e.label.clone()));
     }
     for &(s, r) in &kept {
         let (Some(ns), Some(nr)) = (map[s.index()], map[r.index()]) else {
@@ -407,22 +432,30 @@ fn visible_execution(
 fn execution_view(props: &ExecutionViewProps) -> Html {
     let exec = &props.exec.0;
     let built = use_memo(
-        (props.exec.clone(), props.hidden.clone()),
-        |(exec, hidden)| visible_execution(&exec.0, hidden),
+        (props.exec.clone(), props.hidden.clone(), props.collapse),
+        |(exec, hidden, collapse)| visible_execution(&exec.0, hidden, *collapse),
     );
     let (trace, names, original) = (*built).clone();
     let matches = {
         let original = original.clone();
         use_memo(
-            (props.exec.clone(), props.query.clone(), original.len()),
-            move |(exec, q, _)| {
+            (
+                props.exec.clone(),
+                props.query.clone(),
+                props.highlighted.clone(),
+                built.clone(),
+            ),
+            move |(exec, q, highlighted, _)| {
                 let hits = search(&exec.0, q);
+                let host_of = |id: &EventId| exec.0.event(*id).map(|e| e.host.index());
                 // Map original event ids to the (possibly filtered) trace's ids.
                 Shared(Rc::new(
                     original
                         .iter()
                         .enumerate()
-                        .filter(|(_, o)| hits.contains(o))
+                        .filter(|(_, o)| {
+                            hits.contains(o) || host_of(o).is_some_and(|h| highlighted.contains(&h))
+                        })
                         .map(|(i, _)| EventId(i as u32))
                         .collect::<BTreeSet<_>>(),
                 ))
@@ -485,8 +518,15 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
     });
     let hosts = exec.hosts().iter().enumerate().map(|(h, name)| {
         let on_hide = props.on_hide.reform(move |_: Event| h);
+        let on_highlight = props.on_highlight.reform(move |_: MouseEvent| h);
+        let lit = props.highlighted.contains(&h);
         html! {
-            <label class="host-toggle"><input type="checkbox" checked={!props.hidden.contains(&h)} onchange={on_hide} />{ name.clone() }</label>
+            <span class="host-toggle">
+                <label><input type="checkbox" checked={!props.hidden.contains(&h)} onchange={on_hide}
+                    aria-label={format!("show host {name}")} />{ name.clone() }</label>
+                <button class={classes!("host-highlight", lit.then_some("on"))} aria-pressed={lit.to_string()}
+                    title={format!("highlight {name}'s events")} onclick={on_highlight}>{"★"}</button>
+            </span>
         }
     });
     html! {
@@ -504,7 +544,10 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 if !props.query.trim().is_empty() {
                     <span class="trace-matches">{ format!("{} match(es)", matches.0.len()) }</span>
                 }
-                <span class="hosts" role="group" aria-label="Show or hide hosts">{"hosts: "}{ for hosts }</span>
+                <label><input class="trace-collapse" type="checkbox" checked={props.collapse}
+                    onchange={props.on_collapse.reform(|e: Event| e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked()))} />
+                    {" collapse runs of local events"}</label>
+                <span class="hosts" role="group" aria-label="Show, hide or highlight hosts">{"hosts: "}{ for hosts }</span>
             </div>
             <div class="run-body">
                 <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={props.selected}
@@ -554,10 +597,28 @@ mod tests {
     fn hiding_a_host_drops_its_events_and_keeps_the_rest_consistent() {
         let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
         let exec = &log.executions[0];
-        let (trace, names, original) = visible_execution(exec, &BTreeSet::from([1]));
+        let (trace, names, original) = visible_execution(exec, &BTreeSet::from([1]), false);
         assert_eq!(names, ["client"]);
         assert_eq!(trace.events().len(), 3);
         assert_eq!(original.len(), 3);
         assert!(trace.messages().is_empty());
+    }
+
+    #[test]
+    fn collapsing_merges_runs_of_local_events_only() {
+        let text = "a {\"a\":1}\nx1\na {\"a\":2}\nx2\na {\"a\":3}\nx3\na {\"a\":4}\nsend\nb {\"a\":4, \"b\":1}\nrecv\n";
+        let log = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        let (trace, _, original) = visible_execution(exec, &BTreeSet::new(), true);
+        assert_eq!(
+            trace.events().len(),
+            3,
+            "x1..x3 become one event, then send and recv"
+        );
+        assert_eq!(original.len(), 3);
+        assert_eq!(trace.events()[0].label, "3 local events: x1 … x3");
+        assert_eq!(trace.messages().len(), 1);
+        let (plain, _, _) = visible_execution(exec, &BTreeSet::new(), false);
+        assert_eq!(plain.events().len(), 5);
     }
 }

@@ -426,6 +426,53 @@ impl<T: Clone> CausalQueue<T> {
         }
         dropped
     }
+
+    /// Adopts a state transfer (or a persisted replica) that already holds everything up to
+    /// `clock`: the delivered vector rises to at least `clock`, held messages it covers are
+    /// dropped as duplicates, and those now deliverable are delivered and returned, in
+    /// delivery order. Additive; used by the tab editor when a peer joins or reloads.
+    pub fn fast_forward(&mut self, clock: &VectorClock) -> Vec<CausalMessage<T>> {
+        self.delivered.merge(clock);
+        let held: Vec<(CausalMessage<T>, Instant)> = core::mem::take(&mut self.held)
+            .into_values()
+            .map(|h| (h.message, h.arrived))
+            .collect();
+        self.waiting_on.clear();
+        let mut out = Vec::new();
+        let mut progress = true;
+        let mut rest = held;
+        while progress {
+            progress = false;
+            let mut still = Vec::new();
+            for (message, arrived) in rest {
+                if self.is_duplicate(&message) {
+                    continue;
+                }
+                if self.blocker(&message).is_none() {
+                    self.deliver(message, &mut out);
+                    progress = true;
+                } else {
+                    still.push((message, arrived));
+                }
+            }
+            rest = still;
+        }
+        for (message, arrived) in rest {
+            if let Some(blocker) = self.blocker(&message) {
+                let id = message.id();
+                self.waiting_on.entry(blocker).or_default().push(id);
+                self.held.insert(
+                    id,
+                    Held {
+                        message,
+                        arrived,
+                        blocker,
+                    },
+                );
+            }
+        }
+        out
+    }
 }
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,730 @@
+//! The Byzantine clock-sync lab: `n` clocks synchronise in rounds (Lundelius Welch & Lynch
+//! 1988) while `faulty` of them lie — the same lie to all, a different one to each half
+//! (two-faced), adaptively, at random, or by silence. With `n ≥ 3f + 1` the fault-tolerant
+//! average keeps the correct clocks within a bound; with `n = 3f` a two-faced liar keeps them
+//! from converging while drift drives them apart (the `n > 3f` bound of Lamport, Shostak &
+//! Pease 1982 and Dolev, Halpern & Strong 1984).
+//!
+//! The run is the core's [`byzantine_sync`](chronoscope::scenario::byzantine_sync) scenario.
+//! Each round's estimates of one node are also drawn as Marzullo intervals (Marzullo 1984),
+//! with the core's fault-tolerant [`intersection`](chronoscope::sync::marzullo::intersection).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use chronoscope::node::NodeId;
+use chronoscope::scenario::byzantine_sync::{
+    self, Params, Run, Strategy, Verdict, DRIFT_PPM, LIE_MS, NODES, ROUNDS, ROUND_MS, TOLERATE,
+};
+use chronoscope::sync::marzullo::{intersection, Agreement, Interval, MarzulloError};
+use chronoscope::sync::welch_lynch::{Convergence, RoundOutput};
+use chronoscope::time::{Instant, Span};
+use chronoscope::trace::{EventId, Trace};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use super::param_form::{
+    choice_name, choice_or, notes_view, true_time_at, use_lab_playback, use_tour, Field, FieldKind,
+    ParamForm,
+};
+use crate::components::badge::{Invariant, InvariantBadges};
+use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::{ExportMenu, TextExport};
+use crate::components::inspector::EventInspector;
+use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
+use crate::components::plot::{Plot, Series, PALETTE};
+use crate::components::tour::{Tour, TourStep};
+use crate::components::SharedTrace;
+use crate::query::Query;
+
+/// The lab's URL slug.
+pub const SLUG: &str = "byzantine-sync";
+
+/// URL names of the liars' strategies.
+pub const STRATEGIES: [(&str, Strategy); 5] = [
+    ("constant", Strategy::Constant),
+    ("two-faced", Strategy::TwoFaced),
+    ("splitting", Strategy::Splitting),
+    ("random", Strategy::Random),
+    ("silent", Strategy::Silent),
+];
+/// URL names of the convergence functions.
+pub const CONVERGENCES: [(&str, Convergence); 3] = [
+    ("fta", Convergence::FaultTolerantAverage),
+    ("midpoint", Convergence::FaultTolerantMidpoint),
+    ("mean", Convergence::Mean),
+];
+
+/// The lab's defaults: the scenario's (four nodes, one two-faced liar, f = 1) with clocks
+/// drifting ±1000 ppm, so that without a bound the drift shows within a minute.
+pub fn lab_defaults() -> Params {
+    Params {
+        drift_ppm: 1_000,
+        rounds: 40,
+        ..Params::default()
+    }
+}
+
+/// Reads the lab's parameters from a query string, clamping each into range; the returned
+/// notes say what was changed and why.
+pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
+    let d = lab_defaults();
+    let mut notes = Vec::new();
+    let n = &mut notes;
+    let raw = Params {
+        nodes: query.u32_or("nodes", d.nodes, n),
+        faulty: query.u32_or("faulty", d.faulty, n),
+        tolerate: query.u32_or("f", d.tolerate, n),
+        strategy: choice_or(query, "strategy", &STRATEGIES, d.strategy, n),
+        lie_ms: query.u32_or("lie", d.lie_ms, n),
+        convergence: choice_or(query, "convergence", &CONVERGENCES, d.convergence, n),
+        round_ms: query.u32_or("round", d.round_ms, n),
+        rounds: query.u32_or("rounds", d.rounds, n),
+        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, n),
+        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, n),
+        drift_ppm: query.u32_or("drift", d.drift_ppm, n),
+        initial_skew_ms: query.u32_or("skew", d.initial_skew_ms, n),
+        seed: query.u64_or("seed", d.seed, n),
+    };
+    let (params, adjustments) = raw.clamp();
+    notes.extend(adjustments.iter().map(ToString::to_string));
+    (params, notes)
+}
+
+/// The query string that reproduces `params`.
+pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("nodes", p.nodes.to_string()),
+        ("faulty", p.faulty.to_string()),
+        ("f", p.tolerate.to_string()),
+        ("strategy", choice_name(&STRATEGIES, p.strategy).to_string()),
+        (
+            "convergence",
+            choice_name(&CONVERGENCES, p.convergence).to_string(),
+        ),
+        ("lie", p.lie_ms.to_string()),
+        ("round", p.round_ms.to_string()),
+        ("rounds", p.rounds.to_string()),
+        ("lat_min", p.latency_min_ms.to_string()),
+        ("lat_max", p.latency_max_ms.to_string()),
+        ("drift", p.drift_ppm.to_string()),
+        ("skew", p.initial_skew_ms.to_string()),
+        ("seed", p.seed.to_string()),
+    ])
+}
+
+fn range(r: &std::ops::RangeInclusive<u32>) -> std::ops::RangeInclusive<i64> {
+    i64::from(*r.start())..=i64::from(*r.end())
+}
+
+fn fields() -> Vec<Field> {
+    const STRATEGY_NAMES: &[&str] = &["constant", "two-faced", "splitting", "random", "silent"];
+    const CONVERGENCE_NAMES: &[&str] = &["fta", "midpoint", "mean"];
+    vec![
+        Field::number("nodes", "n (nodes)", range(&NODES)),
+        Field::number("faulty", "liars", 0..=i64::from(*NODES.end() - 1)),
+        Field::number("f", "f tolerated", range(&TOLERATE)),
+        Field {
+            name: "strategy",
+            label: "liars' strategy",
+            kind: FieldKind::Choice(STRATEGY_NAMES),
+        },
+        Field {
+            name: "convergence",
+            label: "convergence",
+            kind: FieldKind::Choice(CONVERGENCE_NAMES),
+        },
+        Field::number("lie", "lie (ms)", range(&LIE_MS)),
+        Field::number("drift", "drift ± (ppm)", range(&DRIFT_PPM)),
+        Field::number("round", "round (ms)", range(&ROUND_MS)),
+        Field::number("rounds", "rounds", range(&ROUNDS)),
+        Field::number(
+            "lat_min",
+            "latency min (ms)",
+            0..=i64::from(*ROUND_MS.end() / 4),
+        ),
+        Field::number(
+            "lat_max",
+            "latency max (ms)",
+            0..=i64::from(*ROUND_MS.end() / 4),
+        ),
+        Field::number(
+            "skew",
+            "initial spread (ms)",
+            0..=i64::from(*ROUND_MS.end() / 4),
+        ),
+        Field {
+            name: "seed",
+            label: "seed",
+            kind: FieldKind::Seed,
+        },
+    ]
+}
+
+/// The lab page: reads the URL, runs the scenario, shows the run.
+#[function_component(ByzantineSyncLab)]
+pub fn byzantine_sync_lab() -> Html {
+    let location = use_location();
+    let query_str = location
+        .as_ref()
+        .map(|l| l.query_str().to_string())
+        .unwrap_or_default();
+    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let run_key = format!("{params:?}");
+    let (seek, on_tour) = use_tour(SLUG);
+    html! {
+        <section class="lab" id="lab-byzantine-sync">
+            <h2>{"Byzantine clock sync"}</h2>
+            <p class="explain">
+                {"Each round every node broadcasts its clock, estimates everyone else's from the messages, and corrects \
+                its own by a fault-tolerant average: drop the f highest and f lowest estimates, average the rest \
+                (Lundelius Welch & Lynch 1988, “A new fault-tolerant algorithm for clock synchronization”). A liar that \
+                tells everyone the same wrong time is simply dropped. A two-faced liar tells the fast half it is ahead and \
+                the slow half it is behind — and with n = 3f nodes that is enough to keep the correct clocks from ever \
+                agreeing, so drift drives them apart: as for Byzantine agreement (Lamport, Shostak & Pease 1982), clock \
+                synchronisation needs n ≥ 3f + 1 (Dolev, Halpern & Strong 1984). Marzullo's algorithm (1984), which NTP \
+                refines (Mills), makes the same cut on intervals: believe only the time covered by at least n − f sources."}
+            </p>
+            { notes_view(&notes) }
+            <Tour steps={tour_steps()} on_move={on_tour} />
+            <ParamForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
+            <ByzantineRun key={run_key} {params} {seek} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunProps {
+    params: Params,
+    #[prop_or_default]
+    seek: Option<(u32, f64)>,
+}
+
+struct Shown {
+    trace: SharedTrace,
+    run: Rc<Run>,
+    plots: (Rc<Vec<Series>>, Rc<Vec<Series>>),
+}
+
+fn ms(s: Span) -> f64 {
+    s.as_millis_f64()
+}
+
+/// The parameters whose bound the badge checks: these, or — when no bound applies — the
+/// same run with `n = 3f + 1` nodes and at most `f` liars (what the theory would promise).
+pub fn reference(p: &Params) -> Option<Params> {
+    if p.bound().is_some() {
+        return Some(p.clone());
+    }
+    let f = p.tolerate;
+    let r = Params {
+        nodes: 3 * f + 1,
+        faulty: p.faulty.min(f),
+        ..p.clone()
+    };
+    r.bound().is_some().then_some(r)
+}
+
+/// The live invariants at true time `t`.
+pub fn invariants(run: &Run, p: &Params, t: Instant) -> Vec<Invariant> {
+    let (n, f) = (p.nodes, p.tolerate);
+    let mut out = vec![
+        Invariant {
+            name: "n ≥ 3f + 1".into(),
+            holds: n > 3 * f,
+            detail: format!("n = {n}, f = {f}: 3f + 1 = {}", 3 * f + 1),
+        },
+        Invariant {
+            name: "liars ≤ f".into(),
+            holds: p.faulty <= f,
+            detail: format!("{} liar(s), f = {f}", p.faulty),
+        },
+    ];
+    let now = run
+        .samples
+        .iter()
+        .take_while(|s| s.at <= t)
+        .last()
+        .map_or(Span::ZERO, |s| s.correct_skew);
+    let guarantee = matches!(
+        run.verdict,
+        Verdict::BoundHeld | Verdict::BoundViolated { .. }
+    );
+    let name = "correct clocks within bound".to_string();
+    let within = match reference(p) {
+        None => Invariant {
+            name,
+            holds: false,
+            detail: format!(
+                "no bound applies (the plain mean lets one liar move everyone); correct skew now {:.3} ms",
+                ms(now)
+            ),
+        },
+        Some(r) => {
+            let broken = run
+                .samples
+                .iter()
+                .take_while(|s| s.at <= t)
+                .find(|s| r.allowed_at(s.at).is_some_and(|a| s.correct_skew > a));
+            let prefix = if guarantee {
+                String::new()
+            } else {
+                format!("no guarantee with n = {n}, f = {f}; measured against n = {}'s bound: ", r.nodes)
+            };
+            match broken {
+                Some(s) => Invariant {
+                    name,
+                    holds: false,
+                    detail: format!(
+                        "{prefix}skew {:.3} ms exceeded the allowed {:.3} ms at {:.1} s",
+                        ms(s.correct_skew),
+                        r.allowed_at(s.at).map_or(0.0, ms),
+                        s.at.as_millis_f64() / 1e3
+                    ),
+                },
+                None => Invariant {
+                    name,
+                    holds: true,
+                    detail: format!(
+                        "{prefix}skew now {:.3} ms; bound {:.3} ms",
+                        ms(now),
+                        r.bound().map_or(0.0, ms)
+                    ),
+                },
+            }
+        }
+    };
+    out.push(within);
+    out
+}
+
+/// The plots: every node's offset from true time, and the correct clocks' skew next to what
+/// the bound allows (x in rounds).
+pub fn series(run: &Run, p: &Params, nodes: u32) -> (Rc<Vec<Series>>, Rc<Vec<Series>>) {
+    let round = f64::from(p.round_ms);
+    let x = |at: Instant| at.as_millis_f64() / round;
+    let offsets = (0..nodes)
+        .map(|i| {
+            let node = NodeId(i);
+            let liar = !run.correct.contains(&node);
+            Series {
+                name: format!("{node}{}", if liar { " (liar)" } else { "" }),
+                points: run
+                    .samples
+                    .iter()
+                    .map(|s| (x(s.at), ms(s.offsets[i as usize])))
+                    .collect(),
+                color: if liar {
+                    (197, 48, 48)
+                } else {
+                    PALETTE[i as usize % PALETTE.len()]
+                },
+            }
+        })
+        .collect();
+    let mut skews = vec![Series {
+        name: "correct-clock skew".into(),
+        points: run
+            .samples
+            .iter()
+            .map(|s| (x(s.at), ms(s.correct_skew)))
+            .collect(),
+        color: PALETTE[0],
+    }];
+    if let Some(r) = reference(p) {
+        skews.push(Series {
+            name: format!("allowed (n = {})", r.nodes),
+            points: run
+                .samples
+                .iter()
+                .filter_map(|s| r.allowed_at(s.at).map(|a| (x(s.at), ms(a))))
+                .collect(),
+            color: (47, 133, 90),
+        });
+    }
+    (Rc::new(offsets), Rc::new(skews))
+}
+
+/// The samples as CSV: true time, each node's offset (ms, liars marked `*`) and the
+/// correct clocks' skew.
+pub fn samples_csv(run: &Run) -> String {
+    let nodes = run.samples.first().map_or(0, |s| s.offsets.len());
+    let mut out = String::from("true_time_s");
+    for i in 0..nodes {
+        let node = NodeId(i as u32);
+        let mark = if run.correct.contains(&node) { "" } else { "*" };
+        out.push_str(&format!(",offset_{node}{mark}_ms"));
+    }
+    out.push_str(",correct_skew_ms\n");
+    for s in &run.samples {
+        out.push_str(&format!("{:.6}", s.at.as_millis_f64() / 1e3));
+        for o in &s.offsets {
+            out.push_str(&format!(",{:.6}", ms(*o)));
+        }
+        out.push_str(&format!(",{:.6}\n", ms(s.correct_skew)));
+    }
+    out
+}
+
+/// One node's view of a round as Marzullo intervals: each source's estimate ± the delay
+/// uncertainty, and the core's fault-tolerant intersection of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarzulloView {
+    /// The round.
+    pub round: u64,
+    /// True time of the node's report.
+    pub at: Instant,
+    /// Each source's interval (relative to the node's clock).
+    pub sources: Vec<(NodeId, Interval)>,
+    /// Covered by at least `n − f` sources.
+    pub agreed: Result<Agreement, MarzulloError>,
+    /// The correction the node applied.
+    pub correction: Span,
+}
+
+/// `node`'s last round report at or before `t`, as intervals.
+pub fn marzullo_view(run: &Run, p: &Params, node: NodeId, t: Instant) -> Option<MarzulloView> {
+    let eps =
+        Span::from_micros((i64::from(p.latency_max_ms) - i64::from(p.latency_min_ms)) * 1_000 / 2);
+    run.rounds
+        .iter()
+        .rev()
+        .filter(|(at, n, _)| *n == node && *at <= t)
+        .find_map(|(at, _, out)| match out {
+            RoundOutput::Adjusted {
+                round,
+                estimates,
+                correction,
+            } => Some((at, round, estimates, correction)),
+            RoundOutput::NoAgreement { .. } => None,
+        })
+        .map(|(at, round, estimates, correction)| {
+            let sources: Vec<(NodeId, Interval)> = estimates
+                .iter()
+                .map(|(n, e)| (*n, Interval::around(Instant::ZERO + *e, eps)))
+                .collect();
+            let intervals: Vec<Interval> = sources.iter().map(|s| s.1).collect();
+            MarzulloView {
+                round: *round,
+                at: *at,
+                agreed: intersection(&intervals, p.tolerate as usize),
+                sources,
+                correction: *correction,
+            }
+        })
+}
+
+fn marzullo_svg(view: &MarzulloView, correct: &[NodeId]) -> Html {
+    let mids: Vec<f64> = view
+        .sources
+        .iter()
+        .map(|(_, i)| ms(i.midpoint().since(Instant::ZERO)))
+        .collect();
+    // Centre on the agreed interval (or the median estimate) and show the sources near it;
+    // those far away are drawn as arrows at the edge with their value.
+    let centre = match &view.agreed {
+        Ok(a) => ms(a.interval.midpoint().since(Instant::ZERO)),
+        Err(_) => {
+            let mut m = mids.clone();
+            m.sort_by(f64::total_cmp);
+            m.get(m.len() / 2).copied().unwrap_or(0.0)
+        }
+    };
+    let mut reach: Vec<f64> = view
+        .sources
+        .iter()
+        .map(|(_, i)| {
+            (ms(i.lo.since(Instant::ZERO)) - centre)
+                .abs()
+                .max((ms(i.hi.since(Instant::ZERO)) - centre).abs())
+        })
+        .collect();
+    reach.sort_by(f64::total_cmp);
+    let keep = correct.len().clamp(1, reach.len().max(1));
+    let half = (reach.get(keep - 1).copied().unwrap_or(1.0) * 1.25).max(1.0);
+    let (w, left, right, row) = (600.0, 90.0, 110.0, 24.0);
+    let x =
+        |v: f64| left + (w - left - right) * ((v - centre + half) / (2.0 * half)).clamp(0.0, 1.0);
+    let height = 30.0 + row * view.sources.len() as f64 + 20.0;
+    let agreed = view.agreed.as_ref().ok().map(|a| {
+        (
+            ms(a.interval.lo.since(Instant::ZERO)),
+            ms(a.interval.hi.since(Instant::ZERO)),
+        )
+    });
+    html! {
+        <svg class="marzullo" width={w.to_string()} height={height.to_string()} role="img"
+            aria-label="Each source's interval and the interval covered by at least n − f of them">
+            if let Some((lo, hi)) = agreed {
+                <rect class="mz-agreed" x={x(lo).to_string()} y="18" width={(x(hi) - x(lo)).max(2.0).to_string()}
+                    height={(row * view.sources.len() as f64 + 8.0).to_string()} />
+            }
+            <line class="mz-zero" x1={x(0.0).to_string()} x2={x(0.0).to_string()} y1="14" y2={(height - 16.0).to_string()} />
+            <text class="mz-axis" x={x(0.0).to_string()} y="12">{"own clock"}</text>
+            { for view.sources.iter().enumerate().map(|(k, (node, i))| {
+                let (lo, hi) = (ms(i.lo.since(Instant::ZERO)), ms(i.hi.since(Instant::ZERO)));
+                let y = 30.0 + row * k as f64;
+                let liar = !correct.contains(node);
+                let off = if hi < centre - half { Some("◀") } else if lo > centre + half { Some("▶") } else { None };
+                html! {
+                    <g class={classes!("mz-source", liar.then_some("liar"))}>
+                        <text x="4" y={(y + 4.0).to_string()}>{ format!("{node}{}", if liar { " (liar)" } else { "" }) }</text>
+                        <rect x={x(lo).to_string()} y={(y - 6.0).to_string()} width={(x(hi) - x(lo)).max(3.0).to_string()} height="12" rx="3" />
+                        <text class="mz-value" x={(w - right + 12.0).to_string()} y={(y + 4.0).to_string()}>
+                            { format!("{}{:+.2} ms", off.unwrap_or(""), mids[k]) }
+                        </text>
+                    </g>
+                }
+            }) }
+            <text class="mz-axis" x={left.to_string()} y={(height - 4.0).to_string()}>{ format!("{:+.2} ms", centre - half) }</text>
+            <text class="mz-axis" x={(w - right - 50.0).to_string()} y={(height - 4.0).to_string()}>{ format!("{:+.2} ms", centre + half) }</text>
+        </svg>
+    }
+}
+
+#[function_component(ByzantineRun)]
+fn byzantine_run(props: &RunProps) -> Html {
+    let result = use_memo(props.params.clone(), |p| {
+        byzantine_sync::run(p).map(|mut run| {
+            let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+            let plots = series(&run, p, trace.node_count());
+            Shown {
+                trace: SharedTrace::from(trace),
+                run: Rc::new(run),
+                plots,
+            }
+        })
+    });
+    let total = result
+        .as_ref()
+        .as_ref()
+        .map_or(0, |s| s.trace.events().len());
+    let playback = use_lab_playback(total, 5, props.seek);
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+    let viewer = use_state(|| NodeId(0));
+    use_playback_timer(playback.clone());
+    use_playback_keys(playback.clone());
+    let shown = match result.as_ref() {
+        Ok(s) => s,
+        Err(e) => {
+            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+        }
+    };
+    let (trace, run) = (shown.trace.clone(), shown.run.clone());
+    let p = &props.params;
+    let end = run.samples.last().map_or(Instant::ZERO, |s| s.at);
+    let t = true_time_at(&trace, playback.position, end);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    let on_viewer = {
+        let viewer = viewer.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                if let Ok(i) = select.value().parse::<u32>() {
+                    viewer.set(NodeId(i));
+                }
+            }
+        })
+    };
+    let (offsets, skews) = shown.plots.clone();
+    let band = reference(p).and_then(|r| r.bound()).map(|b| (0.0, ms(b)));
+    let cursor = Some(t.as_millis_f64() / f64::from(p.round_ms));
+    let skew_now = run
+        .samples
+        .iter()
+        .take_while(|s| s.at <= t)
+        .last()
+        .map_or(0.0, |s| ms(s.correct_skew));
+    let view = marzullo_view(&run, p, *viewer, t);
+    let export_name = format!(
+        "byzantine-n{}-f{}-{}-seed{}",
+        p.nodes,
+        p.tolerate,
+        choice_name(&STRATEGIES, p.strategy),
+        p.seed
+    );
+    html! {
+        <div class="run">
+            <p class="run-summary">
+                { format!("{} nodes ({} lying, {}) · f = {} · {} events · {} messages · {} rounds of {} ms",
+                    trace.node_count(), p.faulty, choice_name(&STRATEGIES, p.strategy), p.tolerate,
+                    trace.events().len(), trace.messages().len(), p.rounds, p.round_ms) }
+            </p>
+            <InvariantBadges invariants={invariants(&run, p, t)} />
+            <dl class="readout">
+                <dt>{"true time"}</dt><dd class="time-now">{ format!("{:.2} s", t.as_millis_f64() / 1e3) }</dd>
+                <dt>{"correct-clock skew now"}</dt><dd class="skew-now" data-ms={format!("{skew_now:.6}")}>{ format!("{skew_now:.3} ms") }</dd>
+                <dt>{"bound"}</dt><dd class="skew-bound">{ match run.bound { Some(b) => format!("{:.3} ms", ms(b)), None => "none (n ≤ 3f, too many liars, or the plain mean)".into() } }</dd>
+            </dl>
+            <PlaybackControls playback={playback.clone()} />
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
+                    compare={*compare} {on_compare} />
+                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+            </div>
+            <div class="plots">
+                <Plot series={offsets} title="Offset from true time per node" x_label="round" y_label="offset (ms)" cursor={cursor} />
+                <Plot series={skews} title="Skew of the correct clocks; shaded: the bound" x_label="round" y_label="skew (ms)"
+                    cursor={cursor} band={band} />
+            </div>
+            <h3>{"Marzullo intervals"}</h3>
+            <p>
+                <label>{"as seen by "}
+                    <select class="mz-viewer" onchange={on_viewer} aria-label="Whose estimates to show">
+                        { for run.correct.iter().map(|n| html! {
+                            <option value={n.0.to_string()} selected={*n == *viewer}>{ n.to_string() }</option>
+                        }) }
+                    </select>
+                </label>
+            </p>
+            { match &view {
+                None => html! { <p class="mz-none">{"No round has completed yet at this point of the run."}</p> },
+                Some(v) => html! {
+                    <>
+                        <p class="mz-caption">
+                            { format!("Round {} at {:.2} s: each source's estimate relative to {}'s clock, ± the delay uncertainty. ",
+                                v.round, v.at.as_millis_f64() / 1e3, *viewer) }
+                            { match &v.agreed {
+                                Ok(a) => format!("Covered by ≥ n − f = {} sources: [{:+.3}, {:+.3}] ms. The fault-tolerant average corrected by {:+.3} ms.",
+                                    p.nodes as usize - (p.tolerate as usize).min(p.nodes as usize),
+                                    ms(a.interval.lo.since(Instant::ZERO)), ms(a.interval.hi.since(Instant::ZERO)), ms(v.correction)),
+                                Err(e) => format!("No agreement: {e}. The fault-tolerant average corrected by {:+.3} ms.", ms(v.correction)),
+                            } }
+                        </p>
+                        { marzullo_svg(v, &run.correct) }
+                    </>
+                },
+            } }
+            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+                label: "CSV",
+                filename: format!("{export_name}.csv"),
+                mime: "text/csv",
+                contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
+            }]} />
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+        </div>
+    }
+}
+
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
+    vec![
+        TourStep {
+            title: "Four nodes, one two-faced liar",
+            text: "D tells the fast half of A, B, C that it is 500 ms ahead and the slow half that it is 500 ms behind. \
+                   Each node drops the highest and lowest estimate: the lie is always one of them. The skew stays in the \
+                   shaded bound.",
+            query: Some("nodes=4&faulty=1&f=1&strategy=two-faced&lie=500&convergence=fta&drift=1000&rounds=40&seed=1"),
+            at: Some(0.5),
+        },
+        TourStep {
+            title: "Marzullo's view of the same round",
+            text: "Below the plots: A's estimates as intervals. The liar's is far off to one side; the interval covered \
+                   by n − f = 3 sources holds the correct clocks.",
+            query: None,
+            at: Some(0.5),
+        },
+        TourStep {
+            title: "Three nodes are not enough",
+            text: "Now n = 3 = 3f. The fast correct node sees the liar ahead and its peer behind, the slow one the opposite: \
+                   each keeps its own clock as the middle value. Nothing pulls them together; drift drives them apart and \
+                   the badge turns red.",
+            query: Some("nodes=3&faulty=1&f=1&strategy=two-faced&lie=500&convergence=fta&drift=1000&rounds=40&seed=1"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "The plain mean trusts everyone",
+            text: "Back to four nodes with the plain mean: the liar's ±500 ms enters every average, so the correct clocks \
+                   are pulled a quarter of the lie apart.",
+            query: Some("nodes=4&faulty=1&f=1&strategy=two-faced&lie=500&convergence=mean&drift=1000&rounds=40&seed=1"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Seven nodes, two adaptive liars",
+            text: "n = 7 tolerates f = 2: two liars splitting the group adaptively still cannot push the correct clocks \
+                   out of the bound.",
+            query: Some("nodes=7&faulty=2&f=2&strategy=splitting&lie=500&convergence=fta&drift=1000&rounds=40&seed=3"),
+            at: Some(1.0),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_of(query: &str) -> (Params, Run) {
+        let (p, notes) = params_from_query(&Query::parse(query));
+        assert!(notes.is_empty(), "{query}: {notes:?}");
+        let run = byzantine_sync::run(&p).unwrap();
+        (p, run)
+    }
+
+    fn within(query: &str) -> bool {
+        let (p, run) = run_of(query);
+        let end = run.samples.last().unwrap().at;
+        invariants(&run, &p, end)[2].holds
+    }
+
+    #[test]
+    fn query_round_trips_and_bad_values_are_noted() {
+        let p = Params {
+            nodes: 7,
+            faulty: 2,
+            tolerate: 2,
+            strategy: Strategy::Splitting,
+            convergence: Convergence::FaultTolerantMidpoint,
+            ..lab_defaults()
+        };
+        let qs: Vec<String> = params_to_query(&p)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        assert_eq!(back, p);
+        assert!(notes.is_empty());
+        let (p, notes) = params_from_query(&Query::parse("nodes=1&strategy=sly&round=5"));
+        assert_eq!(p.nodes, *NODES.start());
+        assert_eq!(p.strategy, Strategy::TwoFaced);
+        assert_eq!(p.round_ms, *ROUND_MS.start());
+        assert!(notes.len() >= 3, "{notes:?}");
+    }
+
+    #[test]
+    fn the_tour_shows_what_it_says() {
+        let steps = tour_steps();
+        let q = |i: usize| steps[i].query.unwrap();
+        assert!(within(q(0)), "n = 4 keeps its bound");
+        assert!(!within(q(2)), "n = 3 with a two-faced liar drifts apart");
+        assert!(within(q(4)), "n = 7 tolerates two splitters");
+        let (p, run) = run_of(q(3));
+        assert!(!invariants(&run, &p, run.samples.last().unwrap().at)[2].holds);
+    }
+
+    #[test]
+    fn csv_marks_the_liars() {
+        let (_, run) = run_of("nodes=4&faulty=1&rounds=3");
+        let csv = samples_csv(&run);
+        assert!(csv.starts_with("true_time_s,offset_A_ms,offset_B_ms,offset_C_ms,offset_D*_ms,"));
+        assert_eq!(csv.lines().count(), run.samples.len() + 1);
+    }
+
+    #[test]
+    fn marzullo_view_keeps_the_liar_out() {
+        let (p, run) = run_of(tour_steps()[0].query.unwrap());
+        let end = run.samples.last().unwrap().at;
+        let view = marzullo_view(&run, &p, NodeId(0), end).unwrap();
+        assert_eq!(view.sources.len(), 4);
+        let agreed = view.agreed.unwrap().interval;
+        let liar = view.sources.iter().find(|s| s.0 == NodeId(3)).unwrap().1;
+        assert!(liar.hi < agreed.lo || liar.lo > agreed.hi);
+        assert!(marzullo_view(&run, &p, NodeId(0), Instant::ZERO).is_none());
+    }
+}

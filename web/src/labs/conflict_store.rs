@@ -1,0 +1,822 @@
+//! The Conflict-store lab: one replicated key-value store script (concurrent writes, a causal
+//! overwrite, a merge, a far-future tombstone) run under wall-clock LWW, Lamport LWW, vector
+//! clocks and dotted version vectors with node A's clock skewed — the core's
+//! `scenario::conflict_store`. It shows the acknowledged writes LWW silently drops, the
+//! siblings version vectors keep (DeCandia et al. 2007, Dynamo §4.4; Preguiça et al. 2012,
+//! dotted version vectors), and the metadata each mechanism pays as the cluster grows
+//! (`store::metadata::cost_table`). The lab only views core results; it decides nothing.
+//!
+//! Seed and parameters live in the URL (`#/lab/conflict-store?strategy=lww&skew=5000&…`).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use chronoscope::scenario::conflict_store::{self, Params, Report, LATENCY_MS, NODES, SKEW_MS};
+use chronoscope::store::metadata::{cost_table, CostParams, CostRow, Mechanism};
+use chronoscope::store::replica::Output;
+use chronoscope::store::{Strategy, WriteId};
+use chronoscope::trace::EventId;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::badge::{Invariant, InvariantBadges};
+use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::{ExportMenu, TextExport};
+use crate::components::inspector::EventInspector;
+use crate::components::playback::{
+    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
+};
+use crate::components::plot::{Plot, Series, PALETTE};
+use crate::components::tour::{Tour, TourMove, TourStep};
+use crate::components::SharedTrace;
+use crate::query::Query;
+use crate::Route;
+
+const SLUG: &str = "conflict-store";
+
+/// The script's phases a view can focus on (0: the whole run; 4: the far-future tombstone).
+pub const PHASES: std::ops::RangeInclusive<u32> = 0..=4;
+
+/// The lab's URL state: the core's parameters plus which phase the view focuses on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabParams {
+    /// The scenario's parameters.
+    pub run: Params,
+    /// The phase to focus on (0: all).
+    pub phase: u32,
+}
+
+fn i64_or(query: &Query, key: &str, default: i64, notes: &mut Vec<String>) -> i64 {
+    match query.get(key) {
+        None => default,
+        Some(raw) => raw.trim().parse().unwrap_or_else(|_| {
+            let shown: String = raw.chars().take(40).collect();
+            notes.push(format!(
+                "{key} = \"{shown}\" is not a whole number; using {default}"
+            ));
+            default
+        }),
+    }
+}
+
+/// Reads the lab's parameters from a query string, clamping each into range; the returned
+/// notes say what was changed and why.
+pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
+    let d = Params::default();
+    let mut notes = Vec::new();
+    let strategy = match query.get("strategy") {
+        None => d.strategy,
+        Some(name) => Strategy::from_name(name.trim()).unwrap_or_else(|| {
+            let shown: String = name.chars().take(40).collect();
+            notes.push(format!(
+                "strategy = \"{shown}\" is not one of lww, lamport, vclock, dvv; using {}",
+                d.strategy.name()
+            ));
+            d.strategy
+        }),
+    };
+    let raw = Params {
+        strategy,
+        skew_ms: i64_or(query, "skew", d.skew_ms, &mut notes),
+        nodes: query.u32_or("nodes", d.nodes, &mut notes),
+        latency_ms: query.u32_or("latency", d.latency_ms, &mut notes),
+        seed: query.u64_or("seed", d.seed, &mut notes),
+    };
+    let (run, adjustments) = raw.clamp();
+    notes.extend(adjustments.iter().map(ToString::to_string));
+    let given_phase = query.u32_or("phase", 0, &mut notes);
+    let phase = given_phase.min(*PHASES.end());
+    if phase != given_phase {
+        notes.push(format!(
+            "phase = {given_phase} is out of range; using {phase}"
+        ));
+    }
+    (LabParams { run, phase }, notes)
+}
+
+/// The query string that reproduces `params`.
+pub fn params_to_query(params: &LabParams) -> BTreeMap<&'static str, String> {
+    let p = &params.run;
+    BTreeMap::from([
+        ("strategy", p.strategy.name().to_string()),
+        ("skew", p.skew_ms.to_string()),
+        ("nodes", p.nodes.to_string()),
+        ("latency", p.latency_ms.to_string()),
+        ("seed", p.seed.to_string()),
+        ("phase", params.phase.to_string()),
+    ])
+}
+
+fn push_query<K: AsRef<str>>(navigator: &Option<Navigator>, query: &BTreeMap<K, String>) {
+    if let Some(nav) = navigator {
+        let route = Route::Lab { slug: SLUG.into() };
+        let pairs: BTreeMap<&str, &str> = query
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_str()))
+            .collect();
+        if nav.push_with_query(&route, &pairs).is_err() {
+            web_sys::console::error_1(&"could not update the URL".into());
+        }
+    }
+}
+
+/// The lab page: reads the URL, runs the scenario under all four strategies, shows the
+/// chosen one.
+#[function_component(ConflictStoreLab)]
+pub fn conflict_store_lab() -> Html {
+    let location = use_location();
+    let query_str = location
+        .as_ref()
+        .map(|l| l.query_str().to_string())
+        .unwrap_or_default();
+    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let run_key = format!("{:?}", params.run);
+    let seek = use_state(|| None::<(u32, f64)>);
+    let navigator = use_navigator();
+    let on_tour = {
+        let seek = seek.clone();
+        let navigator = navigator.clone();
+        Callback::from(move |m: TourMove| {
+            if let Some(query) = m.query {
+                push_query(&navigator, &Query::parse(query).into_pairs());
+            }
+            if let Some(at) = m.at {
+                let n = seek.map_or(0, |(n, _)| n + 1);
+                seek.set(Some((n, at)));
+            }
+        })
+    };
+    html! {
+        <section class="lab" id="lab-conflict-store">
+            <h2>{"Conflict store"}</h2>
+            <p class="explain">
+                {"Dynamo (DeCandia et al. 2007, §4.4) replicates each key and accepts writes anywhere, so two writes \
+                may not have seen each other. Last-write-wins keeps the version with the highest timestamp — and \
+                the highest timestamp belongs to the fastest clock, not the latest write: with node A's clock ahead, \
+                writes are acknowledged to their clients and then silently discarded (Kingsbury's Jepsen tests found \
+                exactly this in LWW stores). Lamport timestamps keep causal order but still pick an arbitrary winner \
+                between concurrent writes. Version vectors compare causal histories instead: a write that covers \
+                neither version is concurrent, and both are kept as siblings for the application to merge. Dotted \
+                version vectors (Preguiça et al. 2012) do the same with one dot per write, and DVVSet with one entry \
+                per replica however many siblings there are — the plot below shows what that saves."}
+            </p>
+            if !notes.is_empty() {
+                <div class="notice" role="alert">
+                    <strong>{"Some parameters were adjusted:"}</strong>
+                    <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
+                </div>
+            }
+            <Tour steps={tour_steps()} on_move={on_tour} />
+            <ParamsForm params={params.clone()} />
+            <ConflictStoreRun key={run_key} params={params.clone()} seek={*seek} />
+            <MetadataCost />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunProps {
+    params: LabParams,
+    /// A requested playback position: (request number, fraction of the run).
+    #[prop_or_default]
+    seek: Option<(u32, f64)>,
+}
+
+/// Every strategy's report on the same parameters, and the chosen one's trace.
+struct Runs {
+    reports: Vec<Report>,
+    chosen: usize,
+    trace: SharedTrace,
+}
+
+/// Shared runs; equality is identity (a new run is a new `Rc`).
+#[derive(Clone)]
+struct SharedRuns(Rc<Result<Runs, String>>);
+
+impl PartialEq for SharedRuns {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+fn run_all(p: &Params) -> Result<Vec<Report>, String> {
+    Strategy::ALL
+        .iter()
+        .map(|&strategy| {
+            conflict_store::run(&Params {
+                strategy,
+                ..p.clone()
+            })
+            .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// The trace event acknowledging `write` to its client.
+fn ack_event(report: &Report, write: WriteId) -> Option<EventId> {
+    report.outputs.iter().find_map(|r| match &r.output {
+        Output::Ack { write: w, .. } if *w == write => Some(r.event),
+        _ => None,
+    })
+}
+
+/// The trace event where `write` was first reported lost.
+fn lost_event(report: &Report, write: WriteId) -> Option<EventId> {
+    report.outputs.iter().find_map(|r| match &r.output {
+        Output::Lost { write: w, .. } if *w == write => Some(r.event),
+        _ => None,
+    })
+}
+
+/// The phase (1-based) a true time falls in.
+fn phase_of(report: &Report, at: chronoscope::time::Instant) -> u32 {
+    report.phases.iter().filter(|p| p.start <= at).count() as u32
+}
+
+/// The transcript, restricted to one phase (0: everything): the header, that phase's
+/// lines, the summary and the final values.
+pub fn transcript_of_phase(lines: &[String], phase: u32) -> Vec<String> {
+    if phase == 0 {
+        return lines.to_vec();
+    }
+    let mut out = Vec::new();
+    let mut current = 0;
+    let body_end = lines.len().saturating_sub(2);
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("-- ") {
+            current += 1;
+        }
+        if i == 0 || i >= body_end || current == phase {
+            out.push(line.clone());
+        }
+    }
+    out
+}
+
+fn show_value(v: &Option<String>) -> String {
+    match v {
+        Some(v) => format!("{v:?}"),
+        None => "<deleted>".into(),
+    }
+}
+
+#[function_component(ConflictStoreRun)]
+fn conflict_store_run(props: &RunProps) -> Html {
+    let runs = use_memo(props.params.run.clone(), |p| {
+        let reports = run_all(p)?;
+        let chosen = Strategy::ALL
+            .iter()
+            .position(|&s| s == p.strategy)
+            .unwrap_or(0);
+        let trace = reports
+            .get(chosen)
+            .map(|r| SharedTrace::from(r.trace.clone()))
+            .ok_or_else(|| "no run for this strategy".to_string())?;
+        Ok(Runs {
+            reports,
+            chosen,
+            trace,
+        })
+    });
+    let runs = SharedRuns(runs);
+    let trace = runs.0.as_ref().as_ref().ok().map(|r| r.trace.clone());
+    let total = trace.as_ref().map_or(0, |t| t.events().len());
+    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+    use_playback_timer(playback.clone());
+    use_playback_keys(playback.clone());
+    {
+        let playback = playback.clone();
+        use_effect_with(props.seek, move |seek| {
+            if let Some((_, at)) = seek {
+                playback.dispatch(PlaybackAction::Seek(
+                    (at * playback.total as f64).round() as usize
+                ));
+            }
+        });
+    }
+    let (report, trace) = match runs.0.as_ref() {
+        Ok(r) => (&r.reports[r.chosen], r.trace.clone()),
+        Err(e) => {
+            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+        }
+    };
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    // Selecting from a list: show the whole run so the event is on screen.
+    let pick = {
+        let selected = selected.clone();
+        let compare = compare.clone();
+        let playback = playback.clone();
+        move |a: Option<EventId>, b: Option<EventId>| {
+            let selected = selected.clone();
+            let compare = compare.clone();
+            let playback = playback.clone();
+            Callback::from(move |_: MouseEvent| {
+                playback.dispatch(PlaybackAction::Pause);
+                playback.dispatch(PlaybackAction::Last);
+                selected.set(a);
+                compare.set(b);
+            })
+        }
+    };
+    let p = &props.params;
+    let position = playback.position;
+    let shown = |e: Option<EventId>| e.is_some_and(|e| (e.0 as usize) < position);
+
+    let lost_so_far: Vec<String> = report
+        .lost
+        .iter()
+        .filter(|l| shown(lost_event(report, l.write)))
+        .map(|l| format!("{} {}={}", l.write, l.key, show_value(&l.value)))
+        .collect();
+    let invariants = vec![
+        Invariant {
+            name: "no acknowledged write lost".into(),
+            holds: lost_so_far.is_empty(),
+            detail: if lost_so_far.is_empty() {
+                format!("{} writes acked, none dropped so far", report.acked.len())
+            } else {
+                format!(
+                    "{} of {} acked writes dropped so far: {}",
+                    lost_so_far.len(),
+                    report.acked.len(),
+                    lost_so_far.join(", ")
+                )
+            },
+        },
+        Invariant {
+            name: "replicas converged".into(),
+            holds: report.converged,
+            detail: if report.converged {
+                format!(
+                    "at the end, all {} replicas hold the same versions of every key",
+                    p.run.nodes
+                )
+            } else {
+                "at the end, replicas still disagree".into()
+            },
+        },
+    ];
+
+    let in_phase = |at| p.phase == 0 || phase_of(report, at) == p.phase;
+    let lost_items: Vec<Html> = report
+        .lost
+        .iter()
+        .filter(|l| {
+            report
+                .outputs
+                .iter()
+                .find(|r| matches!(&r.output, Output::Ack { write, .. } if *write == l.write))
+                .is_some_and(|r| in_phase(r.at))
+        })
+        .map(|l| {
+            let ack = ack_event(report, l.write);
+            let lost = lost_event(report, l.write);
+            let acked_at = report
+                .outputs
+                .iter()
+                .find(|r| Some(r.event) == ack)
+                .map_or(0, |r| r.at.as_millis());
+            html! {
+                <li>
+                    <button class="lost-write" data-event={ack.map(|e| e.0.to_string())}
+                        onclick={pick(ack, lost)}
+                        title="select the acknowledgement in the diagram (compared with the drop)">
+                        { format!("{} {} = {} — acked at {} ms, dropped at {} ms",
+                            l.write, l.key, show_value(&l.value), acked_at, l.at.as_millis()) }
+                    </button>
+                </li>
+            }
+        })
+        .collect();
+    let sibling_items: Vec<Html> = report
+        .concurrent
+        .iter()
+        .filter(|(_, a, _)| {
+            report
+                .outputs
+                .iter()
+                .find(|r| matches!(&r.output, Output::Ack { write, .. } if write == a))
+                .is_some_and(|r| in_phase(r.at))
+        })
+        .map(|(key, a, b)| {
+            let ea = ack_event(report, *a);
+            let eb = ack_event(report, *b);
+            html! {
+                <li>
+                    <button class="sibling-pair" onclick={pick(ea, eb)}
+                        title="select both writes in the diagram">
+                        { format!("{key}: {a} ∥ {b} — both kept") }
+                    </button>
+                </li>
+            }
+        })
+        .collect();
+
+    let lines = report.transcript();
+    let transcript = transcript_of_phase(&lines, p.phase).join("\n");
+    let full_transcript: Rc<dyn Fn() -> String> = {
+        let all_lines = lines.join("\n") + "\n";
+        Rc::new(move || all_lines.clone())
+    };
+    let export_name = format!(
+        "conflict-store-{}-seed{}-skew{}",
+        p.run.strategy.name(),
+        p.run.seed,
+        p.run.skew_ms
+    );
+    let texts = vec![TextExport {
+        label: "Transcript",
+        filename: format!("{export_name}.txt"),
+        mime: "text/plain",
+        contents: full_transcript,
+    }];
+    html! {
+        <div class="run">
+            <CompareTable runs={runs.clone()} params={p.clone()} />
+            <p class="run-summary">
+                { format!("{} · {} nodes · {} events · {} writes acked · {} lost · {} concurrent pairs",
+                    p.run.strategy, trace.node_count(), trace.events().len(), report.acked.len(),
+                    report.lost.len(), report.concurrent.len()) }
+            </p>
+            <InvariantBadges {invariants} />
+            <PlaybackControls playback={playback.clone()} />
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={*selected} {on_select}
+                    compare={*compare} {on_compare} />
+                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+            </div>
+            <div class="store-lists">
+                <div class="lost-list">
+                    <h3>{ format!("Acked, then lost ({})", lost_items.len()) }</h3>
+                    if lost_items.is_empty() {
+                        <p class="none">{"No acknowledged write was dropped."}</p>
+                    } else {
+                        <ul class="lost-writes">{ for lost_items }</ul>
+                    }
+                </div>
+                <div class="sibling-list">
+                    <h3>{ format!("Concurrent, kept as siblings ({})", sibling_items.len()) }</h3>
+                    if sibling_items.is_empty() {
+                        <p class="none">{"No write was reported concurrent: this strategy picks a winner instead."}</p>
+                    } else {
+                        <ul class="siblings">{ for sibling_items }</ul>
+                    }
+                </div>
+            </div>
+            <details class="transcript-box" open=true>
+                <summary>{ if p.phase == 0 { "Transcript".to_string() } else { format!("Transcript (phase {})", p.phase) } }</summary>
+                <pre class="transcript">{ transcript }</pre>
+            </details>
+            <ExportMenu name={export_name} {texts} />
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CompareProps {
+    runs: SharedRuns,
+    params: LabParams,
+}
+
+/// The four strategies side by side on the same run; each name switches the view to it.
+#[function_component(CompareTable)]
+fn compare_table(props: &CompareProps) -> Html {
+    let navigator = use_navigator();
+    let Ok(Runs { reports: all, .. }) = props.runs.0.as_ref() else {
+        return html! {};
+    };
+    let finals = |r: &Report| {
+        r.final_values
+            .iter()
+            .map(|(k, vs)| {
+                let vs: Vec<String> = vs.iter().map(show_value).collect();
+                format!("{k}=[{}]", vs.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let rows = all.iter().map(|r| {
+        let s = r.params.strategy;
+        let current = s == props.params.run.strategy;
+        let onclick = {
+            let navigator = navigator.clone();
+            let mut next = props.params.clone();
+            next.run.strategy = s;
+            Callback::from(move |_: MouseEvent| push_query(&navigator, &params_to_query(&next)))
+        };
+        html! {
+            <tr class={classes!(current.then_some("current"))} data-strategy={s.name()}>
+                <th scope="row"><button class="strategy-link" {onclick} aria-pressed={current.to_string()}>{ s.to_string() }</button></th>
+                <td class="num">{ r.acked.len() }</td>
+                <td class={classes!("num", "lost-count", (!r.lost.is_empty()).then_some("bad"))}>{ r.lost.len() }</td>
+                <td class="num">{ r.concurrent.len() }</td>
+                <td>{ if r.converged { "yes" } else { "no" } }</td>
+                <td class="finals"><code>{ finals(r) }</code></td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="strategy-compare">
+            <caption>{ format!("The same script, node A's clock {:+} ms, under each strategy", props.params.run.skew_ms) }</caption>
+            <thead><tr>
+                <th scope="col">{"strategy"}</th><th scope="col">{"acked"}</th><th scope="col">{"acked then lost"}</th>
+                <th scope="col">{"concurrent pairs"}</th><th scope="col">{"converged"}</th><th scope="col">{"final values at A"}</th>
+            </tr></thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+/// Cluster sizes of the metadata plot.
+pub const COST_NODES: [u32; 7] = [3, 5, 10, 20, 30, 40, 50];
+
+/// The metadata plot's three series (bytes per stored value against cluster size) from the
+/// core's cost table.
+pub fn cost_series(rows: &[CostRow]) -> Vec<Series> {
+    let line = |name: &str, color, pick: &dyn Fn(Mechanism) -> bool| Series {
+        name: name.into(),
+        points: rows
+            .iter()
+            .filter(|r| pick(r.mechanism))
+            .map(|r| (f64::from(r.nodes), r.bytes_per_value() as f64))
+            .collect(),
+        color,
+    };
+    vec![
+        line("vector clocks", PALETTE[0], &|m| {
+            m == Mechanism::VectorClocks
+        }),
+        line("pruned VV (cap 8)", PALETTE[1], &|m| {
+            matches!(m, Mechanism::PrunedVersionVectors { .. })
+        }),
+        line("DVVSet", PALETTE[2], &|m| m == Mechanism::DvvSet),
+    ]
+}
+
+#[function_component(MetadataCost)]
+fn metadata_cost() -> Html {
+    // Measured after the first paint, so the lab's first render does not wait for it.
+    let table = use_state(|| None::<Rc<Result<Vec<CostRow>, String>>>);
+    {
+        let table = table.clone();
+        use_effect_with((), move |_| {
+            let timer = gloo_timers::callback::Timeout::new(0, move || {
+                let rows = cost_table(&CostParams {
+                    node_counts: COST_NODES.to_vec(),
+                    ..CostParams::default()
+                })
+                .map_err(|e| e.to_string());
+                table.set(Some(Rc::new(rows)));
+            });
+            move || drop(timer)
+        });
+    }
+    let Some(table) = (*table).clone() else {
+        return html! { <div class="metadata-cost"><p>{"Measuring metadata sizes for 3 → 50 replicas…"}</p></div> };
+    };
+    let rows = match table.as_ref() {
+        Ok(rows) => rows,
+        Err(e) => {
+            return html! { <div class="notice error" role="alert">{ format!("Metadata cost: {e}") }</div> }
+        }
+    };
+    let series = Rc::new(cost_series(rows));
+    let lossy: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.correct())
+        .map(|r| {
+            format!(
+                "{} at {} nodes: {} write(s) lost",
+                r.mechanism, r.nodes, r.lost_writes
+            )
+        })
+        .collect();
+    html! {
+        <div class="metadata-cost">
+            <h3>{"Metadata per stored value, 3 → 50 replicas"}</h3>
+            <Plot {series} title="Causality metadata per stored value" x_label="replicas" y_label="bytes per value" />
+            <p>
+                {"Workload: writes and random gossip, then one concurrent write per replica; replica A's clock an hour behind. \
+                  Vector clocks grow with the cluster; Riak-style pruning caps the size by dropping the oldest-stamped \
+                  entries — and A's fresh entry looks oldest, so its concurrent write looks descended and is lost. \
+                  DVVSet stays at one entry per replica for the whole key."}
+            </p>
+            if !lossy.is_empty() {
+                <p class="cost-lossy">{ format!("Wrong siblings: {}", lossy.join("; ")) }</p>
+            }
+        </div>
+    }
+}
+
+/// The lab's guided tour.
+fn tour_steps() -> Vec<TourStep> {
+    vec![
+        TourStep {
+            title: "Acknowledged, then gone",
+            text: "Wall-clock LWW, node A's clock 5 s ahead. Every write is acknowledged, yet the red badge and the \
+                   'Acked, then lost' list show writes that vanished: B's concurrent eggs, and C's v2 — written after \
+                   reading A's v1. Click one to find it in the diagram.",
+            query: Some("strategy=lww&skew=5000&nodes=3&latency=50&seed=1&phase=0"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Lamport fixes causality, not concurrency",
+            text: "Lamport LWW keeps C's v2 (it saw v1, so its stamp is larger), but still drops one of the two \
+                   concurrent cart writes: a total order must pick a winner.",
+            query: Some("strategy=lamport&skew=5000&nodes=3&latency=50&seed=1&phase=1"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Siblings",
+            text: "Vector clocks compare histories, not times. milk and eggs are reported concurrent and both kept; \
+                   C reads both and writes back their union. The badge is green: nothing acknowledged was lost.",
+            query: Some("strategy=vclock&skew=5000&nodes=3&latency=50&seed=1&phase=0"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "A delete from the future",
+            text: "Phase 4: C's clock jumps an hour ahead just long enough to delete session. Under LWW that \
+                   tombstone outranks every later write for an hour — s2, s3 and s4 are acknowledged and lost.",
+            query: Some("strategy=lww&skew=5000&nodes=3&latency=50&seed=1&phase=4"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "What it costs",
+            text: "Dotted version vectors keep the same siblings. The plot below shows the price of the metadata \
+                   as the cluster grows from 3 to 50 replicas — and what pruning it loses.",
+            query: Some("strategy=dvv&skew=5000&nodes=3&latency=50&seed=1&phase=0"),
+            at: None,
+        },
+    ]
+}
+
+#[derive(Properties, PartialEq)]
+struct ParamsFormProps {
+    params: LabParams,
+}
+
+#[function_component(ParamsForm)]
+fn params_form(props: &ParamsFormProps) -> Html {
+    let draft = use_state(|| params_to_query(&props.params));
+    {
+        let draft = draft.clone();
+        use_effect_with(props.params.clone(), move |p| draft.set(params_to_query(p)));
+    }
+    let navigator = use_navigator();
+    let set = {
+        let draft = draft.clone();
+        move |name: &'static str| {
+            let draft = draft.clone();
+            Callback::from(move |e: Event| {
+                let value = e
+                    .target_dyn_into::<web_sys::HtmlInputElement>()
+                    .map(|i| i.value())
+                    .or_else(|| {
+                        e.target_dyn_into::<web_sys::HtmlSelectElement>()
+                            .map(|s| s.value())
+                    });
+                if let Some(value) = value {
+                    let mut next = (*draft).clone();
+                    next.insert(name, value);
+                    draft.set(next);
+                }
+            })
+        }
+    };
+    let onsubmit = {
+        let draft = draft.clone();
+        let navigator = navigator.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            push_query(&navigator, &*draft);
+        })
+    };
+    let new_seed = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*draft).clone();
+            next.insert("seed", ((js_sys::Math::random() * 1e15) as u64).to_string());
+            push_query(&navigator, &next);
+        })
+    };
+    let value = |name: &str| draft.get(name).cloned().unwrap_or_default();
+    let current_strategy = value("strategy");
+    let current_phase = value("phase");
+    let phase_names = [
+        "whole run",
+        "1. concurrent writes",
+        "2. causal overwrite",
+        "3. resolving siblings",
+        "4. far-future tombstone",
+    ];
+    html! {
+        <form class="params" {onsubmit} aria-label="Run parameters">
+            <label>{"strategy"}
+                <select name="strategy" onchange={set("strategy")}>
+                    { for Strategy::ALL.iter().map(|s| html! {
+                        <option value={s.name()} selected={current_strategy == s.name()}>{ s.to_string() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{"A's clock skew (ms)"}
+                <input type="number" name="skew" min={SKEW_MS.start().to_string()} max={SKEW_MS.end().to_string()}
+                    step="500" value={value("skew")} onchange={set("skew")} />
+            </label>
+            <label>{"nodes"}
+                <input type="number" name="nodes" min={NODES.start().to_string()} max={NODES.end().to_string()}
+                    value={value("nodes")} onchange={set("nodes")} />
+            </label>
+            <label>{"latency (ms)"}
+                <input type="number" name="latency" min={LATENCY_MS.start().to_string()} max={LATENCY_MS.end().to_string()}
+                    value={value("latency")} onchange={set("latency")} />
+            </label>
+            <label>{"focus"}
+                <select name="phase" onchange={set("phase")}>
+                    { for phase_names.iter().enumerate().map(|(i, n)| html! {
+                        <option value={i.to_string()} selected={current_phase == i.to_string()}>{ *n }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{"seed"}
+                <input type="text" name="seed" inputmode="numeric" value={value("seed")} onchange={set("seed")} />
+            </label>
+            <button type="submit" class="run-button">{"Run"}</button>
+            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_round_trips_and_bad_values_get_notes() {
+        let p = LabParams {
+            run: Params {
+                strategy: Strategy::VectorClocks,
+                skew_ms: -3000,
+                ..Params::default()
+            },
+            phase: 4,
+        };
+        let qs: Vec<String> = params_to_query(&p)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        assert_eq!(back, p);
+        assert!(notes.is_empty(), "{notes:?}");
+
+        let (p, notes) = params_from_query(&Query::parse(
+            "strategy=paxos&skew=99999999&nodes=x&phase=9",
+        ));
+        assert_eq!(p.run.strategy, Strategy::WallClockLww);
+        assert_eq!(p.run.skew_ms, *SKEW_MS.end());
+        assert_eq!(p.run.nodes, Params::default().nodes);
+        assert_eq!(p.phase, 4);
+        assert_eq!(notes.len(), 4, "{notes:?}");
+    }
+
+    #[test]
+    fn phase_transcript_keeps_header_phase_and_summary() {
+        let r = conflict_store::run(&Params::default()).unwrap();
+        let lines = r.transcript();
+        let four = transcript_of_phase(&lines, 4);
+        assert_eq!(four[0], lines[0]);
+        assert!(four[1].starts_with("-- 4."), "{four:?}");
+        // The body holds only phase 4's lines: session, never cart or profile.
+        let body = &four[1..four.len() - 2];
+        assert!(body.len() > 5, "{four:?}");
+        assert!(body
+            .iter()
+            .all(|l| !l.contains("cart") && !l.contains("profile")));
+        assert_eq!(four.last(), lines.last());
+        assert_eq!(transcript_of_phase(&lines, 0), lines);
+    }
+
+    #[test]
+    fn cost_series_has_three_lines_over_every_size() {
+        let rows = cost_table(&CostParams {
+            node_counts: vec![3, 10],
+            ..CostParams::default()
+        })
+        .unwrap();
+        let s = cost_series(&rows);
+        assert_eq!(s.len(), 3);
+        assert!(s.iter().all(|l| l.points.len() == 2));
+        // Vector clocks grow with the cluster; DVVSet does not.
+        assert!(s[0].points[1].1 > s[0].points[0].1);
+        assert!(s[2].points[1].1 <= s[2].points[0].1);
+    }
+}

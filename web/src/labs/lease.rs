@@ -1,0 +1,684 @@
+//! The Leases & fencing lab: worker B takes a lease from server A, checks it, and freezes in
+//! a GC pause past its expiry; the server grants the lease to worker C, who writes; B wakes
+//! up and writes with its old token. With fencing tokens (Kleppmann 2016) the store rejects
+//! B's stale write; without them it lands after C's and corrupts the data. A slow clock on B
+//! does the same without any pause: leases (Gray & Cheriton 1989) assume bounded drift.
+//!
+//! The run is the core's [`lease`](chronoscope::scenario::lease) scenario (whose "worker A"
+//! and "worker B" are nodes B and C here, named as the diagram names them).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use chronoscope::lease::fenced_lock::LeaseOutput;
+use chronoscope::lease::fencing::WriteError;
+use chronoscope::node::NodeId;
+use chronoscope::scenario::lease::{
+    self, Happening, Line, Params, Run, DURATION_MS, FAULT_PERCENT, LATENCY_MS, LEASE_MS, WORKER_A,
+    WORKER_B, WORK_MS,
+};
+use chronoscope::time::{Instant, Span};
+use chronoscope::trace::{EventId, Trace};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use super::param_form::{
+    bool_or, i32_or, notes_view, true_time_at, use_lab_playback, use_tour, Field, FieldKind,
+    ParamForm,
+};
+use crate::components::badge::{Invariant, InvariantBadges};
+use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::{ExportMenu, TextExport};
+use crate::components::inspector::EventInspector;
+use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
+use crate::components::tour::{Tour, TourStep};
+use crate::components::SharedTrace;
+use crate::query::Query;
+
+/// The lab's URL slug.
+pub const SLUG: &str = "leases";
+
+/// Reads the lab's parameters from a query string, clamping each into range; the returned
+/// notes say what was changed and why.
+pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
+    let d = Params::default();
+    let mut notes = Vec::new();
+    let n = &mut notes;
+    let raw = Params {
+        seed: query.u64_or("seed", d.seed, n),
+        fencing: bool_or(query, "fencing", d.fencing, n),
+        lease_ms: query.u32_or("lease", d.lease_ms, n),
+        pause_ms: query.u32_or("pause", d.pause_ms, n),
+        a_write_after_ms: query.u32_or("a_write", d.a_write_after_ms, n),
+        b_acquire_ms: query.u32_or("b_acquire", d.b_acquire_ms, n),
+        b_write_after_ms: query.u32_or("b_write", d.b_write_after_ms, n),
+        work_ms: query.u32_or("work", d.work_ms, n),
+        a_drift_ppm: i32_or(query, "a_drift", d.a_drift_ppm, n),
+        server_drift_ppm: i32_or(query, "server_drift", d.server_drift_ppm, n),
+        margin_ms: query.u32_or("margin", d.margin_ms, n),
+        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, n),
+        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, n),
+        first_token: query.u64_or("token", d.first_token, n),
+        loss_percent: query.u32_or("loss", d.loss_percent, n),
+        duplicate_percent: query.u32_or("dup", d.duplicate_percent, n),
+    };
+    let (params, adjustments) = raw.clamp();
+    notes.extend(adjustments.iter().map(ToString::to_string));
+    (params, notes)
+}
+
+/// The query string that reproduces `params`.
+pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("seed", p.seed.to_string()),
+        ("fencing", u8::from(p.fencing).to_string()),
+        ("lease", p.lease_ms.to_string()),
+        ("pause", p.pause_ms.to_string()),
+        ("a_write", p.a_write_after_ms.to_string()),
+        ("b_acquire", p.b_acquire_ms.to_string()),
+        ("b_write", p.b_write_after_ms.to_string()),
+        ("work", p.work_ms.to_string()),
+        ("a_drift", p.a_drift_ppm.to_string()),
+        ("server_drift", p.server_drift_ppm.to_string()),
+        ("margin", p.margin_ms.to_string()),
+        ("lat_min", p.latency_min_ms.to_string()),
+        ("lat_max", p.latency_max_ms.to_string()),
+        ("token", p.first_token.to_string()),
+        ("loss", p.loss_percent.to_string()),
+        ("dup", p.duplicate_percent.to_string()),
+    ])
+}
+
+fn range(r: &std::ops::RangeInclusive<u32>) -> std::ops::RangeInclusive<i64> {
+    i64::from(*r.start())..=i64::from(*r.end())
+}
+
+fn fields() -> Vec<Field> {
+    let drift = -500_000..=500_000;
+    vec![
+        Field {
+            name: "fencing",
+            label: "fencing tokens checked by the store",
+            kind: FieldKind::Check,
+        },
+        Field::number("lease", "lease (ms)", range(&LEASE_MS)),
+        Field::number("pause", "B's GC pause (ms)", range(&DURATION_MS)),
+        Field::number("a_write", "B checks after (ms)", range(&DURATION_MS)),
+        Field::number("work", "work before writing (ms)", range(&WORK_MS)),
+        Field::number("b_acquire", "C asks at (ms)", range(&DURATION_MS)),
+        Field::number("b_write", "C writes after (ms)", range(&DURATION_MS)),
+        Field::number("a_drift", "B's clock drift (ppm)", drift.clone()),
+        Field::number("server_drift", "server's clock drift (ppm)", drift),
+        Field::number("margin", "safety margin (ms)", range(&DURATION_MS)),
+        Field::number("lat_min", "latency min (ms)", range(&LATENCY_MS)),
+        Field::number("lat_max", "latency max (ms)", range(&LATENCY_MS)),
+        Field::number("token", "first token", 1..=i64::from(u32::MAX)),
+        Field::number("loss", "loss (%)", range(&FAULT_PERCENT)),
+        Field::number("dup", "duplication (%)", range(&FAULT_PERCENT)),
+        Field {
+            name: "seed",
+            label: "seed",
+            kind: FieldKind::Seed,
+        },
+    ]
+}
+
+/// The lab page: reads the URL, runs the scenario, shows the run.
+#[function_component(LeaseLab)]
+pub fn lease_lab() -> Html {
+    let location = use_location();
+    let query_str = location
+        .as_ref()
+        .map(|l| l.query_str().to_string())
+        .unwrap_or_default();
+    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let run_key = format!("{params:?}");
+    let (seek, on_tour) = use_tour(SLUG);
+    html! {
+        <section class="lab" id="lab-leases">
+            <h2>{"Leases & fencing"}</h2>
+            <p class="explain">
+                {"A lease (Gray & Cheriton 1989, “Leases: an efficient fault-tolerant mechanism for distributed file cache \
+                consistency”) is a lock that expires, so a crashed holder cannot block everyone for ever. But the holder \
+                cannot know it still holds it: worker B checks its lease, then stops for a 10 s garbage-collection pause; \
+                the server (A) sees the lease expire and grants it to worker C; B wakes up and writes, believing it is still \
+                the owner. Kleppmann (2016, “How to do distributed locking”) points out that no timing check in the client \
+                can close this gap: the storage itself must check a fencing token — a number the lease server increments \
+                with each grant — and refuse any write carrying a lower token than one it has already seen. The same \
+                happens with no pause at all when B's clock runs slow: it measures the lease on its own clock and believes \
+                it longer than the server does; a safety margin helps only if it covers the drift."}
+            </p>
+            { notes_view(&notes) }
+            <Tour steps={tour_steps()} on_move={on_tour} />
+            <ParamForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
+            <LeaseRun key={run_key} {params} {seek} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunProps {
+    params: Params,
+    #[prop_or_default]
+    seek: Option<(u32, f64)>,
+}
+
+struct Shown {
+    trace: SharedTrace,
+    run: Rc<Run>,
+}
+
+fn secs(t: Instant) -> f64 {
+    t.as_millis_f64() / 1e3
+}
+
+/// How the stale write ended: rejected (when), accepted out of order (when), or neither.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StaleOutcome {
+    /// The store refused a stale token at this time.
+    Rejected(Instant, u64, u64),
+    /// The store accepted a token lower than one it had accepted before.
+    Corrupted(Instant, u64, u64),
+    /// No stale write reached the store.
+    None,
+}
+
+/// The fate of the stale write in `run`.
+pub fn stale_outcome(run: &Run) -> StaleOutcome {
+    let mut highest = None::<u64>;
+    for l in &run.timeline {
+        match l.what {
+            Happening::Output(LeaseOutput::Rejected {
+                error: WriteError::StaleToken { token, highest },
+                ..
+            }) => return StaleOutcome::Rejected(l.at, token, highest),
+            Happening::Output(LeaseOutput::Accepted { token, .. }) => {
+                if let Some(h) = highest.filter(|h| token < *h) {
+                    return StaleOutcome::Corrupted(l.at, token, h);
+                }
+                highest = highest.max(Some(token));
+            }
+            _ => {}
+        }
+    }
+    StaleOutcome::None
+}
+
+/// The live invariants at true time `t`.
+pub fn invariants(run: &Run, t: Instant) -> Vec<Invariant> {
+    let intact = match stale_outcome(run) {
+        StaleOutcome::Corrupted(at, token, highest) if at <= t => Invariant {
+            name: "accepted tokens never decrease".into(),
+            holds: false,
+            detail: format!(
+                "stale token {token} accepted after {highest} at {:.3} s: data corrupted",
+                secs(at)
+            ),
+        },
+        StaleOutcome::Rejected(at, token, highest) if at <= t => Invariant {
+            name: "accepted tokens never decrease".into(),
+            holds: true,
+            detail: format!("stale token {token} rejected (highest {highest})"),
+        },
+        _ => Invariant {
+            name: "accepted tokens never decrease".into(),
+            holds: true,
+            detail: "no stale write has reached the store".into(),
+        },
+    };
+    let overlap = run.drift_overlap();
+    let view = match run.b_granted_at {
+        Some(granted) if overlap > Span::ZERO && t >= granted => Invariant {
+            name: "B's lease (by its clock) ends before C's grant".into(),
+            holds: false,
+            detail: format!(
+                "B's clock says it holds the lease {:.3} s into C's",
+                overlap.as_millis_f64() / 1e3
+            ),
+        },
+        _ => Invariant {
+            name: "B's lease (by its clock) ends before C's grant".into(),
+            holds: true,
+            detail: match run.a_believed_until {
+                Some(until) => format!("B believes its lease until {:.3} s", secs(until)),
+                None => "B never held the lease".into(),
+            },
+        },
+    };
+    vec![intact, view]
+}
+
+fn who(node: NodeId) -> String {
+    match node {
+        WORKER_A => "worker B".into(),
+        WORKER_B => "worker C".into(),
+        _ => format!("server {node}"),
+    }
+}
+
+/// One line of the story, in words.
+pub fn describe(l: &Line) -> String {
+    let what = match &l.what {
+        Happening::Paused(span) => format!(
+            "{} freezes in a GC pause for {:.3} s",
+            who(l.node),
+            span.as_millis_f64() / 1e3
+        ),
+        Happening::Output(o) => match o {
+            LeaseOutput::Granted { to, token } => {
+                format!("server grants the lease to {} with token {token}", who(*to))
+            }
+            LeaseOutput::Expired { holder, token } => {
+                format!(
+                    "server: {}'s lease (token {token}) has expired",
+                    who(*holder)
+                )
+            }
+            LeaseOutput::RequestRefused { from, error } => {
+                format!("server refuses {}: {error}", who(*from))
+            }
+            LeaseOutput::Accepted { from, token, value } => format!(
+                "store accepted {}'s write of {value} with token {token}",
+                who(*from)
+            ),
+            LeaseOutput::Rejected { from, error } => {
+                format!("store rejected {}'s write: {error}", who(*from))
+            }
+            LeaseOutput::Acquired {
+                token,
+                local_expiry,
+            } => format!(
+                "{} holds token {token}, valid until {:.3} s by its own clock",
+                who(l.node),
+                secs(*local_expiry)
+            ),
+            LeaseOutput::CheckPassed { token, remaining } => format!(
+                "{} checks its lease (token {token}): still valid for {:.3} s by its clock",
+                who(l.node),
+                remaining.as_millis_f64() / 1e3
+            ),
+            LeaseOutput::CheckFailed { token } => format!(
+                "{} checks its lease (token {token}): expired by its clock — it does not write",
+                who(l.node)
+            ),
+            LeaseOutput::WriteSent { token, value } => {
+                format!("{} writes {value} with token {token}", who(l.node))
+            }
+            LeaseOutput::WriteDone { token, result } => match result {
+                Ok(()) => format!("{} hears its write (token {token}) landed", who(l.node)),
+                Err(e) => format!("{} hears its write was refused: {e}", who(l.node)),
+            },
+            LeaseOutput::Refused(e) => format!("{} was refused: {e}", who(l.node)),
+        },
+    };
+    format!("{:.3} s — {what}", secs(l.at))
+}
+
+/// The bars and marks of the lease timeline (true time), computed from the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timeline {
+    /// (lane, from, to, label, class).
+    pub bars: Vec<(usize, Instant, Instant, String, &'static str)>,
+    /// (lane, at, label, class).
+    pub marks: Vec<(usize, Instant, String, &'static str)>,
+    /// The end of the drawn span.
+    pub end: Instant,
+}
+
+fn lane(node: NodeId) -> usize {
+    match node {
+        WORKER_A => 1,
+        WORKER_B => 2,
+        _ => 0,
+    }
+}
+
+/// Lays out `run` as lease bars (server's and B's views), the pause, and the writes.
+pub fn timeline(run: &Run) -> Timeline {
+    let last = run.timeline.last().map_or(Instant::ZERO, |l| l.at);
+    let end = last
+        .max(run.a_believed_until.unwrap_or(Instant::ZERO))
+        .max(Instant::from_millis(1));
+    let end = end + Span::from_nanos(end.as_nanos() / 20);
+    let mut tl = Timeline {
+        end,
+        ..Timeline::default()
+    };
+    let mut granted: BTreeMap<u64, (NodeId, Instant)> = BTreeMap::new();
+    for l in &run.timeline {
+        match &l.what {
+            Happening::Paused(span) => tl.bars.push((
+                lane(l.node),
+                l.at,
+                l.at + *span,
+                format!("GC pause {:.1} s", span.as_millis_f64() / 1e3),
+                "pause",
+            )),
+            Happening::Output(o) => match o {
+                LeaseOutput::Granted { to, token } => {
+                    granted.insert(*token, (*to, l.at));
+                }
+                LeaseOutput::Expired { token, .. } => {
+                    if let Some((to, from)) = granted.remove(token) {
+                        tl.bars.push((
+                            0,
+                            from,
+                            l.at,
+                            format!("{}: token {token}", who(to)),
+                            "lease",
+                        ));
+                    }
+                }
+                LeaseOutput::Acquired { token, .. } if l.node == WORKER_A => {
+                    if let Some(until) = run.a_believed_until {
+                        tl.bars.push((
+                            1,
+                            l.at,
+                            until,
+                            format!("B's view of lease {token}"),
+                            "belief",
+                        ));
+                    }
+                }
+                LeaseOutput::WriteSent { token, .. } => {
+                    tl.marks
+                        .push((lane(l.node), l.at, format!("write {token}"), "write"))
+                }
+                LeaseOutput::Accepted { token, .. } => {
+                    tl.marks.push((0, l.at, format!("✓ {token}"), "accepted"))
+                }
+                LeaseOutput::Rejected { error, .. } => {
+                    let token = match error {
+                        WriteError::StaleToken { token, .. }
+                        | WriteError::NeverIssued { token } => *token,
+                    };
+                    tl.marks.push((0, l.at, format!("✗ {token}"), "rejected"))
+                }
+                LeaseOutput::CheckPassed { .. } | LeaseOutput::CheckFailed { .. } => {
+                    tl.marks.push((lane(l.node), l.at, "check".into(), "check"))
+                }
+                _ => {}
+            },
+        }
+    }
+    for (token, (to, from)) in granted {
+        tl.bars
+            .push((0, from, end, format!("{}: token {token}", who(to)), "lease"));
+    }
+    tl
+}
+
+fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
+    let (w, left, right, lane_h) = (820.0, 90.0, 80.0, 56.0);
+    let span = tl.end.as_nanos().max(1) as f64;
+    let x = |at: Instant| left + (w - left - right) * (at.as_nanos() as f64 / span);
+    let y = |lane: usize| 38.0 + lane as f64 * lane_h;
+    let names = ["server A", "worker B", "worker C"];
+    let ticks = (0..=10).map(|k| Instant::from_nanos(tl.end.as_nanos() * k / 10));
+    // Leases sit on the lane; B's own view above it and the pause below, so both show.
+    let top = |class: &str| -> (f64, f64) {
+        match class {
+            "belief" => (-17.0, 14.0),
+            "pause" => (3.0, 14.0),
+            _ => (-9.0, 18.0),
+        }
+    };
+    html! {
+        <svg class="lease-timeline" width={w.to_string()} height={(38.0 + 3.0 * lane_h + 8.0).to_string()}
+            role="img" aria-label="Lease timeline: grants, expiries, the pause and the writes, in true time">
+            { for names.iter().enumerate().map(|(i, n)| html! {
+                <g class="tl-lane">
+                    <text x="4" y={(y(i) + 4.0).to_string()}>{ *n }</text>
+                    <line x1={left.to_string()} x2={(w - right).to_string()} y1={y(i).to_string()} y2={y(i).to_string()} />
+                </g>
+            }) }
+            { for ticks.map(|at| html! {
+                <text class="tl-tick" x={x(at).to_string()} y={(y(2) + 36.0).to_string()}>{ format!("{:.1}s", secs(at)) }</text>
+            }) }
+            { for tl.bars.iter().map(|(lane, from, to, label, class)| {
+                let (dy, h) = top(class);
+                html! {
+                    <g class={classes!("tl-bar", *class)}>
+                        <rect x={x(*from).to_string()} y={(y(*lane) + dy).to_string()} width={(x(*to) - x(*from)).max(2.0).to_string()}
+                            height={h.to_string()} rx="3" />
+                        <text x={(x(*from) + 4.0).to_string()} y={(y(*lane) + dy + h - 4.0).to_string()}>{ label.clone() }</text>
+                    </g>
+                }
+            }) }
+            { for tl.marks.iter().map(|(lane, at, label, class)| {
+                // Checks are labelled below the lane, writes and the store's verdicts above.
+                let below = *class == "check";
+                let (y1, y2, ty) = if below {
+                    (y(*lane), y(*lane) + 20.0, y(*lane) + 30.0)
+                } else {
+                    (y(*lane) - 20.0, y(*lane), y(*lane) - 22.0)
+                };
+                html! {
+                    <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
+                        <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={y1.to_string()} y2={y2.to_string()} />
+                        <text x={(x(*at) + 3.0).to_string()} y={ty.to_string()}>{ label.clone() }</text>
+                    </g>
+                }
+            }) }
+            <line class="tl-cursor" x1={x(t).to_string()} x2={x(t).to_string()} y1="6" y2={(y(2) + 24.0).to_string()} />
+        </svg>
+    }
+}
+
+#[function_component(LeaseRun)]
+fn lease_run(props: &RunProps) -> Html {
+    let result = use_memo(props.params.clone(), |p| {
+        lease::run(p).map(|mut run| {
+            let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+            Shown {
+                trace: SharedTrace::from(trace),
+                run: Rc::new(run),
+            }
+        })
+    });
+    let total = result
+        .as_ref()
+        .as_ref()
+        .map_or(0, |s| s.trace.events().len());
+    let playback = use_lab_playback(total, 2, props.seek);
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+    use_playback_timer(playback.clone());
+    use_playback_keys(playback.clone());
+    let shown = match result.as_ref() {
+        Ok(s) => s,
+        Err(e) => {
+            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+        }
+    };
+    let (trace, run) = (shown.trace.clone(), shown.run.clone());
+    let tl = timeline(&run);
+    let t = true_time_at(&trace, playback.position, tl.end);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    let outcome = match stale_outcome(&run) {
+        StaleOutcome::Rejected(at, token, highest) if at <= t => html! {
+            <p class="lease-outcome rejected">{ format!("Fenced: the stale write with token {token} was rejected — the store had already seen {highest}.") }</p>
+        },
+        StaleOutcome::Corrupted(at, token, highest) if at <= t => html! {
+            <p class="lease-outcome corrupted">{ format!("Corrupted: the stale write with token {token} was accepted after token {highest}'s — it overwrote newer data.") }</p>
+        },
+        StaleOutcome::None if t >= tl.end => html! {
+            <p class="lease-outcome none">{"No stale write reached the store."}</p>
+        },
+        _ => html! { <p class="lease-outcome pending">{"…"}</p> },
+    };
+    let p = &props.params;
+    let export_name = format!(
+        "leases-fencing{}-pause{}-seed{}",
+        u8::from(p.fencing),
+        p.pause_ms,
+        p.seed
+    );
+    html! {
+        <div class="run">
+            <p class="run-summary">
+                { format!("{} nodes · {} events · {} messages · fencing {} · store accepted tokens {:?}",
+                    trace.node_count(), trace.events().len(), trace.messages().len(),
+                    if p.fencing { "on" } else { "off" },
+                    run.accepted.iter().map(|a| a.token).collect::<Vec<_>>()) }
+            </p>
+            <InvariantBadges invariants={invariants(&run, t)} />
+            { outcome }
+            { timeline_svg(&tl, t) }
+            <PlaybackControls playback={playback.clone()} />
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
+                    compare={*compare} {on_compare} />
+                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+            </div>
+            <h3>{"What happened"}</h3>
+            <ol class="lease-story">
+                { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
+            </ol>
+            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+                label: "Log",
+                filename: format!("{export_name}.txt"),
+                mime: "text/plain",
+                contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
+            }]} />
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+        </div>
+    }
+}
+
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
+    vec![
+        TourStep {
+            title: "A pause past the lease",
+            text: "B gets the lease (token 101) for 5 s, checks it after 1 s — still valid — and freezes in a 10 s GC \
+                   pause right after the check. Watch the server's bar for token 101 end while B is frozen.",
+            query: Some("fencing=1&lease=5000&pause=10000&seed=1"),
+            at: Some(0.45),
+        },
+        TourStep {
+            title: "Fencing rejects the stale write",
+            text: "C got the lease with token 102 and wrote. B wakes up and writes with 101: the store has seen 102, \
+                   so it rejects 101. The badge stays green.",
+            query: None,
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "Without fencing the data is corrupted",
+            text: "Same run, the store no longer checks tokens: B's stale write lands after C's and overwrites newer \
+                   data. The badge turns red.",
+            query: Some("fencing=0&lease=5000&pause=10000&seed=1"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "A slow clock does it without a pause",
+            text: "No pause now, but B's clock runs at half speed (−500 000 ppm): it checks after 4 s of its time, \
+                   8 s of real time, and still believes its 5 s lease valid. Both badges turn red.",
+            query: Some("fencing=0&pause=0&a_drift=-500000&a_write=4000&seed=1"),
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "A margin must cover the drift",
+            text: "B treats its lease as over 3 s early. At half speed it now gives up before the server expires it: \
+                   its check fails and it does not write. A margin only works if drift is bounded — fencing works anyway.",
+            query: Some("fencing=0&pause=0&a_drift=-500000&a_write=4000&margin=3000&seed=1"),
+            at: Some(1.0),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_of(query: &str) -> Run {
+        let (p, notes) = params_from_query(&Query::parse(query));
+        assert!(notes.is_empty(), "{query}: {notes:?}");
+        lease::run(&p).unwrap()
+    }
+
+    fn badges(run: &Run) -> Vec<bool> {
+        invariants(run, Instant::from_millis(1_000_000))
+            .iter()
+            .map(|i| i.holds)
+            .collect()
+    }
+
+    #[test]
+    fn query_round_trips_and_bad_values_are_noted() {
+        let p = Params {
+            fencing: false,
+            a_drift_ppm: -250_000,
+            margin_ms: 700,
+            ..Params::default()
+        };
+        let qs: Vec<String> = params_to_query(&p)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        assert_eq!(back, p);
+        assert!(notes.is_empty());
+        let (p, notes) =
+            params_from_query(&Query::parse("fencing=perhaps&a_drift=-9999999&lease=0"));
+        assert!(p.fencing);
+        assert_eq!(p.a_drift_ppm, -500_000);
+        assert_eq!(p.lease_ms, 1);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+    }
+
+    #[test]
+    fn the_tour_shows_what_it_says() {
+        let steps = tour_steps();
+        let fenced = run_of(steps[0].query.unwrap());
+        assert!(matches!(
+            stale_outcome(&fenced),
+            StaleOutcome::Rejected(_, 101, 102)
+        ));
+        assert_eq!(badges(&fenced), [true, true]);
+        let open = run_of(steps[2].query.unwrap());
+        assert!(matches!(
+            stale_outcome(&open),
+            StaleOutcome::Corrupted(_, 101, 102)
+        ));
+        assert_eq!(badges(&open), [false, true]);
+        let slow = run_of(steps[3].query.unwrap());
+        assert_eq!(badges(&slow), [false, false]);
+        let margin = run_of(steps[4].query.unwrap());
+        assert_eq!(badges(&margin), [true, true]);
+        assert_eq!(stale_outcome(&margin), StaleOutcome::None);
+    }
+
+    #[test]
+    fn badges_turn_red_only_when_the_run_gets_there() {
+        let open = run_of(tour_steps()[2].query.unwrap());
+        let StaleOutcome::Corrupted(at, ..) = stale_outcome(&open) else {
+            panic!("no corruption")
+        };
+        assert!(invariants(&open, at - Span::from_nanos(1))[0].holds);
+        assert!(!invariants(&open, at)[0].holds);
+    }
+
+    #[test]
+    fn the_timeline_draws_both_leases_the_pause_and_the_writes() {
+        let tl = timeline(&run_of("fencing=1"));
+        let count = |c: &str| {
+            tl.bars.iter().filter(|b| b.4 == c).count()
+                + tl.marks.iter().filter(|m| m.3 == c).count()
+        };
+        assert_eq!(count("lease"), 2);
+        assert_eq!((count("pause"), count("belief")), (1, 1));
+        assert_eq!(
+            (count("write"), count("accepted"), count("rejected")),
+            (2, 1, 1)
+        );
+        assert!(tl.bars.iter().all(|b| b.2 <= tl.end));
+    }
+}

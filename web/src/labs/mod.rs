@@ -2,7 +2,9 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
+pub mod bcast_kit;
 pub mod byzantine_sync;
+pub mod causal_broadcast;
 pub mod clock_drift;
 pub mod comparison;
 pub mod conflict_store;
@@ -11,8 +13,10 @@ pub mod editor;
 pub mod happens_before;
 pub mod hybrid_logical;
 pub mod kit;
+pub mod lamport_chat;
 pub mod lease;
 pub mod param_form;
+pub mod snapshot;
 pub mod trace_viewer;
 pub mod true_time;
 
@@ -122,6 +126,30 @@ LabInfo {
                   pair where an ordering disagrees with true happens-before listed.",
         source: "Lamport 1978; Fidge 1988; Mattern 1989; Kulkarni et al. 2014",
         view: || html! { <comparison::ComparisonLab /> },
+    },
+    LabInfo {
+        slug: "lamport-chat",
+        title: "Lamport chat",
+        summary: "Three chat panes and a slow link: messages wait as [PENDING] until stable, then every pane \
+                  displays them in one (Lamport time, node) order.",
+        source: "Lamport 1978, §4",
+        view: || html! { <lamport_chat::LamportChatLab /> },
+    },
+    LabInfo {
+        slug: "snapshot",
+        title: "Snapshot",
+        summary: "Banks move money while Chandy-Lamport markers travel: see the cut on the diagram, the money per \
+                  node and in flight, and every snapshot's total checked against the initial total.",
+        source: "Chandy & Lamport 1985",
+        view: || html! { <snapshot::SnapshotLab /> },
+    },
+    LabInfo {
+        slug: "causal-broadcast",
+        title: "Causal broadcast",
+        summary: "Broadcasts over a reordering network: watch each node's hold-back queue, and its delivery order \
+                  against its arrival order; no message is delivered before its dependencies.",
+        source: "Birman, Schiper & Stephenson 1991",
+        view: || html! { <causal_broadcast::CausalBroadcastLab /> },
     },
 ];
 

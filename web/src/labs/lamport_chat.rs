@@ -1,0 +1,336 @@
+//! The Lamport-chat lab: three (or more) chat panes over a network where the link from A to
+//! the last node is slow. Each message is stamped `(Lamport time, node)` and displayed only
+//! once it is stable — every node has been heard from with a later stamp — so all panes show
+//! one total order (Lamport, "Time, Clocks, and the Ordering of Events", 1978, §4).
+//!
+//! Everything is computed by `chronoscope::scenario::lamport_chat`; this file only shows it.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use chronoscope::scenario::lamport_chat::{
+    self, Params, Run, EXTRA, LATENCY_MS, NODES, SLOW_MS, STUCK_MS,
+};
+use chronoscope::trace::{EventId, Trace};
+use yew::prelude::*;
+
+use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use crate::components::badge::{Invariant, InvariantBadges};
+use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::{trace_exports, ExportMenu};
+use crate::components::inspector::EventInspector;
+use crate::components::playback::{
+    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
+};
+use crate::components::plot::{Plot, Series, PALETTE};
+use crate::components::tour::{Tour, TourStep};
+use crate::components::SharedTrace;
+use crate::query::Query;
+
+const SLUG: &str = "lamport-chat";
+
+/// Reads the lab's parameters from a query string, clamping each into range; the returned
+/// notes say what was changed and why.
+pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
+    let d = Params::default();
+    let mut notes = Vec::new();
+    let raw = Params {
+        nodes: query.u32_or("nodes", d.nodes, &mut notes),
+        seed: query.u64_or("seed", d.seed, &mut notes),
+        extra_messages: query.u32_or("extra", d.extra_messages, &mut notes),
+        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, &mut notes),
+        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
+        slow_link_ms: query.u32_or("slow", d.slow_link_ms, &mut notes),
+        stuck_after_ms: query.u32_or("stuck", d.stuck_after_ms, &mut notes),
+    };
+    let (params, adjustments) = raw.clamp();
+    notes.extend(adjustments.iter().map(ToString::to_string));
+    (params, notes)
+}
+
+/// The query string that reproduces `params`.
+pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("nodes", p.nodes.to_string()),
+        ("seed", p.seed.to_string()),
+        ("extra", p.extra_messages.to_string()),
+        ("lat_min", p.latency_min_ms.to_string()),
+        ("lat_max", p.latency_max_ms.to_string()),
+        ("slow", p.slow_link_ms.to_string()),
+        ("stuck", p.stuck_after_ms.to_string()),
+    ])
+}
+
+fn fields() -> Vec<Field> {
+    vec![
+        Field::new("nodes", "nodes", &NODES),
+        Field::new("extra messages per node", "extra", &EXTRA),
+        Field::new("latency min (ms)", "lat_min", &LATENCY_MS),
+        Field::new("latency max (ms)", "lat_max", &LATENCY_MS),
+        Field::new("delay on link A → last (ms)", "slow", &SLOW_MS),
+        Field::new("stuck after (ms)", "stuck", &STUCK_MS),
+    ]
+}
+
+/// The lab page: reads the URL, runs the scenario, shows the run.
+#[function_component(LamportChatLab)]
+pub fn lamport_chat_lab() -> Html {
+    let (params, notes) = params_from_query(&use_lab_query());
+    let run_key = format!("{params:?}");
+    let seek = use_state(|| None::<(u32, f64)>);
+    let on_tour = use_tour_moves(SLUG, seek.clone());
+    html! {
+        <section class="lab" id="lab-lamport-chat">
+            <h2>{"Lamport chat"}</h2>
+            <p class="explain">
+                {"A says “Hi”, B answers “Hello Alice”, and the link from A to the last node is slow, so that node hears the \
+                answer before the question. Lamport's total order (Lamport 1978, §4, the mutual-exclusion algorithm's \
+                request queue) fixes this: every message is stamped (Lamport time, node id), every node acknowledges what \
+                it hears, and a message is displayed only when it is the smallest stamp pending and a later stamp has \
+                been heard from every other node — nothing smaller can still arrive. Until then it is [PENDING]; then \
+                [DISPLAY] in stamp order, so every pane shows the same conversation in the same order."}
+            </p>
+            { notices(&notes) }
+            <Tour steps={tour_steps()} on_move={on_tour} />
+            <LabForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
+            <ChatRun key={run_key} {params} seek={*seek} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunProps {
+    params: Params,
+    #[prop_or_default]
+    seek: Option<(u32, f64)>,
+}
+
+struct Computed {
+    trace: SharedTrace,
+    run: Run,
+    series: Rc<Vec<Series>>,
+}
+
+fn compute(p: &Params) -> Result<Computed, String> {
+    let mut run = lamport_chat::run(p).map_err(|e| e.to_string())?;
+    let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+    let series = run
+        .nodes
+        .iter()
+        .map(|v| {
+            let mut points = vec![(0.0, 0.0)];
+            for q in run.pending.iter().filter(|q| q.node == v.node) {
+                let x = q.at.as_millis_f64();
+                points.push((x, points.last().map_or(0.0, |p| p.1)));
+                points.push((x, q.pending.len() as f64));
+            }
+            Series {
+                name: format!("{}", v.node),
+                points,
+                color: PALETTE[v.node.index() % PALETTE.len()],
+            }
+        })
+        .collect();
+    Ok(Computed {
+        trace: SharedTrace::from(trace),
+        run,
+        series: Rc::new(series),
+    })
+}
+
+#[function_component(ChatRun)]
+fn chat_run(props: &RunProps) -> Html {
+    let result = use_memo(props.params.clone(), compute);
+    let total = result
+        .as_ref()
+        .as_ref()
+        .map_or(0, |c| c.trace.events().len());
+    let exports = {
+        let result = result.clone();
+        use_memo(props.params.clone(), move |p| {
+            let name = format!("lamport-chat-seed{}-n{}", p.seed, p.nodes);
+            result
+                .as_ref()
+                .as_ref()
+                .map(|c| trace_exports(&name, &c.trace))
+                .unwrap_or_default()
+        })
+    };
+    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+    use_playback_timer(playback.clone());
+    use_playback_keys(playback.clone());
+    {
+        let playback = playback.clone();
+        use_effect_with(props.seek, move |seek| {
+            if let Some((_, at)) = seek {
+                playback.dispatch(PlaybackAction::Seek(
+                    (at * playback.total as f64).round() as usize
+                ));
+            }
+        });
+    }
+    let c = match result.as_ref() {
+        Ok(c) => c,
+        Err(e) => {
+            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+        }
+    };
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    let p = &props.params;
+    let run = &c.run;
+    let trace = c.trace.clone();
+    let now = time_at(&trace, playback.position);
+    let now_ms = now.as_millis_f64();
+    let first = run
+        .nodes
+        .first()
+        .map(|v| v.display.clone())
+        .unwrap_or_default();
+    let differing: Vec<String> = run
+        .nodes
+        .iter()
+        .filter(|v| v.display != first)
+        .map(|v| v.node.to_string())
+        .collect();
+    let sorted = run
+        .nodes
+        .iter()
+        .all(|v| v.display.windows(2).all(|w| w[0] < w[1]));
+    let invariants = vec![
+        Invariant {
+            name: "identical display order at every node".into(),
+            holds: differing.is_empty(),
+            detail: if differing.is_empty() {
+                format!(
+                    "{} messages, same order in all {} panes",
+                    first.len(),
+                    run.nodes.len()
+                )
+            } else {
+                format!("differs at {}", differing.join(", "))
+            },
+        },
+        Invariant {
+            name: "displayed in (Lamport time, node) order".into(),
+            holds: sorted,
+            detail: "each pane's stamps ascend".into(),
+        },
+    ];
+    let panes = run.nodes.iter().map(|v| {
+        let pending = run
+            .pending
+            .iter()
+            .take_while(|q| q.at <= now)
+            .filter(|q| q.node == v.node)
+            .last()
+            .map(|q| q.pending.clone())
+            .unwrap_or_default();
+        let order: Vec<String> = v.display.iter().map(ToString::to_string).collect();
+        let reordered = v.arrival != v.display;
+        html! {
+            <div class="chat-pane" data-node={v.node.to_string()} data-order={order.join(" ")}>
+                <h4>{ format!("Node {}", v.node) }</h4>
+                <p>{ format!("Pending at {now_ms:.0} ms: ") }
+                    <span class="pending-now">{ if pending.is_empty() { "(none)".to_string() }
+                        else { pending.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ") } }</span>
+                </p>
+                <ol class="chat-lines">
+                    { for v.lines.iter().map(|l| html! {
+                        <li class={classes!("chat-line", if l.starts_with("[DISPLAY]") { "display" } else if l.starts_with("[PENDING]") { "pending" } else { "other" })}>{ l.clone() }</li>
+                    }) }
+                </ol>
+                <p class="arrival">{ format!("Arrival order: {}{}",
+                    v.arrival.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+                    if reordered { " (display order differs)" } else { "" }) }</p>
+            </div>
+        }
+    });
+    html! {
+        <div class="run">
+            <p class="run-summary">
+                { format!("{} nodes · {} events · {} messages displayed per pane",
+                    trace.node_count(), trace.events().len(), first.len()) }
+            </p>
+            <PlaybackControls playback={playback.clone()} />
+            <InvariantBadges {invariants} />
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
+                    compare={*compare} {on_compare} />
+                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+            </div>
+            <div class="lab-state chat-panes">{ for panes }</div>
+            <Plot series={c.series.clone()} title="Pending (hold-back) messages per node" x_label="true time (ms)"
+                y_label="messages pending" cursor={Some(now_ms)} />
+            <ExportMenu name={format!("lamport-chat-seed{}-n{}", p.seed, p.nodes)} texts={(*exports).clone()} />
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+        </div>
+    }
+}
+
+/// The lab's guided tour.
+fn tour_steps() -> Vec<TourStep> {
+    vec![
+        TourStep {
+            title: "A question, an answer, a slow link",
+            text: "A sends “Hi” at time 1; B answers. The link from A to C carries two extra seconds, so C hears \
+                   B's answer first — and shows it as [PENDING].",
+            query: Some("seed=1&nodes=3&extra=0&slow=2000"),
+            at: Some(0.4),
+        },
+        TourStep {
+            title: "Held back until stable",
+            text: "C cannot display (2, B) yet: a message with a smaller stamp may still come from A. Watch C's \
+                   pending list and the plot.",
+            query: None,
+            at: Some(0.6),
+        },
+        TourStep {
+            title: "One order everywhere",
+            text: "When “Hi” finally arrives, C displays (1, A) and then (2, B): every pane shows the same order, \
+                   and the badge is green.",
+            query: None,
+            at: Some(1.0),
+        },
+        TourStep {
+            title: "A busy room",
+            text: "Five nodes sending extra messages: more waiting, still one order in every pane.",
+            query: Some("seed=4&nodes=5&extra=4&lat_max=400&slow=2000"),
+            at: Some(1.0),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_round_trips_and_absurd_values_are_clamped_with_notes() {
+        let p = Params {
+            nodes: 4,
+            seed: 3,
+            extra_messages: 2,
+            ..Params::default()
+        };
+        let qs: Vec<String> = params_to_query(&p)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        assert_eq!(back, p);
+        assert!(notes.is_empty());
+        let (p, notes) = params_from_query(&Query::parse("nodes=1&slow=999999&seed=x"));
+        assert_eq!((p.nodes, p.slow_link_ms), (*NODES.start(), *SLOW_MS.end()));
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(compute(&p).is_ok());
+    }
+}

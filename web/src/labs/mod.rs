@@ -39,51 +39,28 @@ pub struct LabInfo {
 /// Every lab, in home-page order.
 pub const LABS: &[LabInfo] = &[
     LabInfo {
-    slug: "happens-before",
-    title: "Happens-before",
-    summary: "Nodes gossip over a lossy, jittery network. Pick an event to see its Lamport \
-              timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
-    source: "Lamport 1978; Fidge 1988; Mattern 1989",
-    view: || html! { <happens_before::HappensBeforeLab /> },
-}, LabInfo {
-    slug: "trace",
-    title: "Trace visualizer",
-    summary: "Paste, upload or drop a log stamped with vector clocks (ShiViz / GoVector / JSON lines) and see its \
-              space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
-    source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
-    view: || html! { <trace_viewer::TraceViewerLab /> },
-},
-LabInfo {
-    slug: clock_drift::SLUG,
+        slug: clock_drift::SLUG,
     title: "Clock drift & sync",
     summary: "Quartz clocks drift apart; Cristian's and Berkeley's algorithms pull them together. Watch the \
               skew, step versus slew, and a clock jump that stepping undoes by moving time backwards.",
     source: "Cristian 1989; Gusella & Zatti 1989; Mills, RFC 5905",
     view: || html! { <clock_drift::ClockDriftLab /> },
-},
-LabInfo {
-    slug: lease::SLUG,
-    title: "Leases & fencing",
-    summary: "A worker checks its lease, freezes in a GC pause past the expiry, and writes anyway. With fencing \
-              tokens the store rejects the stale write; without them it corrupts the data. A slow clock does the same.",
-    source: "Gray & Cheriton 1989; Kleppmann 2016",
-    view: || html! { <lease::LeaseLab /> },
-},
-LabInfo {
-    slug: byzantine_sync::SLUG,
-    title: "Byzantine clock sync",
-    summary: "n clocks synchronise in rounds while f of them lie, some telling each peer a different time. \
-              With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
-    source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
-    view: || html! { <byzantine_sync::ByzantineSyncLab /> },
-},
-LabInfo {
-    slug: "editor",
-    title: "Collaborative editor",
-    summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
-              you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
-    source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
-    view: || html! { <editor::EditorLab /> },
+    },
+    LabInfo {
+        slug: "happens-before",
+    title: "Happens-before",
+    summary: "Nodes gossip over a lossy, jittery network. Pick an event to see its Lamport \
+              timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
+    source: "Lamport 1978; Fidge 1988; Mattern 1989",
+    view: || html! { <happens_before::HappensBeforeLab /> },
+    },
+    LabInfo {
+        slug: "lamport-chat",
+        title: "Lamport chat",
+        summary: "Three chat panes and a slow link: messages wait as [PENDING] until stable, then every pane \
+                  displays them in one (Lamport time, node) order.",
+        source: "Lamport 1978, §4",
+        view: || html! { <lamport_chat::LamportChatLab /> },
     },
     LabInfo {
         slug: "conflict-store",
@@ -95,13 +72,20 @@ LabInfo {
         view: || html! { <conflict_store::ConflictStoreLab /> },
     },
     LabInfo {
-        slug: "crdt",
-        title: "CRDTs",
-        summary: "Counter replicas update offline behind a partition, gossip their states and converge when it \
-                  heals; then apply operations by hand to two replicas of a G-Set, 2P-Set, OR-Set, LWW- or \
-                  MV-Register and merge them both ways.",
-        source: "Shapiro, Preguiça, Baquero, Zawirski 2011",
-        view: || html! { <crdt::CrdtLab /> },
+        slug: "snapshot",
+        title: "Snapshot",
+        summary: "Banks move money while Chandy-Lamport markers travel: see the cut on the diagram, the money per \
+                  node and in flight, and every snapshot's total checked against the initial total.",
+        source: "Chandy & Lamport 1985",
+        view: || html! { <snapshot::SnapshotLab /> },
+    },
+    LabInfo {
+        slug: "causal-broadcast",
+        title: "Causal broadcast",
+        summary: "Broadcasts over a reordering network: watch each node's hold-back queue, and its delivery order \
+                  against its arrival order; no message is delivered before its dependencies.",
+        source: "Birman, Schiper & Stephenson 1991",
+        view: || html! { <causal_broadcast::CausalBroadcastLab /> },
     },
     LabInfo {
         slug: "hybrid-logical-clocks",
@@ -120,6 +104,31 @@ LabInfo {
         view: || html! { <true_time::TrueTimeLab /> },
     },
     LabInfo {
+        slug: "crdt",
+        title: "CRDTs",
+        summary: "Counter replicas update offline behind a partition, gossip their states and converge when it \
+                  heals; then apply operations by hand to two replicas of a G-Set, 2P-Set, OR-Set, LWW- or \
+                  MV-Register and merge them both ways.",
+        source: "Shapiro, Preguiça, Baquero, Zawirski 2011",
+        view: || html! { <crdt::CrdtLab /> },
+    },
+    LabInfo {
+        slug: lease::SLUG,
+    title: "Leases & fencing",
+    summary: "A worker checks its lease, freezes in a GC pause past the expiry, and writes anyway. With fencing \
+              tokens the store rejects the stale write; without them it corrupts the data. A slow clock does the same.",
+    source: "Gray & Cheriton 1989; Kleppmann 2016",
+    view: || html! { <lease::LeaseLab /> },
+    },
+    LabInfo {
+        slug: byzantine_sync::SLUG,
+    title: "Byzantine clock sync",
+    summary: "n clocks synchronise in rounds while f of them lie, some telling each peer a different time. \
+              With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
+    source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
+    view: || html! { <byzantine_sync::ByzantineSyncLab /> },
+    },
+    LabInfo {
         slug: "comparison",
         title: "Comparison",
         summary: "One run ordered by Lamport, vector clocks, HLC and physical timestamps, with every \
@@ -128,28 +137,20 @@ LabInfo {
         view: || html! { <comparison::ComparisonLab /> },
     },
     LabInfo {
-        slug: "lamport-chat",
-        title: "Lamport chat",
-        summary: "Three chat panes and a slow link: messages wait as [PENDING] until stable, then every pane \
-                  displays them in one (Lamport time, node) order.",
-        source: "Lamport 1978, §4",
-        view: || html! { <lamport_chat::LamportChatLab /> },
+        slug: "editor",
+    title: "Collaborative editor",
+    summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
+              you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
+    source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
+    view: || html! { <editor::EditorLab /> },
     },
     LabInfo {
-        slug: "snapshot",
-        title: "Snapshot",
-        summary: "Banks move money while Chandy-Lamport markers travel: see the cut on the diagram, the money per \
-                  node and in flight, and every snapshot's total checked against the initial total.",
-        source: "Chandy & Lamport 1985",
-        view: || html! { <snapshot::SnapshotLab /> },
-    },
-    LabInfo {
-        slug: "causal-broadcast",
-        title: "Causal broadcast",
-        summary: "Broadcasts over a reordering network: watch each node's hold-back queue, and its delivery order \
-                  against its arrival order; no message is delivered before its dependencies.",
-        source: "Birman, Schiper & Stephenson 1991",
-        view: || html! { <causal_broadcast::CausalBroadcastLab /> },
+        slug: "trace",
+    title: "Trace visualizer",
+    summary: "Paste, upload or drop a log stamped with vector clocks (ShiViz / GoVector / JSON lines) and see its \
+              space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
+    source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
+    view: || html! { <trace_viewer::TraceViewerLab /> },
     },
 ];
 

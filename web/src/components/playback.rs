@@ -180,6 +180,18 @@ pub fn use_playback_timer(playback: UseReducerHandle<Playback>) {
     });
 }
 
+/// Moves playback to a fraction of the run whenever a new request arrives (a guided tour's
+/// step): `seek` is `(request number, fraction)`, so asking twice for the same spot still moves.
+#[hook]
+pub fn use_seek(playback: UseReducerHandle<Playback>, seek: Option<(u32, f64)>) {
+    use_effect_with(seek, move |seek| {
+        if let Some((_, at)) = seek {
+            let position = (at * playback.total as f64).round() as usize;
+            playback.dispatch(PlaybackAction::Seek(position));
+        }
+    });
+}
+
 /// Installs the playback keyboard shortcuts on the document while mounted. Keys typed into
 /// form fields are left alone.
 #[hook]

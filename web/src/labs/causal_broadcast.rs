@@ -23,7 +23,7 @@ use crate::components::diagram::{Shared, SpaceTimeDiagram};
 use crate::components::export::{trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
+    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
 };
 use crate::components::plot::{Plot, Series, PALETTE};
 use crate::components::tour::{Tour, TourStep};
@@ -315,16 +315,7 @@ fn causal_run(props: &RunProps) -> Html {
     let compare = use_state(|| None::<EventId>);
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
-    {
-        let playback = playback.clone();
-        use_effect_with(props.seek, move |seek| {
-            if let Some((_, at)) = seek {
-                playback.dispatch(PlaybackAction::Seek(
-                    (at * playback.total as f64).round() as usize
-                ));
-            }
-        });
-    }
+    use_seek(playback.clone(), props.seek);
     let c = match result.as_ref() {
         Ok(c) => c,
         Err(e) => {

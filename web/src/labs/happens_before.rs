@@ -19,7 +19,7 @@ use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
+    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
 };
 use crate::components::tour::{Tour, TourMove, TourStep};
 use crate::components::SharedTrace;
@@ -154,17 +154,7 @@ fn happens_before_run(props: &RunProps) -> Html {
         let compare = compare.clone();
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
-    {
-        // A tour step asks for a playback position (as a fraction of the run).
-        let playback = playback.clone();
-        use_effect_with(props.seek, move |seek| {
-            if let Some((_, at)) = seek {
-                playback.dispatch(PlaybackAction::Seek(
-                    (at * playback.total as f64).round() as usize
-                ));
-            }
-        });
-    }
+    use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
     let messages = trace.messages().len();

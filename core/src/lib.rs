@@ -8,9 +8,10 @@
 //!
 //! Layout (one module per family):
 //! - [`time`], [`rng`], [`node`], [`protocol`]: the foundations every family shares.
-//! - [`clock`]: physical (drifting) clocks, Lamport clocks, vector clocks.
+//! - [`clock`]: physical (drifting) clocks, Lamport, vector and hybrid logical clocks,
+//!   TrueTime, version vectors, dotted version vectors and DVVSet.
 //! - [`sim`]: the simulator, its event queue and its fault-injecting network model.
-//! - [`trace`]: the record of a run and its happens-before queries.
+//! - [`trace`]: the record of a run, its happens-before queries, and log import/export.
 //! - [`scenario`]: ready-made runs that labs, examples and benchmarks share.
 //! - [`sync`], [`broadcast`], [`snapshot`], [`store`], [`crdt`], [`lease`]: the protocols.
 //!

@@ -295,12 +295,28 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
     };
     let travelling = in_flight(&props.trace, shown, &opts);
     let diagram = &full.0;
+    let lane_name = |lane: &super::layout::Lane| {
+        props
+            .lane_names
+            .as_ref()
+            .and_then(|n| n.0.get(lane.node.index()).cloned())
+            .unwrap_or_else(|| lane.node.to_string())
+    };
+    // Once the lane labels drawn in the SVG scroll out of view, a pinned copy keeps the lanes
+    // named (the SVG's own labels stay, so exported SVG/PNG files carry them).
+    let pinned_names = (view_left > opts.left * 0.5).then(|| {
+        html! {
+            <div class="lane-names" aria-hidden="true">
+                { for diagram.lanes.iter().map(|lane| html! {
+                    <span style={format!("top: {}px", lane.y - 10.0)}>{ lane_name(lane) }</span>
+                }) }
+            </div>
+        }
+    });
     let lanes = diagram.lanes.iter().map(|lane| {
         html! {
             <g class="lane" key={format!("lane-{}", lane.node.0)}>
-                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{
-                    props.lane_names.as_ref().and_then(|n| n.0.get(lane.node.index()).cloned()).unwrap_or_else(|| lane.node.to_string())
-                }</text>
+                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{ lane_name(lane) }</text>
                 <line x1={opts.left.to_string()} y1={lane.y.to_string()} x2={diagram.width.to_string()} y2={lane.y.to_string()} />
             </g>
         }
@@ -314,6 +330,8 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
         }
     });
     html! {
+        <div class="diagram-frame">
+        { for pinned_names }
         <div class="diagram-scroll" ref={scroller} {onscroll}>
             <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
                 viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img" data-shown={shown.to_string()}
@@ -330,6 +348,7 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                 <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
                 { for chunks }
             </svg>
+        </div>
         </div>
     }
 }

@@ -96,6 +96,11 @@ impl Highlight {
     }
 }
 
+/// The diagram's zoom levels: factors on the distance between consecutive events.
+pub const ZOOM_LEVELS: [f64; 6] = [0.1, 0.25, 0.5, 1.0, 1.5, 2.0];
+/// The zoom level a diagram opens at (100 %).
+const ZOOM_DEFAULT: usize = 3;
+
 /// Events per chunk: scrubbing re-renders only the chunk under the cursor (and the messages
 /// in flight), so a 2,000-event run stays smooth; the other chunks' props do not change.
 pub const CHUNK: usize = 64;
@@ -227,9 +232,15 @@ fn chunk(props: &ChunkProps) -> Html {
 /// The space-time diagram.
 #[function_component(SpaceTimeDiagram)]
 pub fn space_time_diagram(props: &DiagramProps) -> Html {
-    let opts = LayoutOptions::default();
-    // Geometry of the whole run, computed once per trace.
-    let full = use_memo(props.trace.clone(), move |trace| {
+    // Zoom scales the distance between events (not the dots), so a 10,000-event log fits in a
+    // few screens at the smallest level and single events can be told apart at the largest.
+    let zoom = use_state(|| ZOOM_DEFAULT);
+    let opts = LayoutOptions {
+        column: LayoutOptions::default().column * ZOOM_LEVELS[*zoom],
+        ..LayoutOptions::default()
+    };
+    // Geometry of the whole run, computed once per trace and zoom level.
+    let full = use_memo((props.trace.clone(), *zoom), move |(trace, _)| {
         Shared(Rc::new(layout(trace, usize::MAX, &opts)))
     });
     let highlight = use_memo(
@@ -257,6 +268,37 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
     let shown = props.shown.min(total);
     let cursor_x = cursor_x(shown, &opts);
     let scroller = use_node_ref();
+    // Where to scroll once a new zoom level is drawn: the same point in the run stays centred.
+    let pending_scroll = use_mut_ref(|| None::<f64>);
+    {
+        let (scroller, pending_scroll) = (scroller.clone(), pending_scroll.clone());
+        use_effect_with(*zoom, move |_| {
+            if let (Some(el), Some(left)) = (
+                scroller.cast::<web_sys::Element>(),
+                pending_scroll.borrow_mut().take(),
+            ) {
+                el.set_scroll_left(left.max(0.0) as i32);
+            }
+        });
+    }
+    let zoom_to = {
+        let (zoom, scroller, pending_scroll) =
+            (zoom.clone(), scroller.clone(), pending_scroll.clone());
+        let left_margin = opts.left;
+        Callback::from(move |level: usize| {
+            let level = level.min(ZOOM_LEVELS.len() - 1);
+            if level == *zoom {
+                return;
+            }
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                let half = f64::from(el.client_width()) / 2.0;
+                let centre = f64::from(el.scroll_left()) + half - left_margin;
+                let ratio = ZOOM_LEVELS[level] / ZOOM_LEVELS[*zoom];
+                *pending_scroll.borrow_mut() = Some(centre * ratio + left_margin - half);
+            }
+            zoom.set(level);
+        })
+    };
     {
         // Keep the playback cursor in view while the run plays or is scrubbed.
         let scroller = scroller.clone();
@@ -304,15 +346,15 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
     };
     // Once the lane labels drawn in the SVG scroll out of view, a pinned copy keeps the lanes
     // named (the SVG's own labels stay, so exported SVG/PNG files carry them).
-    let pinned_names = (view_left > opts.left * 0.5).then(|| {
-        html! {
-            <div class="lane-names" aria-hidden="true">
-                { for diagram.lanes.iter().map(|lane| html! {
-                    <span style={format!("top: {}px", lane.y - 10.0)}>{ lane_name(lane) }</span>
-                }) }
-            </div>
-        }
-    });
+    // Always rendered (hidden while the SVG's labels are in view) and placed after the scroller,
+    // so showing it never makes Yew reuse the scroller's element and lose its scroll position.
+    let pinned_names = html! {
+        <div class="lane-names" aria-hidden="true" hidden={view_left <= opts.left * 0.5}>
+            { for diagram.lanes.iter().map(|lane| html! {
+                <span style={format!("top: {}px", lane.y - 10.0)}>{ lane_name(lane) }</span>
+            }) }
+        </div>
+    };
     let lanes = diagram.lanes.iter().map(|lane| {
         html! {
             <g class="lane" key={format!("lane-{}", lane.node.0)}>
@@ -331,7 +373,14 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
     });
     html! {
         <div class="diagram-frame">
-        { for pinned_names }
+        <div class="diagram-zoom" role="group" aria-label="Zoom">
+            <button class="zoom-out" title="Zoom out (events closer together)" aria-label="Zoom out"
+                disabled={*zoom == 0} onclick={zoom_to.reform({ let z = *zoom; move |_| z.saturating_sub(1) })}>{"−"}</button>
+            <span class="zoom-level" aria-live="polite">{ format!("{}%", (ZOOM_LEVELS[*zoom] * 100.0).round()) }</span>
+            <button class="zoom-in" title="Zoom in (events further apart)" aria-label="Zoom in"
+                disabled={*zoom + 1 == ZOOM_LEVELS.len()} onclick={zoom_to.reform({ let z = *zoom; move |_| z + 1 })}>{"+"}</button>
+        </div>
+        <div class="diagram-viewport">
         <div class="diagram-scroll" ref={scroller} {onscroll}>
             <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
                 viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img" data-shown={shown.to_string()}
@@ -348,6 +397,8 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                 <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
                 { for chunks }
             </svg>
+        </div>
+        { pinned_names }
         </div>
         </div>
     }

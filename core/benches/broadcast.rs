@@ -38,7 +38,7 @@ mod native {
                 let clock = out[m].clock.clone();
                 known[s].merge(&clock);
             }
-            known[s].increment(NodeId(s as u32));
+            known[s].try_increment(NodeId(s as u32)).unwrap();
             out.push(CausalMessage {
                 sender: NodeId(s as u32),
                 clock: known[s].clone(),

@@ -76,7 +76,7 @@ mod native {
             let mid = n / 2;
             let mut oi = oa.clone();
             group.bench_with_input(BenchmarkId::new("increment/ours", n), &n, |bench, _| {
-                bench.iter(|| oi.increment(black_box(NodeId(mid))))
+                bench.iter(|| oi.try_increment(black_box(NodeId(mid))))
             });
             let mut pi = pa.clone();
             group.bench_with_input(BenchmarkId::new("increment/crdts", n), &n, |bench, _| {

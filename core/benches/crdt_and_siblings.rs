@@ -137,7 +137,8 @@ mod native {
         let mut all = Vec::new();
         for i in 0..n {
             let mut s = empty.clone();
-            s.update(&Default::default(), NodeId(i), Instant::ZERO, i);
+            s.try_update(&Default::default(), NodeId(i), Instant::ZERO, i)
+                .unwrap();
             all.push(s);
         }
         let last = all.pop().unwrap_or_default();

@@ -24,7 +24,7 @@ mod native {
             let op = rga
                 .insert_local(NodeId(author), at, char::from(b'a' + (k % 26) as u8))
                 .unwrap();
-            let msg = queues[author as usize].broadcast(op);
+            let msg = queues[author as usize].try_broadcast(op).unwrap();
             for (p, q) in queues.iter_mut().enumerate() {
                 if p as u32 != author {
                     q.receive(msg.clone(), Instant::ZERO).unwrap();
@@ -65,7 +65,7 @@ mod native {
         let (rga, queue, mut others) = session(3, 2_000);
         let mut remote = rga.clone();
         let op = remote.insert_local(NodeId(1), 1_000, 'x').unwrap();
-        let msg: CausalMessage<RgaOp> = others[0].broadcast(op);
+        let msg: CausalMessage<RgaOp> = others[0].try_broadcast(op).unwrap();
         group.bench_function("remote_edit_apply_3_peers_2k_chars", |b| {
             b.iter_batched(
                 || (rga.clone(), queue.clone(), msg.clone()),
@@ -90,7 +90,7 @@ mod native {
                 || (big.clone(), big_queue.clone()),
                 |(mut rga, mut queue)| {
                     let op = rga.insert_local(NodeId(0), 50_000, 'x').unwrap();
-                    let msg = queue.broadcast(op);
+                    let msg = queue.try_broadcast(op).unwrap();
                     (rga, msg)
                 },
                 BatchSize::LargeInput,
@@ -102,7 +102,7 @@ mod native {
         other.fast_forward(big_queue.delivered());
         let mut remote = big.clone();
         let op = remote.insert_local(NodeId(3), 50_000, 'y').unwrap();
-        let msg = other.broadcast(op);
+        let msg = other.try_broadcast(op).unwrap();
         group.bench_function("remote_edit_apply_100k_chars_10_peers", |b| {
             b.iter_batched(
                 || (big.clone(), big_queue.clone(), msg.clone()),

@@ -80,9 +80,9 @@ pub fn render(args: &[String]) -> Result<String, String> {
         CausalQueue::new(b),
         CausalQueue::new(c),
     );
-    let hello = qa.broadcast("Hello");
+    let hello = qa.try_broadcast("Hello").map_err(|e| e.to_string())?;
     receive(&mut out, &mut qb, hello.clone());
-    let world = qb.broadcast("World");
+    let world = qb.try_broadcast("World").map_err(|e| e.to_string())?;
     receive(&mut out, &mut qc, world);
     for w in qc.waiting() {
         let _ = writeln!(out, "[Node C] buffer: {w}");

@@ -12,12 +12,12 @@ fn state_transfer_releases_what_it_covers_and_drops_duplicates() {
     let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
     let mut qa = CausalQueue::new(a);
     let mut qb = CausalQueue::new(b);
-    let a1 = qa.broadcast('x');
-    let a2 = qa.broadcast('y');
+    let a1 = qa.try_broadcast('x').unwrap();
+    let a2 = qa.try_broadcast('y').unwrap();
     qb.receive(a1.clone(), Instant::ZERO).unwrap();
     qb.receive(a2.clone(), Instant::ZERO).unwrap();
-    let b1 = qb.broadcast('z'); // depends on A:2
-    let a3 = qa.broadcast('w');
+    let b1 = qb.try_broadcast('z').unwrap(); // depends on A:2
+    let a3 = qa.try_broadcast('w').unwrap();
 
     // The joiner C hears B:1, A:2 and A:3 before any state: all wait (it lacks A:1).
     let mut qc = CausalQueue::new(c);

@@ -110,3 +110,42 @@ fn bft_sync_shows_the_bound_holding_and_breaking() {
     let custom = bft_sync::render(&args("--nodes 4 --convergence midpoint --rounds 10")).unwrap();
     assert!(custom.contains("FaultTolerantMidpoint"));
 }
+
+/// The skew a drift_sim sample line reports at `[T=<t>s]`.
+fn skew_at(out: &str, t: &str) -> f64 {
+    let prefix = format!("[T={t}s] Node A: ");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no sample at {t}"));
+    let skew = line.split("| Skew: ").nth(1).expect("a skew column");
+    skew.trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .expect("a number of seconds")
+}
+
+#[test]
+fn drift_sim_berkeley_sync_pulls_drifted_clocks_together() {
+    // With drift (~1000 ppm) well above the network jitter, the skew grows until the sync
+    // at 20 s and drops right after it.
+    let out = drift_sim::render(&args(
+        "--nodes 3 --drift-rate 1000ppm --sync berkeley --interval 20",
+    ))
+    .unwrap();
+    let (early, before, after) = (
+        skew_at(&out, "5.000"),
+        skew_at(&out, "20.000"),
+        skew_at(&out, "20.100"),
+    );
+    assert!(
+        early < before,
+        "skew grows while drifting: {early} then {before}"
+    );
+    assert!(
+        after < before / 2.0,
+        "skew {before} before the sync, {after} after"
+    );
+    // Without a sync it keeps growing.
+    let unsynced = drift_sim::render(&args("--nodes 3 --drift-rate 1000ppm --sync none")).unwrap();
+    assert!(skew_at(&unsynced, "25.000") > before);
+}

@@ -186,3 +186,54 @@ fn a_forged_token_is_rejected_not_accepted() {
     )));
     assert_eq!(server.store().unwrap().history(), &[]);
 }
+
+/// Delivers `message` from `from` to `server` and returns the write rejections it output.
+fn rejections(server: &mut LeaseNode, from: NodeId, message: LeaseMessage) -> Vec<WriteError> {
+    let mut rng = Rng::seed_from_u64(0);
+    let mut ctx = Context {
+        node: SERVER,
+        now: Instant::ZERO,
+        peers: &[NodeId(1), NodeId(2)],
+        rng: &mut rng,
+    };
+    let mut out = Outbox::<LeaseNode>::new();
+    server.on_message(&mut ctx, from, message, &mut out);
+    out.effects()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Output(LeaseOutput::Rejected { error, .. }) => Some(*error),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_token_below_the_first_issued_or_held_by_another_worker_is_rejected() {
+    for fencing in [Fencing::On, Fencing::Off] {
+        let mut server = LeaseNode::server(101, fencing);
+        let (a, b) = (NodeId(1), NodeId(2));
+        let acquire = LeaseMessage::Acquire {
+            duration: Span::from_secs(10),
+        };
+        assert_eq!(rejections(&mut server, a, acquire), []);
+        let write = |token| LeaseMessage::Write { token, value: 1 };
+        // Tokens start at 101: 5 was never issued, though it is below the highest.
+        assert_eq!(
+            rejections(&mut server, a, write(5)),
+            [WriteError::NeverIssued { token: 5 }]
+        );
+        // B presents A's token.
+        assert_eq!(
+            rejections(&mut server, b, write(101)),
+            [WriteError::NotHolder {
+                token: 101,
+                holder: a,
+                writer: b
+            }]
+        );
+        assert_eq!(server.store().unwrap().history(), &[]);
+        // A's own token is accepted.
+        assert_eq!(rejections(&mut server, a, write(101)), []);
+        assert_eq!(server.store().unwrap().history().len(), 1);
+    }
+}

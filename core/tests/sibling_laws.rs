@@ -7,7 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use chronoscope::clock::{DvvSet, DvvSiblings, SiblingSet, VvSiblings};
+use chronoscope::clock::{
+    ClockError, DvvSet, DvvSiblings, SiblingSet, VectorClock, VersionVector, VvSiblings,
+};
 use chronoscope::node::NodeId;
 use chronoscope::time::Instant;
 use proptest::prelude::*;
@@ -72,7 +74,9 @@ fn replay<S: SiblingSet<u32>>(ops: &[Op]) -> Result<Vec<S>, TestCaseError> {
                 let (ctx, seen) = clients[client].clone();
                 past.push(seen.clone());
                 let now = Instant::from_millis(step as i64);
-                let gone = replicas[replica].update(&ctx, NodeId(replica as u32), now, id);
+                let gone = replicas[replica]
+                    .try_update(&ctx, NodeId(replica as u32), now, id)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 for g in &gone {
                     prop_assert!(seen.contains(g), "write {id} superseded unseen {g}");
                 }
@@ -128,8 +132,68 @@ fn sync_laws<S: SiblingSet<u32>>(states: &[S]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A counter with no successor is refused, not capped: a write whose context puts the
+/// writing replica's counter at `u64::MAX − 1` takes the last counter; after it, any write
+/// through that replica — and first, any write whose context claims `u64::MAX` — is refused
+/// with `CounterOverflow` and leaves the key exactly as it was.
+fn overflow_is_refused<S: SiblingSet<u32>>(
+    states: &[S],
+    replica: usize,
+    at: impl Fn(&S::Context, NodeId, u64) -> S::Context,
+) -> Result<(), TestCaseError> {
+    let node = NodeId(replica as u32);
+    let overflow = Err(ClockError::CounterOverflow { node: Some(node) });
+    let mut key = states[replica].clone();
+    let before = key.clone();
+    let top = at(&key.context(), node, u64::MAX);
+    prop_assert_eq!(
+        key.try_update(&top, node, Instant::ZERO, 1000),
+        overflow.clone()
+    );
+    prop_assert_eq!(&key, &before);
+    let last = at(&key.context(), node, u64::MAX - 1);
+    prop_assert!(key.try_update(&last, node, Instant::ZERO, 1001).is_ok());
+    prop_assert_eq!(key.values(), vec![&1001]);
+    let full = key.clone();
+    prop_assert_eq!(
+        key.try_update(&S::Context::default(), node, Instant::ZERO, 1002),
+        overflow
+    );
+    prop_assert_eq!(&key, &full);
+    Ok(())
+}
+
+fn vv_at(ctx: &VersionVector, node: NodeId, counter: u64) -> VersionVector {
+    let mut ctx = ctx.clone();
+    ctx.set(node, counter, Instant::ZERO);
+    ctx
+}
+
+fn clock_at(ctx: &VectorClock, node: NodeId, counter: u64) -> VectorClock {
+    let mut ctx = ctx.clone();
+    ctx.set(node, counter);
+    ctx
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn a_refused_write_leaves_the_key_unchanged(
+        ops in proptest::collection::vec(op(), 0..40),
+        replica in 0..REPLICAS,
+    ) {
+        overflow_is_refused(&replay::<DvvSiblings<u32>>(&ops)?, replica, clock_at)?;
+        overflow_is_refused(&replay::<DvvSet<u32>>(&ops)?, replica, clock_at)?;
+    }
+
+    #[test]
+    fn a_refused_version_vector_write_leaves_the_key_unchanged(
+        ops in read_own_replica_history(),
+        replica in 0..REPLICAS,
+    ) {
+        overflow_is_refused(&replay::<VvSiblings<u32>>(&ops)?, replica, vv_at)?;
+    }
 
     #[test]
     fn dvv_siblings_keep_exactly_the_unseen_writes(ops in proptest::collection::vec(op(), 0..40)) {

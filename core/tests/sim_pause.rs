@@ -121,3 +121,35 @@ fn a_pause_of_an_unknown_node_is_a_typed_error() {
         .schedule_pause(Instant::ZERO, NodeId(7), Span::from_millis(1))
         .is_err());
 }
+
+#[test]
+fn every_schedule_call_refuses_an_unknown_node_with_its_id() {
+    use chronoscope::sim::SimError;
+    let mut sim = Simulation::new(
+        vec![Ticker { sent: 0 }, Ticker { sent: 0 }],
+        SimConfig::default(),
+    )
+    .unwrap();
+    let (at, ms) = (Instant::from_millis(5), Span::from_millis(1));
+    // The first id past the last node, and one far beyond.
+    for bad in [NodeId(2), NodeId(u32::MAX)] {
+        let unknown = Err(SimError::UnknownNode(bad));
+        assert_eq!(sim.schedule_operation(at, bad, ()), unknown);
+        assert_eq!(sim.schedule_clock_jump(at, bad, ms), unknown);
+        assert_eq!(sim.schedule_crash(at, bad), unknown);
+        assert_eq!(sim.schedule_pause(at, bad, ms), unknown);
+    }
+    assert_eq!(
+        SimError::UnknownNode(NodeId(2)).to_string(),
+        format!("no node {} in this run", NodeId(2))
+    );
+    // Nothing was scheduled: the run is the same as one without those calls.
+    sim.run_until(Instant::from_millis(100));
+    assert!(sim
+        .outputs()
+        .iter()
+        .all(|r| !matches!(r.output, Seen::Poke(_))));
+    assert!(sim.node(NodeId(1)).is_some());
+    // The last real node is accepted.
+    assert_eq!(sim.schedule_operation(at, NodeId(1), ()), Ok(()));
+}

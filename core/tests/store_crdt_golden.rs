@@ -66,7 +66,7 @@ fn crdt_counters_default_run() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
 
     #[test]
     fn crdt_scenario_converges_for_any_seed(

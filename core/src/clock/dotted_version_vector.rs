@@ -18,6 +18,7 @@ use core::fmt;
 
 use super::vector::{Causality, VectorClock};
 use super::version_vector::SiblingSet;
+use super::ClockError;
 use crate::node::NodeId;
 use crate::time::Instant;
 
@@ -122,13 +123,14 @@ impl fmt::Display for DottedVersionVector {
 /// let a = NodeId(0);
 /// let mut key = DvvSiblings::default();
 /// // Two clients read nothing and both write through replica A.
-/// key.update(&VectorClock::new(), a, Instant::ZERO, "first");
-/// key.update(&VectorClock::new(), a, Instant::ZERO, "second");
+/// key.try_update(&VectorClock::new(), a, Instant::ZERO, "first")?;
+/// key.try_update(&VectorClock::new(), a, Instant::ZERO, "second")?;
 /// assert_eq!(key.values(), [&"first", &"second"]); // both survive
 /// let ctx = key.context();
-/// let gone = key.update(&ctx, a, Instant::ZERO, "merged");
+/// let gone = key.try_update(&ctx, a, Instant::ZERO, "merged")?;
 /// assert_eq!(gone, ["first", "second"]);
 /// assert_eq!(key.values(), [&"merged"]);
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DvvSiblings<V> {
@@ -173,11 +175,18 @@ impl<V: Clone + fmt::Debug + PartialEq> SiblingSet<V> for DvvSiblings<V> {
         ctx
     }
 
-    fn update(&mut self, context: &VectorClock, node: NodeId, _now: Instant, value: V) -> Vec<V> {
+    fn try_update(
+        &mut self,
+        context: &VectorClock,
+        node: NodeId,
+        _now: Instant,
+        value: V,
+    ) -> Result<Vec<V>, ClockError> {
         let counter = self
             .max_counter(node)
             .max(context.get(node))
-            .saturating_add(1);
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: Some(node) })?;
         let new = DottedVersionVector::new(Dot { node, counter }, context.clone());
         let (gone, kept): (Vec<_>, Vec<_>) = core::mem::take(&mut self.versions)
             .into_iter()
@@ -187,7 +196,7 @@ impl<V: Clone + fmt::Debug + PartialEq> SiblingSet<V> for DvvSiblings<V> {
         // among `node`'s versions; sort to keep the whole list canonical.
         self.versions.push((new, value));
         self.versions.sort_by_key(|(d, _)| d.dot);
-        gone.into_iter().map(|(_, v)| v).collect()
+        Ok(gone.into_iter().map(|(_, v)| v).collect())
     }
 
     fn sync(&mut self, other: &Self) -> Vec<V> {
@@ -232,14 +241,14 @@ mod tests {
         let (a, b) = (NodeId(0), NodeId(1));
         let t = Instant::ZERO;
         let mut at_a = DvvSiblings::default();
-        at_a.update(&VectorClock::new(), a, t, "x");
+        at_a.try_update(&VectorClock::new(), a, t, "x").unwrap();
         let seen_x = at_a.context();
         let mut at_b = DvvSiblings::default();
-        at_b.update(&VectorClock::new(), b, t, "y");
+        at_b.try_update(&VectorClock::new(), b, t, "y").unwrap();
         at_a.sync(&at_b);
         assert_eq!(at_a.values(), [&"x", &"y"]);
         // A client that had read only x writes at B.
-        let gone = at_b.update(&seen_x, b, t, "x'");
+        let gone = at_b.try_update(&seen_x, b, t, "x'").unwrap();
         assert!(gone.is_empty(), "x is not at B yet; y was not seen");
         let dropped = at_a.sync(&at_b);
         assert_eq!(dropped, ["x"]);

@@ -19,6 +19,7 @@ use core::fmt;
 
 use super::vector::VectorClock;
 use super::version_vector::SiblingSet;
+use super::ClockError;
 use crate::node::NodeId;
 use crate::time::Instant;
 
@@ -40,16 +41,17 @@ pub struct DvvEntry<V> {
 /// let (a, b) = (NodeId(0), NodeId(1));
 /// let t = Instant::ZERO;
 /// let mut at_a = DvvSet::default();
-/// at_a.update(&VectorClock::new(), a, t, "milk");
+/// at_a.try_update(&VectorClock::new(), a, t, "milk")?;
 /// let mut at_b = DvvSet::default();
-/// at_b.update(&VectorClock::new(), b, t, "eggs");
+/// at_b.try_update(&VectorClock::new(), b, t, "eggs")?;
 /// at_a.sync(&at_b);
 /// assert_eq!(at_a.values(), [&"milk", &"eggs"]);
 /// assert_eq!(at_a.context().to_string(), r#"{"A":1,"B":1}"#);
 /// let ctx = at_a.context();
-/// at_a.update(&ctx, b, t, "milk,eggs");
+/// at_a.try_update(&ctx, b, t, "milk,eggs")?;
 /// assert_eq!(at_a.values(), [&"milk,eggs"]);
 /// assert_eq!(at_a.to_string(), r#"[(A,1,[]),(B,2,["milk,eggs"])]"#);
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DvvSet<V> {
@@ -130,7 +132,23 @@ impl<V: Clone + fmt::Debug + PartialEq> SiblingSet<V> for DvvSet<V> {
         VectorClock::from_entries(self.entries.iter().map(|e| (e.node, e.counter)))
     }
 
-    fn update(&mut self, context: &VectorClock, node: NodeId, _now: Instant, value: V) -> Vec<V> {
+    fn try_update(
+        &mut self,
+        context: &VectorClock,
+        node: NodeId,
+        _now: Instant,
+        value: V,
+    ) -> Result<Vec<V>, ClockError> {
+        // The event's counter passes both the key's and the context's counter for `node`;
+        // check it before changing anything, so a refused write leaves the key as it was.
+        let known = match self.entries.binary_search_by_key(&node, |e| e.node) {
+            Ok(i) => self.entries[i].counter,
+            Err(_) => 0,
+        };
+        let counter = known
+            .max(context.get(node))
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: Some(node) })?;
         let client: Vec<DvvEntry<V>> = context
             .iter()
             .map(|(node, counter)| DvvEntry {
@@ -154,19 +172,19 @@ impl<V: Clone + fmt::Debug + PartialEq> SiblingSet<V> for DvvSet<V> {
         match self.entries.binary_search_by_key(&node, |e| e.node) {
             Ok(i) => {
                 let e = &mut self.entries[i];
-                e.counter = e.counter.saturating_add(1);
+                e.counter = counter;
                 e.values.insert(0, value);
             }
             Err(i) => self.entries.insert(
                 i,
                 DvvEntry {
                     node,
-                    counter: 1,
+                    counter,
                     values: alloc::vec![value],
                 },
             ),
         }
-        gone
+        Ok(gone)
     }
 
     fn sync(&mut self, other: &Self) -> Vec<V> {
@@ -251,11 +269,13 @@ mod tests {
     fn concurrent_writes_through_one_replica_both_survive() {
         let a = NodeId(0);
         let mut key = DvvSet::default();
-        key.update(&VectorClock::new(), a, Instant::ZERO, 1);
-        key.update(&VectorClock::new(), a, Instant::ZERO, 2);
+        key.try_update(&VectorClock::new(), a, Instant::ZERO, 1)
+            .unwrap();
+        key.try_update(&VectorClock::new(), a, Instant::ZERO, 2)
+            .unwrap();
         assert_eq!(key.values(), [&2, &1]);
-        let gone = key.update(&VectorClock::from_entries([(a, 1)]), a, Instant::ZERO, 3);
-        assert_eq!(gone, [1]);
+        let gone = key.try_update(&VectorClock::from_entries([(a, 1)]), a, Instant::ZERO, 3);
+        assert_eq!(gone, Ok(alloc::vec![1]));
         assert_eq!(key.values(), [&3, &2]);
         assert_eq!(key.metadata_bytes(), 20);
     }

@@ -5,6 +5,7 @@
 
 use core::fmt;
 
+use super::ClockError;
 use crate::node::NodeId;
 
 /// A scalar logical clock.
@@ -13,10 +14,14 @@ use crate::node::NodeId;
 /// use chronoscope::clock::LamportClock;
 /// let mut a = LamportClock::new();
 /// let mut b = LamportClock::new();
-/// let sent = a.send();          // a: 1
-/// b.tick();                     // b: 1
-/// let received = b.receive(sent);
-/// assert_eq!(received, 2);      // max(1, 1) + 1
+/// let sent = a.try_send()?;         // a: 1
+/// b.try_tick()?;                     // b: 1
+/// let received = b.try_receive(sent)?;
+/// assert_eq!(received, 2);           // max(1, 1) + 1
+/// // A remote time with no successor is refused, not capped.
+/// assert!(b.try_receive(u64::MAX).is_err());
+/// assert_eq!(b.time(), 2);
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LamportClock {
@@ -32,19 +37,35 @@ impl LamportClock {
     pub const fn time(&self) -> u64 {
         self.time
     }
-    /// A local event: increments and returns the new value (IR1). Saturates at `u64::MAX`.
-    pub fn tick(&mut self) -> u64 {
-        self.time = self.time.saturating_add(1);
-        self.time
+    /// A local event: increments and returns the new value (IR1).
+    ///
+    /// Refuses with [`ClockError::CounterOverflow`], leaving the clock unchanged, when the
+    /// clock already stands at `u64::MAX` (reachable only after receiving such a time).
+    pub fn try_tick(&mut self) -> Result<u64, ClockError> {
+        self.time = self
+            .time
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: None })?;
+        Ok(self.time)
     }
-    /// A send event: the same as [`tick`](Self::tick); the result travels with the message.
-    pub fn send(&mut self) -> u64 {
-        self.tick()
+    /// A send event: the same as [`try_tick`](Self::try_tick); the result travels with the
+    /// message.
+    pub fn try_send(&mut self) -> Result<u64, ClockError> {
+        self.try_tick()
     }
     /// A receive event: `max(local, remote) + 1` (IR2).
-    pub fn receive(&mut self, remote: u64) -> u64 {
-        self.time = self.time.max(remote);
-        self.tick()
+    ///
+    /// A remote time of `u64::MAX` leaves no later time to take: the receive is refused with
+    /// [`ClockError::CounterOverflow`] and the clock is left unchanged (never capped, which
+    /// would give two events the same time and break the clock condition).
+    pub fn try_receive(&mut self, remote: u64) -> Result<u64, ClockError> {
+        let next = self
+            .time
+            .max(remote)
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: None })?;
+        self.time = next;
+        Ok(next)
     }
 }
 
@@ -75,11 +96,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn receive_jumps_past_remote_and_saturates() {
+    fn receive_jumps_past_remote() {
         let mut c = LamportClock::new();
-        assert_eq!(c.receive(41), 42);
-        assert_eq!(c.receive(3), 43);
-        let mut big = LamportClock { time: u64::MAX };
-        assert_eq!(big.tick(), u64::MAX);
+        assert_eq!(c.try_receive(41), Ok(42));
+        assert_eq!(c.try_receive(3), Ok(43));
+        assert_eq!(c.try_tick(), Ok(44));
+    }
+
+    #[test]
+    fn overflow_is_refused_and_leaves_the_clock_unchanged() {
+        let overflow = Err(ClockError::CounterOverflow { node: None });
+        let mut c = LamportClock::new();
+        assert_eq!(c.try_receive(u64::MAX), overflow);
+        assert_eq!(c.time(), 0);
+        // The last representable time can be reached, but nothing after it.
+        assert_eq!(c.try_receive(u64::MAX - 1), Ok(u64::MAX));
+        let before = c;
+        assert_eq!(c.try_tick(), overflow);
+        assert_eq!(c.try_send(), overflow);
+        assert_eq!(c.try_receive(5), overflow);
+        assert_eq!(c, before);
     }
 }

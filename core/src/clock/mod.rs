@@ -13,6 +13,7 @@
 
 pub mod discipline;
 pub mod drift_walk;
+pub mod error;
 pub mod hybrid_logical;
 pub mod lamport;
 pub mod leap_second;
@@ -23,6 +24,7 @@ pub mod vector_json;
 
 pub use discipline::{AdjustError, Adjustment, Applied, ClockConfigError, Discipline};
 pub use drift_walk::DriftWalk;
+pub use error::ClockError;
 pub use hybrid_logical::{HlcError, HlcTimestamp, HybridLogicalClock};
 pub use lamport::{LamportClock, LamportStamp};
 pub use leap_second::LeapSecond;

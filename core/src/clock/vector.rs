@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
+use super::ClockError;
 use crate::node::NodeId;
 
 /// How two events (or clocks) relate causally.
@@ -43,14 +44,15 @@ impl fmt::Display for Causality {
 /// use chronoscope::{clock::{Causality, VectorClock}, node::NodeId};
 /// let (a, b) = (NodeId(0), NodeId(1));
 /// let mut x = VectorClock::new();
-/// x.increment(a);
+/// x.try_increment(a)?;
 /// let mut y = x.clone();
-/// y.increment(b);
+/// y.try_increment(b)?;
 /// assert_eq!(x.compare(&y), Causality::Before);
 /// let mut z = x.clone();
-/// z.increment(a);
+/// z.try_increment(a)?;
 /// assert_eq!(y.compare(&z), Causality::Concurrent);
 /// assert_eq!(y.to_string(), r#"{"A":1,"B":1}"#);
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct VectorClock {
@@ -101,18 +103,40 @@ impl VectorClock {
         }
     }
 
-    /// Increments `node`'s entry and returns the new value (saturating at `u64::MAX`).
-    pub fn increment(&mut self, node: NodeId) -> u64 {
+    /// Increments `node`'s entry and returns the new value.
+    ///
+    /// Refuses with [`ClockError::CounterOverflow`], leaving the clock unchanged, when the
+    /// entry already stands at `u64::MAX` (reachable only through a counter set or merged
+    /// from outside: counting one event at a time never gets there).
+    pub fn try_increment(&mut self, node: NodeId) -> Result<u64, ClockError> {
         match self.entries.binary_search_by_key(&node, |e| e.0) {
             Ok(i) => {
-                self.entries[i].1 = self.entries[i].1.saturating_add(1);
-                self.entries[i].1
+                let next = self.entries[i]
+                    .1
+                    .checked_add(1)
+                    .ok_or(ClockError::CounterOverflow { node: Some(node) })?;
+                self.entries[i].1 = next;
+                Ok(next)
             }
             Err(i) => {
                 self.entries.insert(i, (node, 1));
-                1
+                Ok(1)
             }
         }
+    }
+
+    /// A receive event at `node`: merges `remote` in, then increments `node`'s entry; returns
+    /// the new value of that entry.
+    ///
+    /// All or nothing: when the increment would pass `u64::MAX` (the merged entry for `node`
+    /// already stands there) nothing is merged and [`ClockError::CounterOverflow`] is
+    /// returned.
+    pub fn try_receive(&mut self, node: NodeId, remote: &VectorClock) -> Result<u64, ClockError> {
+        if self.get(node).max(remote.get(node)) == u64::MAX {
+            return Err(ClockError::CounterOverflow { node: Some(node) });
+        }
+        self.merge(remote);
+        self.try_increment(node)
     }
 
     /// Replaces `self` with the least upper bound of `self` and `other` (pointwise max).
@@ -364,13 +388,37 @@ mod tests {
             prop_assert!(a <= ab && b <= ab);
             if a <= c && b <= c { prop_assert!(ab <= c); }
         }
+
+        #[test]
+        fn a_refused_increment_or_receive_leaves_the_clock_unchanged(
+            a in clock(), b in clock(), node in 0u32..6, at_max in any::<bool>(),
+        ) {
+            // Put `node`'s entry at the top in one of the two clocks.
+            let (mut a, mut b) = (a, b);
+            if at_max { a.set(NodeId(node), u64::MAX) } else { b.set(NodeId(node), u64::MAX) }
+            let overflow = Err(ClockError::CounterOverflow { node: Some(NodeId(node)) });
+            let before = a.clone();
+            prop_assert_eq!(a.try_receive(NodeId(node), &b), overflow);
+            prop_assert_eq!(&a, &before);
+            if at_max {
+                prop_assert_eq!(a.try_increment(NodeId(node)), overflow);
+                prop_assert_eq!(&a, &before);
+            } else {
+                // With the remote's entry lowered again, the receive is the merge plus one.
+                b.set(NodeId(node), 0);
+                let mut expected = before.merged(&b);
+                expected.set(NodeId(node), before.get(NodeId(node)) + 1);
+                prop_assert_eq!(a.try_receive(NodeId(node), &b), Ok(before.get(NodeId(node)) + 1));
+                prop_assert_eq!(&a, &expected);
+            }
+        }
     }
 
     #[test]
     fn set_and_increment_keep_entries_sorted_and_sparse() {
         let mut v = VectorClock::new();
-        v.increment(NodeId(3));
-        v.increment(NodeId(1));
+        v.try_increment(NodeId(3)).unwrap();
+        v.try_increment(NodeId(1)).unwrap();
         v.set(NodeId(2), 5);
         v.set(NodeId(3), 0);
         assert_eq!(

@@ -374,6 +374,16 @@ mod tests {
         ));
         let max = VectorClock::parse_shiviz(r#"{"A":18446744073709551615,"B":0}"#).unwrap();
         assert_eq!(max.iter().collect::<Vec<_>>(), [(NodeId(0), u64::MAX)]);
+        // A parsed clock at the top is refused by the receiving clock, never capped.
+        let mut local = VectorClock::from_entries([(NodeId(0), 3), (NodeId(1), 2)]);
+        let before = local.clone();
+        assert_eq!(
+            local.try_receive(NodeId(0), &max),
+            Err(crate::clock::ClockError::CounterOverflow {
+                node: Some(NodeId(0))
+            })
+        );
+        assert_eq!(local, before);
     }
 
     #[cfg(feature = "serde")]

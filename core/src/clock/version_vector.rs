@@ -19,6 +19,7 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::vector::{Causality, VectorClock};
+use super::ClockError;
 use crate::node::NodeId;
 use crate::time::Instant;
 
@@ -40,20 +41,21 @@ pub struct Entry {
 /// let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
 /// // x saw an old update from B (B:3 at t = 1) that y never saw; y saw C's.
 /// let mut x = VersionVector::new();
-/// x.increment(b, Instant::from_millis(1));
-/// x.increment(b, Instant::from_millis(1));
-/// x.increment(b, Instant::from_millis(1));
-/// x.increment(a, Instant::from_millis(20));
+/// x.try_increment(b, Instant::from_millis(1))?;
+/// x.try_increment(b, Instant::from_millis(1))?;
+/// x.try_increment(b, Instant::from_millis(1))?;
+/// x.try_increment(a, Instant::from_millis(20))?;
 /// let mut y = VersionVector::new();
-/// y.increment(b, Instant::from_millis(1));
-/// y.increment(b, Instant::from_millis(1));
-/// y.increment(a, Instant::from_millis(20));
-/// y.increment(c, Instant::from_millis(30));
+/// y.try_increment(b, Instant::from_millis(1))?;
+/// y.try_increment(b, Instant::from_millis(1))?;
+/// y.try_increment(a, Instant::from_millis(20))?;
+/// y.try_increment(c, Instant::from_millis(30))?;
 /// assert_eq!(x.compare(&y), Causality::Concurrent);
 /// // Pruning x to one entry drops B (the oldest): now y seems to descend from x.
 /// assert_eq!(x.prune(1), 1);
 /// assert_eq!(x.compare(&y), Causality::Before);
 /// assert!(y.descends(&x)); // a false "descends": a store would discard x's value
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct VersionVector {
@@ -120,12 +122,17 @@ impl VersionVector {
         self.entries.is_empty()
     }
 
-    /// Increments `node`'s counter, stamping the entry `now`; returns the new counter
-    /// (saturating at `u64::MAX`).
-    pub fn increment(&mut self, node: NodeId, now: Instant) -> u64 {
-        let counter = self.get(node).saturating_add(1);
+    /// Increments `node`'s counter, stamping the entry `now`; returns the new counter.
+    ///
+    /// Refuses with [`ClockError::CounterOverflow`], leaving the vector unchanged, when the
+    /// counter already stands at `u64::MAX`.
+    pub fn try_increment(&mut self, node: NodeId, now: Instant) -> Result<u64, ClockError> {
+        let counter = self
+            .get(node)
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: Some(node) })?;
         self.set(node, counter, now);
-        counter
+        Ok(counter)
     }
 
     /// Sets `node`'s entry to `counter` stamped `stamp` (0 removes it).
@@ -270,7 +277,18 @@ pub trait SiblingSet<V>: Clone + fmt::Debug + Default + PartialEq {
 
     /// A write of `value` at replica `node` (whose clock reads `now`) by a client whose last
     /// read returned `context`. Returns the siblings the write superseded.
-    fn update(&mut self, context: &Self::Context, node: NodeId, now: Instant, value: V) -> Vec<V>;
+    ///
+    /// The write's counter for `node` passes every counter the key and the context know for
+    /// it; when that would pass `u64::MAX` (a context or a synced state claiming the top
+    /// counter) the write is refused with [`ClockError::CounterOverflow`] and the key is left
+    /// unchanged.
+    fn try_update(
+        &mut self,
+        context: &Self::Context,
+        node: NodeId,
+        now: Instant,
+        value: V,
+    ) -> Result<Vec<V>, ClockError>;
 
     /// Joins another replica's state of the same key into this one. Returns the values of
     /// either side that the join discarded as obsolete (values already here and kept are not
@@ -296,14 +314,15 @@ pub trait SiblingSet<V>: Clone + fmt::Debug + Default + PartialEq {
 /// let (a, b) = (NodeId(0), NodeId(1));
 /// let t = Instant::ZERO;
 /// let mut at_a = VvSiblings::default();
-/// at_a.update(&Default::default(), a, t, "milk");
+/// at_a.try_update(&Default::default(), a, t, "milk")?;
 /// let mut at_b = VvSiblings::default();
-/// at_b.update(&Default::default(), b, t, "eggs");
+/// at_b.try_update(&Default::default(), b, t, "eggs")?;
 /// at_a.sync(&at_b);
 /// assert_eq!(at_a.values(), [&"milk", &"eggs"]); // concurrent: both kept
 /// let ctx = at_a.context();
-/// at_a.update(&ctx, a, t, "milk,eggs");
+/// at_a.try_update(&ctx, a, t, "milk,eggs")?;
 /// assert_eq!(at_a.values(), [&"milk,eggs"]); // saw both: supersedes both
+/// # Ok::<(), chronoscope::clock::ClockError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VvSiblings<V> {
@@ -352,10 +371,20 @@ impl<V: Clone + Ord + fmt::Debug> SiblingSet<V> for VvSiblings<V> {
         ctx
     }
 
-    fn update(&mut self, context: &VersionVector, node: NodeId, now: Instant, value: V) -> Vec<V> {
+    fn try_update(
+        &mut self,
+        context: &VersionVector,
+        node: NodeId,
+        now: Instant,
+        value: V,
+    ) -> Result<Vec<V>, ClockError> {
         // The replica's counter must pass every update it has made, seen or not by the client.
         let local = self.versions.iter().map(|(vv, _)| vv.get(node)).max();
-        let counter = local.unwrap_or(0).max(context.get(node)).saturating_add(1);
+        let counter = local
+            .unwrap_or(0)
+            .max(context.get(node))
+            .checked_add(1)
+            .ok_or(ClockError::CounterOverflow { node: Some(node) })?;
         let mut vv = context.clone();
         vv.set(node, counter, now);
         let (gone, kept): (Vec<_>, Vec<_>) = core::mem::take(&mut self.versions)
@@ -367,7 +396,7 @@ impl<V: Clone + Ord + fmt::Debug> SiblingSet<V> for VvSiblings<V> {
         }
         self.versions.push((vv, value));
         self.sort();
-        gone.into_iter().map(|(_, v)| v).collect()
+        Ok(gone.into_iter().map(|(_, v)| v).collect())
     }
 
     fn sync(&mut self, other: &Self) -> Vec<V> {
@@ -458,10 +487,13 @@ mod tests {
         // vector {A:2} descends {A:1}, so "first" is discarded though nobody saw it.
         let a = NodeId(0);
         let mut s = VvSiblings::default();
-        assert!(s
-            .update(&VersionVector::new(), a, Instant::ZERO, "first")
-            .is_empty());
-        let gone = s.update(&VersionVector::new(), a, Instant::ZERO, "second");
+        assert_eq!(
+            s.try_update(&VersionVector::new(), a, Instant::ZERO, "first"),
+            Ok(Vec::new())
+        );
+        let gone = s
+            .try_update(&VersionVector::new(), a, Instant::ZERO, "second")
+            .unwrap();
         assert_eq!(gone, ["first"]);
         assert_eq!(s.values(), [&"second"]);
     }
@@ -477,10 +509,10 @@ mod tests {
             stamp: hour,
         }));
         let mut at_b = VvSiblings::with_cap(Some(3));
-        at_b.update(&seen, b, Instant::ZERO, "from B");
+        at_b.try_update(&seen, b, Instant::ZERO, "from B").unwrap();
         assert_eq!(at_b.versions()[0].0.get(b), 0, "B's own entry was pruned");
         let mut at_c = VvSiblings::with_cap(Some(3));
-        at_c.update(&seen, c, hour, "from C");
+        at_c.try_update(&seen, c, hour, "from C").unwrap();
         // Neither client saw the other's write, yet C's vector {A:1,C:2,D:1} descends B's
         // pruned {A:1,C:1,D:1}: the sync discards B's value.
         let lost = at_c.sync(&at_b);
@@ -488,8 +520,8 @@ mod tests {
         assert_eq!(at_c.values(), [&"from C"]);
         // Without the cap both survive.
         let (mut b2, mut c2) = (VvSiblings::default(), VvSiblings::default());
-        b2.update(&seen, b, Instant::ZERO, "from B");
-        c2.update(&seen, c, hour, "from C");
+        b2.try_update(&seen, b, Instant::ZERO, "from B").unwrap();
+        c2.try_update(&seen, c, hour, "from C").unwrap();
         assert!(c2.sync(&b2).is_empty());
         assert_eq!(c2.values().len(), 2);
     }

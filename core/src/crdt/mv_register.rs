@@ -7,11 +7,10 @@
 //! the union followed by keeping the maximal elements.
 
 use alloc::vec::Vec;
-use core::convert::Infallible;
 use core::fmt::Debug;
 
 use super::{CvRdt, Update};
-use crate::clock::{Causality, VectorClock};
+use crate::clock::{Causality, ClockError, VectorClock};
 use crate::node::NodeId;
 
 /// A write of `value` at replica `node`.
@@ -100,15 +99,20 @@ impl<T: Ord + Clone + Debug> CvRdt for MvRegister<T> {
 
 impl<T: Ord + Clone + Debug> Update for MvRegister<T> {
     type Op = Write<T>;
-    type Error = Infallible;
+    type Error = ClockError;
 
-    fn validate_op(&self, _op: &Write<T>) -> Result<(), Infallible> {
-        Ok(())
+    /// Refuses a write whose node's counter (merged from every sibling's clock, which may
+    /// have come from a remote state) already stands at `u64::MAX`.
+    fn validate_op(&self, op: &Write<T>) -> Result<(), ClockError> {
+        self.clock().try_increment(op.node).map(|_| ())
     }
 
+    /// A refused write (see [`validate_op`](Update::validate_op)) is ignored: the register
+    /// is left unchanged, never given a capped clock.
     fn apply(&mut self, op: Write<T>) {
         let mut clock = self.clock();
-        clock.increment(op.node);
-        self.values = alloc::vec![(clock, op.value)];
+        if clock.try_increment(op.node).is_ok() {
+            self.values = alloc::vec![(clock, op.value)];
+        }
     }
 }

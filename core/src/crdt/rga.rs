@@ -660,7 +660,7 @@ mod laws {
                     let index = choice % (rep.rga.len() + 1);
                     let ch = char::from(b'a' + (choice % 26) as u8);
                     let op = rep.rga.insert_local(node, index, ch).unwrap();
-                    rep.delivered.increment(node);
+                    rep.delivered.try_increment(node).unwrap();
                     log.push(Sent {
                         origin: node,
                         clock: rep.delivered.clone(),
@@ -671,7 +671,7 @@ mod laws {
                 2 if !replicas[r].rga.is_empty() => {
                     let rep = &mut replicas[r];
                     let op = rep.rga.delete_local(choice % rep.rga.len()).unwrap();
-                    rep.delivered.increment(node);
+                    rep.delivered.try_increment(node).unwrap();
                     log.push(Sent {
                         origin: node,
                         clock: rep.delivered.clone(),

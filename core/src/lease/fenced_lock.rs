@@ -251,7 +251,7 @@ impl LeaseNode {
         duration: Span,
         out: &mut Outbox<Self>,
     ) {
-        store.issue(token);
+        store.issue(token, to);
         out.send(to, LeaseMessage::Granted { token, duration });
         out.set_timer(duration, LeaseTimer::Expire(token));
         out.output(LeaseOutput::Granted { to, token });
@@ -283,7 +283,7 @@ impl Protocol for LeaseNode {
                 }
             }
             (LeaseNode::Server { store, .. }, LeaseMessage::Write { token, value }) => {
-                let result = store.write(token, value);
+                let result = store.write(token, from, value);
                 out.output(match result {
                     Ok(()) => LeaseOutput::Accepted { from, token, value },
                     Err(error) => LeaseOutput::Rejected { from, error },

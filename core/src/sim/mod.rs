@@ -457,14 +457,21 @@ impl<P: Protocol> Simulation<P> {
         label: String,
     ) -> EventId {
         let state = &mut self.nodes[node.index()];
-        let lamport = match received {
-            Some((remote, vector)) => {
-                state.vector.merge(vector);
-                state.lamport.receive(remote)
-            }
-            None => state.lamport.tick(),
+        // The simulator stamps every message itself and each event adds one, so no counter
+        // exceeds the number of events processed and the checked operations cannot refuse
+        // here. Were one ever refused, the clocks stay unchanged (never capped) and the event
+        // carries their current values.
+        let stamped = match received {
+            Some((remote, vector)) => state
+                .vector
+                .try_receive(node, vector)
+                .and_then(|_| state.lamport.try_receive(remote)),
+            None => state
+                .vector
+                .try_increment(node)
+                .and_then(|_| state.lamport.try_tick()),
         };
-        state.vector.increment(node);
+        let lamport = stamped.unwrap_or(state.lamport.time());
         let local = state.clock.read(self.now);
         self.trace.push_event(
             node,

@@ -22,7 +22,9 @@ use core::fmt;
 use super::lww::{LwwRegister, LwwStamp, Offer};
 use super::merge::{Merge, MergeError};
 use super::Strategy;
-use crate::clock::{DvvSiblings, LamportClock, SiblingSet, VectorClock, VersionVector, VvSiblings};
+use crate::clock::{
+    ClockError, DvvSiblings, LamportClock, SiblingSet, VectorClock, VersionVector, VvSiblings,
+};
 use crate::node::NodeId;
 use crate::protocol::{Context as Ctx, Outbox, Protocol};
 use crate::time::Span;
@@ -232,6 +234,9 @@ pub enum StoreError {
     EmptyKey,
     /// The siblings could not be merged.
     Merge(MergeError),
+    /// The write's context (or a synced state) holds a counter with no successor; the write
+    /// was refused and the key left unchanged.
+    Clock(ClockError),
 }
 
 impl fmt::Display for StoreError {
@@ -239,6 +244,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::EmptyKey => f.write_str("empty key"),
             StoreError::Merge(e) => write!(f, "merge: {e}"),
+            StoreError::Clock(e) => write!(f, "clock: {e}"),
         }
     }
 }
@@ -557,10 +563,9 @@ impl Replica {
             WriteContext::LastRead => self.last_read.get(&key).cloned().unwrap_or_default(),
             WriteContext::Given(c) => c,
         };
-        self.writes = self.writes.saturating_add(1);
         let id = WriteId {
             node: ctx.node,
-            seq: self.writes,
+            seq: self.writes.saturating_add(1),
         };
         let item = Item {
             id,
@@ -572,50 +577,74 @@ impl Replica {
             .keys
             .entry(key.clone())
             .or_insert_with(|| Versions::empty(strategy));
-        let (dropped, clock) = match versions {
+        let stored = match versions {
             Versions::Lww(reg) => {
                 let time = match strategy {
+                    // An LWW stamp holds at most i64::MAX: a Lamport time past that is
+                    // refused like one past u64::MAX, and the clock only advances when
+                    // the write is taken (all or nothing).
                     Strategy::LamportLww => {
-                        self.lamport.receive(context.lamport());
-                        self.lamport.time().min(i64::MAX as u64) as i64
+                        let mut next = self.lamport;
+                        next.try_receive(context.lamport()).and_then(|t| {
+                            let time = i64::try_from(t)
+                                .map_err(|_| ClockError::CounterOverflow { node: None })?;
+                            self.lamport = next;
+                            Ok(time)
+                        })
                     }
-                    _ => ctx.now.as_nanos(),
+                    _ => Ok(ctx.now.as_nanos()),
                 };
-                let stamp = LwwStamp {
-                    time,
-                    node: ctx.node,
-                };
-                let clock = match strategy {
-                    Strategy::LamportLww => format!("lamport ({time}, {})", ctx.node),
-                    _ => format!("wall {}@{}", ctx.now, ctx.node),
-                };
-                let dropped = match reg.offer(stamp, item) {
-                    Offer::Stored => Vec::new(),
-                    Offer::Replaced(old) | Offer::Rejected(old) => alloc::vec![old],
-                };
-                (dropped, clock)
+                time.map(|time| {
+                    let stamp = LwwStamp {
+                        time,
+                        node: ctx.node,
+                    };
+                    let clock = match strategy {
+                        Strategy::LamportLww => format!("lamport ({time}, {})", ctx.node),
+                        _ => format!("wall {}@{}", ctx.now, ctx.node),
+                    };
+                    let dropped = match reg.offer(stamp, item) {
+                        Offer::Stored => Vec::new(),
+                        Offer::Replaced(old) | Offer::Rejected(old) => alloc::vec![old],
+                    };
+                    (dropped, clock)
+                })
             }
-            Versions::Vector(s) => {
-                let gone = s.update(&context.vector(), ctx.node, ctx.now, item);
-                let clock = s
-                    .versions()
-                    .iter()
-                    .find(|(_, i)| i.id == id)
-                    .map(|(vv, _)| format!("{vv}"))
-                    .unwrap_or_default();
-                (gone, clock)
-            }
-            Versions::Dotted(s) => {
-                let gone = s.update(&context.dotted(), ctx.node, ctx.now, item);
-                let clock = s
-                    .versions()
-                    .iter()
-                    .find(|(_, i)| i.id == id)
-                    .map(|(d, _)| format!("{d}"))
-                    .unwrap_or_default();
-                (gone, clock)
+            Versions::Vector(s) => s
+                .try_update(&context.vector(), ctx.node, ctx.now, item)
+                .map(|gone| {
+                    let clock = s
+                        .versions()
+                        .iter()
+                        .find(|(_, i)| i.id == id)
+                        .map(|(vv, _)| format!("{vv}"))
+                        .unwrap_or_default();
+                    (gone, clock)
+                }),
+            Versions::Dotted(s) => s
+                .try_update(&context.dotted(), ctx.node, ctx.now, item)
+                .map(|gone| {
+                    let clock = s
+                        .versions()
+                        .iter()
+                        .find(|(_, i)| i.id == id)
+                        .map(|(d, _)| format!("{d}"))
+                        .unwrap_or_default();
+                    (gone, clock)
+                }),
+        };
+        // A refused write changed no clock and no key; it is not acknowledged.
+        let (dropped, clock) = match stored {
+            Ok(stored) => stored,
+            Err(e) => {
+                out.output(Output::Refused {
+                    key,
+                    error: StoreError::Clock(e),
+                });
+                return;
             }
         };
+        self.writes = id.seq;
         let state = versions.clone();
         self.acked.push(id);
         out.output(Output::Ack {
@@ -698,7 +727,10 @@ impl Protocol for Replica {
             (Versions::Lww(mine), Versions::Lww(theirs)) => {
                 if let Some(s) = theirs.stamp() {
                     if strategy == Strategy::LamportLww {
-                        self.lamport.receive(s.time.max(0) as u64);
+                        // Refused only when this clock already stands at u64::MAX (a client
+                        // context put it there): it stays there, the stamp still joins, and
+                        // the next Lamport write here is refused with a typed error.
+                        let _ = self.lamport.try_receive(s.time.max(0) as u64);
                     }
                 }
                 match mine.merge(theirs) {

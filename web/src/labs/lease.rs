@@ -390,7 +390,8 @@ pub fn timeline(run: &Run) -> Timeline {
                 LeaseOutput::Rejected { error, .. } => {
                     let token = match error {
                         WriteError::StaleToken { token, .. }
-                        | WriteError::NeverIssued { token } => *token,
+                        | WriteError::NeverIssued { token }
+                        | WriteError::NotHolder { token, .. } => *token,
                     };
                     tl.marks.push((0, l.at, format!("✗ {token}"), "rejected"))
                 }

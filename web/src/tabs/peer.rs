@@ -453,7 +453,15 @@ impl Peer {
 
     /// Stamps and sends one local edit.
     fn broadcast(&mut self, op: DocOp, now: f64, out: &mut Vec<Outgoing>) {
-        let mut msg = self.queue.broadcast(op);
+        // Refused only when a state transfer claimed this tab's own count at u64::MAX: the
+        // edit stays local, unsent, and the user is told why.
+        let mut msg = match self.queue.try_broadcast(op) {
+            Ok(msg) => msg,
+            Err(e) => {
+                self.warn(format!("could not send an edit: {e}"));
+                return;
+            }
+        };
         msg.clock = self.outgoing_clock(&msg.clock);
         let seq = msg.clock.get(NodeId(self.me));
         let recipients = self.recipients(now);

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::BroadcastId;
-use crate::clock::VectorClock;
+use crate::clock::{ClockError, VectorClock};
 use crate::node::NodeId;
 use crate::time::{Instant, Span};
 
@@ -177,9 +177,9 @@ impl<T: fmt::Display> fmt::Display for Waiting<'_, T> {
 /// use chronoscope::{node::NodeId, time::Instant};
 /// let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
 /// let (mut qa, mut qb, mut qc) = (CausalQueue::new(a), CausalQueue::new(b), CausalQueue::new(c));
-/// let hello = qa.broadcast("Hello");
+/// let hello = qa.try_broadcast("Hello").unwrap();
 /// qb.receive(hello.clone(), Instant::ZERO).unwrap();
-/// let world = qb.broadcast("World"); // depends on Hello
+/// let world = qb.try_broadcast("World").unwrap(); // depends on Hello
 /// // C gets World first: it waits for A:1.
 /// let r = qc.receive(world, Instant::ZERO).unwrap();
 /// assert_eq!(r, Receipt::Held { waiting_for: hello.id() });
@@ -247,13 +247,17 @@ impl<T: Clone> CausalQueue<T> {
     }
 
     /// Stamps a new broadcast; it counts as delivered here at once.
-    pub fn broadcast(&mut self, payload: T) -> CausalMessage<T> {
-        self.delivered.increment(self.me);
-        CausalMessage {
+    ///
+    /// Refused with [`ClockError::CounterOverflow`], the queue unchanged, when this node's
+    /// own count already stands at `u64::MAX` — reachable only through
+    /// [`fast_forward`](Self::fast_forward) to a clock that claims it.
+    pub fn try_broadcast(&mut self, payload: T) -> Result<CausalMessage<T>, ClockError> {
+        self.delivered.try_increment(self.me)?;
+        Ok(CausalMessage {
             sender: self.me,
             clock: self.delivered.clone(),
             payload,
-        }
+        })
     }
 
     /// Checks an incoming message without changing anything.
@@ -636,7 +640,7 @@ mod laws {
                 let clock = out[m % out.len()].clock.clone();
                 known[s].merge(&clock);
             }
-            known[s].increment(NodeId(s as u32));
+            known[s].try_increment(NodeId(s as u32)).unwrap();
             out.push(CausalMessage {
                 sender: NodeId(s as u32),
                 clock: known[s].clone(),

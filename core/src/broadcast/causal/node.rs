@@ -200,7 +200,12 @@ impl<T: Clone + fmt::Debug> Protocol for CausalBroadcast<T> {
     }
 
     fn on_operation(&mut self, ctx: &mut Context<'_>, payload: T, out: &mut Outbox<Self>) {
-        let message = self.queue_mut(ctx.node).broadcast(payload);
+        // This protocol never fast-forwards its queue, so its own count is the number of
+        // operations it has broadcast and cannot reach u64::MAX: a refusal cannot happen
+        // here, and would leave the queue unchanged and send nothing.
+        let Ok(message) = self.queue_mut(ctx.node).try_broadcast(payload) else {
+            return;
+        };
         let seq = message.id().seq;
         out.output(CausalOutput::Delivered {
             id: message.id(),

@@ -55,7 +55,7 @@ impl CausalMessage<String> {
     /// use chronoscope::broadcast::causal::{CausalMessage, CausalQueue};
     /// use chronoscope::node::NodeId;
     /// let mut q = CausalQueue::new(NodeId(1));
-    /// let m = q.broadcast(String::from("Hello | World"));
+    /// let m = q.try_broadcast(String::from("Hello | World")).unwrap();
     /// assert_eq!(m.encode(), "1|1:1|Hello | World");
     /// assert_eq!(CausalMessage::decode(&m.encode()), Ok(m));
     /// assert!(CausalMessage::decode("1|1:0|x").is_err());

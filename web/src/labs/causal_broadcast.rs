@@ -422,7 +422,7 @@ fn causal_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "A slow link",

@@ -373,7 +373,8 @@ fn pairs_table(
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Vector clocks: exactly happens-before",

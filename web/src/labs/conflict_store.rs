@@ -618,7 +618,7 @@ fn metadata_cost() -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Acknowledged, then gone",

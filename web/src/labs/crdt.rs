@@ -789,7 +789,7 @@ fn crdt_panel(props: &PanelProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Working offline",

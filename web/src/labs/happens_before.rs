@@ -171,7 +171,7 @@ fn happens_before_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Messages make order",

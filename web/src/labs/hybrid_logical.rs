@@ -333,7 +333,8 @@ fn selected_stamp(run: &HlcRun, selected: Option<EventId>) -> Html {
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "HLC tracks physical time",

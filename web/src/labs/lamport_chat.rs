@@ -264,7 +264,7 @@ fn chat_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "A question, an answer, a slow link",

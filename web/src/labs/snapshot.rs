@@ -303,7 +303,7 @@ fn snapshot_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Money moves, the total does not",

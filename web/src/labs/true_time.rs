@@ -369,7 +369,8 @@ fn violations_table(
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "The ε sawtooth",

@@ -65,27 +65,33 @@ pub fn app() -> Html {
 }
 
 /// Shows any internal error (a Rust panic) in the page instead of leaving it blank or
-/// frozen, and logs it to the console.
+/// frozen, and logs it to the console: see [`show_internal_error`].
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("Chronoscope hit an internal error: {info}");
-        web_sys::console::error_1(&message.clone().into());
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let panel = doc.get_element_by_id("panic").or_else(|| {
-            let el = doc.create_element("div").ok()?;
-            el.set_id("panic");
-            doc.body()?.prepend_with_node_1(&el).ok()?;
-            Some(el)
-        });
-        if let Some(panel) = panel {
-            panel.set_attribute("role", "alert").ok();
-            panel.set_text_content(Some(&format!(
-                "{message}\nReload the page to continue; please report this with the URL."
-            )));
-        }
+        show_internal_error(&format!("Chronoscope hit an internal error: {info}"))
     }));
+}
+
+/// Logs `message` to the console and shows it at the top of the page in an alert (`#panic`,
+/// created on first use and overwritten after), with what to do next. Never panics: without
+/// a document it only logs.
+pub fn show_internal_error(message: &str) {
+    web_sys::console::error_1(&message.into());
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let panel = doc.get_element_by_id("panic").or_else(|| {
+        let el = doc.create_element("div").ok()?;
+        el.set_id("panic");
+        doc.body()?.prepend_with_node_1(&el).ok()?;
+        Some(el)
+    });
+    if let Some(panel) = panel {
+        panel.set_attribute("role", "alert").ok();
+        panel.set_text_content(Some(&format!(
+            "{message}\nReload the page to continue; please report this with the URL."
+        )));
+    }
 }
 
 /// Starts the app in the page's body.

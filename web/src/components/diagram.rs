@@ -1,7 +1,7 @@
 //! The space-time diagram (SVG): one horizontal line per node, events as dots, messages as
-//! arrows (Lamport 1978, figure 1, turned sideways). Clicking (or pressing Enter on) an event
-//! selects it; the diagram then highlights its causal past and future and marks the events
-//! concurrent with it. Every lab reuses this component.
+//! arrows (Lamport 1978, figure 1, turned sideways). Clicking (or pressing Enter or Space on)
+//! an event selects it; the diagram then highlights its causal past and future and marks the
+//! events concurrent with it. Every lab reuses this component.
 //!
 //! Geometry comes from the pure [`layout`](super::layout::layout); causality from the core's
 //! happens-before queries — the view computes neither itself.
@@ -198,7 +198,8 @@ fn chunk(props: &ChunkProps) -> Html {
         let onkeydown = {
             let pick = props.pick.clone();
             Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" {
+                // Enter or Space, like a button; Space must not scroll the page.
+                if matches!(e.key().as_str(), "Enter" | " ") {
                     e.prevent_default();
                     pick.emit((event, e.shift_key()));
                 }

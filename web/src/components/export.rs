@@ -135,6 +135,22 @@ pub fn trace_exports(name: &str, trace: &super::SharedTrace) -> Vec<TextExport> 
     ]
 }
 
+/// The [`trace_exports`] of a lab's run, built once per run rather than on every playback
+/// tick: `name` is the base of the file names; `trace` is `None` when the run failed (then
+/// nothing is offered).
+#[hook]
+pub fn use_trace_exports(
+    name: String,
+    trace: Option<super::SharedTrace>,
+) -> std::rc::Rc<Vec<TextExport>> {
+    use_memo((name, trace), |(name, trace)| {
+        trace
+            .as_ref()
+            .map(|t| trace_exports(name, t))
+            .unwrap_or_default()
+    })
+}
+
 /// Props of [`ExportMenu`].
 #[derive(Properties, PartialEq)]
 pub struct ExportProps {

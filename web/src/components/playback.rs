@@ -163,6 +163,72 @@ pub fn shortcut(key: &str) -> Option<PlaybackAction> {
     })
 }
 
+/// What the focused element does with keys of its own, which the shortcuts leave to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// Text entry (a text-like `input`, a `textarea`, a `select`, editable content): every
+    /// key belongs to it.
+    TextEntry,
+    /// Activated by Space and Enter (a button, a link, a checkbox, anything with a button-like
+    /// role): those two keys belong to it; the other shortcuts still work.
+    Activatable,
+    /// Anything else (the page, a range slider): every shortcut works.
+    Other,
+}
+
+/// Input types that take no typing.
+const UNTYPED_INPUTS: [&str; 9] = [
+    "range", "checkbox", "radio", "button", "submit", "reset", "image", "color", "file",
+];
+
+/// Classifies a focused element by its tag name (upper or lower case), its `type` attribute
+/// (for inputs), its `role` attribute and whether it is editable content.
+pub fn focus_of(tag: &str, input_type: &str, role: &str, editable: bool) -> Focus {
+    let tag = tag.to_ascii_uppercase();
+    let input_type = input_type.to_ascii_lowercase();
+    match tag.as_str() {
+        _ if editable => Focus::TextEntry,
+        "TEXTAREA" | "SELECT" => Focus::TextEntry,
+        "INPUT" if !UNTYPED_INPUTS.contains(&input_type.as_str()) => Focus::TextEntry,
+        "INPUT" if input_type == "range" => Focus::Other,
+        "INPUT" | "BUTTON" | "A" | "SUMMARY" => Focus::Activatable,
+        _ if matches!(
+            role,
+            "button" | "link" | "checkbox" | "radio" | "switch" | "menuitem" | "tab" | "option"
+        ) =>
+        {
+            Focus::Activatable
+        }
+        _ => Focus::Other,
+    }
+}
+
+/// The shortcut for `key` when the focus is on an element of kind `focus`: none while typing,
+/// and neither Space nor Enter on an element they activate (so a focused button is pressed
+/// once, never also toggling playback).
+pub fn shortcut_in(key: &str, focus: Focus) -> Option<PlaybackAction> {
+    match focus {
+        Focus::TextEntry => None,
+        Focus::Activatable if matches!(key, " " | "Enter") => None,
+        _ => shortcut(key),
+    }
+}
+
+/// The kind of the element a keyboard event is aimed at.
+fn focus_of_target(event: &web_sys::KeyboardEvent) -> Focus {
+    let Some(el) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return Focus::Other;
+    };
+    let attr = |name: &str| el.get_attribute(name).unwrap_or_default();
+    let editable = el
+        .dyn_ref::<web_sys::HtmlElement>()
+        .is_some_and(|h| h.is_content_editable());
+    focus_of(&el.tag_name(), &attr("type"), &attr("role"), editable)
+}
+
 /// Runs the playback timer while `playing`; the interval is dropped (cancelled) whenever
 /// playback stops, the speed changes or the component unmounts.
 #[hook]
@@ -193,7 +259,8 @@ pub fn use_seek(playback: UseReducerHandle<Playback>, seek: Option<(u32, f64)>) 
 }
 
 /// Installs the playback keyboard shortcuts on the document while mounted. Keys typed into
-/// form fields are left alone.
+/// text fields, Space and Enter on buttons and links, and keys a control already handled
+/// (its default prevented) are left alone: see [`shortcut_in`].
 #[hook]
 pub fn use_playback_keys(playback: UseReducerHandle<Playback>) {
     let dispatcher = playback.dispatcher();
@@ -207,19 +274,10 @@ pub fn use_playback_keys(playback: UseReducerHandle<Playback>) {
                 if event.ctrl_key() || event.meta_key() || event.alt_key() {
                     return;
                 }
-                let in_field = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| {
-                        matches!(
-                            el.tag_name().as_str(),
-                            "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
-                        )
-                    });
-                if in_field {
+                if event.default_prevented() {
                     return;
                 }
-                if let Some(action) = shortcut(&event.key()) {
+                if let Some(action) = shortcut_in(&event.key(), focus_of_target(event)) {
                     event.prevent_default();
                     dispatcher.dispatch(action);
                 }
@@ -319,6 +377,41 @@ mod tests {
             p = p.apply(PlaybackAction::SlowDown);
         }
         assert_eq!(p.speed_factor(), 0.25);
+    }
+
+    #[test]
+    fn shortcuts_leave_typing_and_activation_alone() {
+        let text = focus_of("INPUT", "number", "", false);
+        assert_eq!(text, Focus::TextEntry);
+        assert_eq!(focus_of("input", "", "", false), Focus::TextEntry);
+        assert_eq!(focus_of("SELECT", "", "", false), Focus::TextEntry);
+        assert_eq!(focus_of("TEXTAREA", "", "", false), Focus::TextEntry);
+        assert_eq!(focus_of("DIV", "", "", true), Focus::TextEntry);
+        assert_eq!(shortcut_in("ArrowRight", text), None);
+        assert_eq!(shortcut_in(" ", text), None);
+
+        let range = focus_of("INPUT", "range", "", false);
+        assert_eq!(range, Focus::Other);
+        assert_eq!(shortcut_in(" ", range), Some(PlaybackAction::Toggle));
+        assert_eq!(shortcut_in("End", range), Some(PlaybackAction::Last));
+
+        for (tag, ty, role) in [
+            ("BUTTON", "", ""),
+            ("INPUT", "checkbox", ""),
+            ("A", "", ""),
+            ("circle", "", "button"),
+        ] {
+            let focus = focus_of(tag, ty, role, false);
+            assert_eq!(focus, Focus::Activatable, "{tag} {ty} {role}");
+            assert_eq!(shortcut_in(" ", focus), None, "{tag}: Space presses it");
+            assert_eq!(shortcut_in("Enter", focus), None, "{tag}: Enter presses it");
+            assert_eq!(shortcut_in("End", focus), Some(PlaybackAction::Last));
+            assert_eq!(shortcut_in("k", focus), Some(PlaybackAction::Toggle));
+        }
+        assert_eq!(
+            shortcut_in(" ", focus_of("BODY", "", "", false)),
+            Some(PlaybackAction::Toggle)
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
+use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::plot::{Plot, Series, PALETTE};
@@ -505,6 +505,18 @@ fn byzantine_run(props: &RunProps) -> Html {
     let viewer = use_state(|| NodeId(0));
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
+    let p = &props.params;
+    let export_name = format!(
+        "byzantine-n{}-f{}-{}-seed{}",
+        p.nodes,
+        p.tolerate,
+        choice_name(&STRATEGIES, p.strategy),
+        p.seed
+    );
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
+    );
     let shown = match result.as_ref() {
         Ok(s) => s,
         Err(e) => {
@@ -512,7 +524,6 @@ fn byzantine_run(props: &RunProps) -> Html {
         }
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
-    let p = &props.params;
     let end = run.samples.last().map_or(Instant::ZERO, |s| s.at);
     let t = true_time_at(&trace, playback.position, end);
     let on_select = {
@@ -543,13 +554,6 @@ fn byzantine_run(props: &RunProps) -> Html {
         .last()
         .map_or(0.0, |s| ms(s.correct_skew));
     let view = marzullo_view(&run, p, *viewer, t);
-    let export_name = format!(
-        "byzantine-n{}-f{}-{}-seed{}",
-        p.nodes,
-        p.tolerate,
-        choice_name(&STRATEGIES, p.strategy),
-        p.seed
-    );
     html! {
         <div class="run">
             <p class="run-summary">
@@ -602,12 +606,12 @@ fn byzantine_run(props: &RunProps) -> Html {
                     </>
                 },
             } }
-            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+            <ExportMenu name={export_name.clone()} texts={exports.iter().cloned().chain([TextExport {
                 label: "CSV",
                 filename: format!("{export_name}.csv"),
                 mime: "text/csv",
                 contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
-            }]} />
+            }]).collect::<Vec<_>>()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

@@ -20,7 +20,7 @@ use yew::prelude::*;
 use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::{Shared, SpaceTimeDiagram};
-use crate::components::export::{trace_exports, ExportMenu};
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
@@ -299,17 +299,13 @@ fn causal_run(props: &RunProps) -> Html {
         .as_ref()
         .as_ref()
         .map_or(0, |c| c.trace.events().len());
-    let exports = {
-        let result = result.clone();
-        use_memo(props.params.clone(), move |p| {
-            let name = format!("causal-broadcast-seed{}-n{}", p.seed, p.nodes);
-            result
-                .as_ref()
-                .as_ref()
-                .map(|c| trace_exports(&name, &c.trace))
-                .unwrap_or_default()
-        })
-    };
+    let exports = use_trace_exports(
+        format!(
+            "causal-broadcast-seed{}-n{}",
+            props.params.seed, props.params.nodes
+        ),
+        result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
+    );
     let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
@@ -426,7 +422,7 @@ fn causal_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "A slow link",

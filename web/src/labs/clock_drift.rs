@@ -28,7 +28,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
+use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::plot::{Plot, Series, PALETTE};
@@ -456,6 +456,17 @@ fn clock_drift_run(props: &RunProps) -> Html {
     let compare = use_state(|| None::<EventId>);
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
+    let p = &props.params;
+    let export_name = format!(
+        "clock-drift-{}-{}-seed{}",
+        choice_name(&METHODS, p.method),
+        choice_name(&ADJUSTS, p.adjust),
+        p.seed
+    );
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
+    );
     let shown = match result.as_ref() {
         Ok(s) => s,
         Err(e) => {
@@ -463,7 +474,6 @@ fn clock_drift_run(props: &RunProps) -> Html {
         }
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
-    let p = &props.params;
     let end = Instant::from_millis(i64::from(p.duration_s) * 1_000);
     let t = true_time_at(&trace, playback.position, end);
     let now = run
@@ -489,12 +499,6 @@ fn clock_drift_run(props: &RunProps) -> Html {
     };
     let (offsets, skews) = shown.plots.clone();
     let cursor = Some(secs(t));
-    let export_name = format!(
-        "clock-drift-{}-{}-seed{}",
-        choice_name(&METHODS, p.method),
-        choice_name(&ADJUSTS, p.adjust),
-        p.seed
-    );
     html! {
         <div class="run">
             <p class="run-summary">
@@ -532,12 +536,12 @@ fn clock_drift_run(props: &RunProps) -> Html {
                     }) }
                 </ol>
             }
-            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+            <ExportMenu name={export_name.clone()} texts={exports.iter().cloned().chain([TextExport {
                 label: "CSV",
                 filename: format!("{export_name}.csv"),
                 mime: "text/csv",
                 contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
-            }]} />
+            }]).collect::<Vec<_>>()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

@@ -18,7 +18,7 @@ use yew_router::prelude::*;
 use super::kit::{self, notes_view, Field, LabForm, Seek};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
@@ -177,6 +177,12 @@ fn comparison_run_view(props: &RunProps) -> Html {
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
     kit::use_seek(playback.clone(), props.seek);
+    let p = &props.params;
+    let export_name = format!("comparison-seed{}-skew{}", p.seed, p.skew_ms);
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+    );
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -220,8 +226,6 @@ fn comparison_run_view(props: &RunProps) -> Html {
     };
     let scheme = props.scheme;
     let report = run.reports.iter().find(|r| r.scheme == scheme);
-    let p = &props.params;
-    let export_name = format!("comparison-seed{}-skew{}", p.seed, p.skew_ms);
     html! {
         <div class="run">
             <p class="run-summary">
@@ -242,7 +246,7 @@ fn comparison_run_view(props: &RunProps) -> Html {
             if let Some(report) = report {
                 { pairs_table(run, report, select_pair) }
             }
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name} texts={(*exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -369,7 +373,8 @@ fn pairs_table(
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Vector clocks: exactly happens-before",

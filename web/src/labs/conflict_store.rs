@@ -21,7 +21,7 @@ use yew_router::prelude::*;
 
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
+use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
@@ -287,6 +287,16 @@ fn conflict_store_run(props: &RunProps) -> Html {
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
     use_seek(playback.clone(), props.seek);
+    let export_name = {
+        let p = &props.params;
+        format!(
+            "conflict-store-{}-seed{}-skew{}",
+            p.run.strategy.name(),
+            p.run.seed,
+            p.run.skew_ms
+        )
+    };
+    let exports = use_trace_exports(export_name.clone(), trace);
     let (report, trace) = match runs.0.as_ref() {
         Ok(r) => (&r.reports[r.chosen], r.trace.clone()),
         Err(e) => {
@@ -418,18 +428,16 @@ fn conflict_store_run(props: &RunProps) -> Html {
         let all_lines = lines.join("\n") + "\n";
         Rc::new(move || all_lines.clone())
     };
-    let export_name = format!(
-        "conflict-store-{}-seed{}-skew{}",
-        p.run.strategy.name(),
-        p.run.seed,
-        p.run.skew_ms
-    );
-    let texts = vec![TextExport {
-        label: "Transcript",
-        filename: format!("{export_name}.txt"),
-        mime: "text/plain",
-        contents: full_transcript,
-    }];
+    let texts: Vec<TextExport> = exports
+        .iter()
+        .cloned()
+        .chain([TextExport {
+            label: "Transcript",
+            filename: format!("{export_name}.txt"),
+            mime: "text/plain",
+            contents: full_transcript,
+        }])
+        .collect();
     html! {
         <div class="run">
             <CompareTable runs={runs.clone()} params={p.clone()} />
@@ -610,7 +618,7 @@ fn metadata_cost() -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Acknowledged, then gone",

@@ -32,7 +32,7 @@ use yew_router::prelude::*;
 
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
@@ -564,6 +564,12 @@ fn crdt_run(props: &RunProps) -> Html {
         .ok()
         .and_then(|(_, t)| t.events().last())
         .map_or(1.0, |e| e.true_time.as_millis() as f64);
+    let p = &props.params;
+    let export_name = format!("crdt-seed{}-n{}", p.seed, p.nodes);
+    let exports = use_trace_exports(
+        export_name.clone(),
+        run.0.as_ref().as_ref().ok().map(|(_, t)| t.clone()),
+    );
     let series = use_memo(run.clone(), move |run| match run.0.as_ref() {
         Ok((r, t)) => value_series(r, t.node_count(), end_ms),
         Err(_) => Vec::new(),
@@ -582,7 +588,6 @@ fn crdt_run(props: &RunProps) -> Html {
         let compare = compare.clone();
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
-    let p = &props.params;
     let position = playback.position;
     let (values, so_far) = values_at(report, p.nodes, position);
     let cursor = position
@@ -609,7 +614,6 @@ fn crdt_run(props: &RunProps) -> Html {
         .enumerate()
         .map(|(i, s)| format!("{}={}", NodeId(i as u32), s.value()))
         .collect();
-    let export_name = format!("crdt-seed{}-n{}", p.seed, p.nodes);
     html! {
         <div class="run">
             <p class="run-summary">
@@ -625,7 +629,7 @@ fn crdt_run(props: &RunProps) -> Html {
                 <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
             </div>
             <Plot series={series} title="Each replica's counter value" x_label="true time (ms)" y_label="value" {cursor} />
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name} texts={(*exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -785,7 +789,7 @@ fn crdt_panel(props: &PanelProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Working offline",

@@ -16,7 +16,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{trace_exports, ExportMenu};
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
@@ -123,18 +123,9 @@ fn happens_before_run(props: &RunProps) -> Html {
         happens_before::run(p).map(SharedTrace::from)
     });
     let total = result.as_ref().as_ref().map_or(0, |t| t.events().len());
-    // Export files are built once per run, not on every playback tick.
-    let exports = {
-        let result = result.clone();
-        use_memo(props.params.clone(), move |p| {
-            let name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
-            result
-                .as_ref()
-                .as_ref()
-                .map(|t| trace_exports(&name, t))
-                .unwrap_or_default()
-        })
-    };
+    let p = &props.params;
+    let export_name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
+    let exports = use_trace_exports(export_name.clone(), result.as_ref().as_ref().ok().cloned());
     let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
@@ -155,8 +146,6 @@ fn happens_before_run(props: &RunProps) -> Html {
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
     use_seek(playback.clone(), props.seek);
-    let p = &props.params;
-    let export_name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
     let messages = trace.messages().len();
     let delivered = trace
         .messages()
@@ -182,7 +171,7 @@ fn happens_before_run(props: &RunProps) -> Html {
 }
 
 /// The lab's guided tour.
-fn tour_steps() -> Vec<TourStep> {
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "Messages make order",

@@ -21,7 +21,7 @@ use yew_router::prelude::*;
 use super::kit::{self, clock_time, notes_view, Field, LabForm, Seek};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
@@ -190,6 +190,12 @@ fn hlc_run_view(props: &RunProps) -> Html {
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
     kit::use_seek(playback.clone(), props.seek);
+    let p = &props.params;
+    let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+    );
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -235,8 +241,6 @@ fn hlc_run_view(props: &RunProps) -> Html {
         let compare = compare.clone();
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
-    let p = &props.params;
-    let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
     html! {
         <div class="run">
             <p class="run-summary">
@@ -263,7 +267,7 @@ fn hlc_run_view(props: &RunProps) -> Html {
                 <Plot series={prepared.hlc.clone()} title="HLC l − true time"
                     x_label="true time (s)" y_label="ms" {cursor} band={Some((-eps_ms, eps_ms))} />
             </div>
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name} texts={(*exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -329,7 +333,8 @@ fn selected_stamp(run: &HlcRun, selected: Option<EventId>) -> Html {
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "HLC tracks physical time",

@@ -28,7 +28,7 @@ use super::param_form::{
 };
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
+use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
 use crate::components::tour::{Tour, TourStep};
@@ -486,6 +486,17 @@ fn lease_run(props: &RunProps) -> Html {
     let compare = use_state(|| None::<EventId>);
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
+    let p = &props.params;
+    let export_name = format!(
+        "leases-fencing{}-pause{}-seed{}",
+        u8::from(p.fencing),
+        p.pause_ms,
+        p.seed
+    );
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
+    );
     let shown = match result.as_ref() {
         Ok(s) => s,
         Err(e) => {
@@ -515,13 +526,6 @@ fn lease_run(props: &RunProps) -> Html {
         },
         _ => html! { <p class="lease-outcome pending">{"…"}</p> },
     };
-    let p = &props.params;
-    let export_name = format!(
-        "leases-fencing{}-pause{}-seed{}",
-        u8::from(p.fencing),
-        p.pause_ms,
-        p.seed
-    );
     html! {
         <div class="run">
             <p class="run-summary">
@@ -543,12 +547,12 @@ fn lease_run(props: &RunProps) -> Html {
             <ol class="lease-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
             </ol>
-            <ExportMenu name={export_name.clone()} texts={vec![TextExport {
+            <ExportMenu name={export_name.clone()} texts={exports.iter().cloned().chain([TextExport {
                 label: "Log",
                 filename: format!("{export_name}.txt"),
                 mime: "text/plain",
                 contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
-            }]} />
+            }]).collect::<Vec<_>>()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

@@ -22,7 +22,10 @@ pub mod true_time;
 
 use yew::prelude::*;
 
-/// One lab: its URL slug, what the home page says about it, and its page.
+use crate::components::tour::TourStep;
+use crate::query::Query;
+
+/// One lab: its URL slug, what the home page says about it, its page and its guided tour.
 pub struct LabInfo {
     /// The URL slug (`#/lab/<slug>`).
     pub slug: &'static str,
@@ -34,6 +37,17 @@ pub struct LabInfo {
     pub source: &'static str,
     /// Renders the lab's page.
     pub view: fn() -> Html,
+    /// Its guided tour; `None` for a lab with no run of its own to tour (the editor, the
+    /// trace visualizer).
+    pub tour: Option<TourInfo>,
+}
+
+/// A lab's guided tour, and how the lab reads a query (so that each step's can be checked).
+pub struct TourInfo {
+    /// The steps.
+    pub steps: fn() -> Vec<TourStep>,
+    /// The notes the lab shows for a query: each value it could not read or had to clamp.
+    pub notes: fn(&Query) -> Vec<String>,
 }
 
 /// Every lab, in home-page order.
@@ -45,6 +59,7 @@ pub const LABS: &[LabInfo] = &[
               skew, step versus slew, and a clock jump that stepping undoes by moving time backwards.",
     source: "Cristian 1989; Gusella & Zatti 1989; Mills, RFC 5905",
     view: || html! { <clock_drift::ClockDriftLab /> },
+    tour: Some(TourInfo { steps: clock_drift::tour_steps, notes: |q| clock_drift::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "happens-before",
@@ -53,6 +68,7 @@ pub const LABS: &[LabInfo] = &[
               timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
     source: "Lamport 1978; Fidge 1988; Mattern 1989",
     view: || html! { <happens_before::HappensBeforeLab /> },
+    tour: Some(TourInfo { steps: happens_before::tour_steps, notes: |q| happens_before::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "lamport-chat",
@@ -61,6 +77,7 @@ pub const LABS: &[LabInfo] = &[
                   displays them in one (Lamport time, node) order.",
         source: "Lamport 1978, §4",
         view: || html! { <lamport_chat::LamportChatLab /> },
+        tour: Some(TourInfo { steps: lamport_chat::tour_steps, notes: |q| lamport_chat::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "conflict-store",
@@ -70,6 +87,7 @@ pub const LABS: &[LabInfo] = &[
                   vectors keep, a far-future tombstone, and the metadata each pays from 3 to 50 replicas.",
         source: "DeCandia et al. 2007 (Dynamo); Preguiça et al. 2012 (DVV)",
         view: || html! { <conflict_store::ConflictStoreLab /> },
+        tour: Some(TourInfo { steps: conflict_store::tour_steps, notes: |q| conflict_store::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "snapshot",
@@ -78,6 +96,7 @@ pub const LABS: &[LabInfo] = &[
                   node and in flight, and every snapshot's total checked against the initial total.",
         source: "Chandy & Lamport 1985",
         view: || html! { <snapshot::SnapshotLab /> },
+        tour: Some(TourInfo { steps: snapshot::tour_steps, notes: |q| snapshot::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "causal-broadcast",
@@ -86,6 +105,7 @@ pub const LABS: &[LabInfo] = &[
                   against its arrival order; no message is delivered before its dependencies.",
         source: "Birman, Schiper & Stephenson 1991",
         view: || html! { <causal_broadcast::CausalBroadcastLab /> },
+        tour: Some(TourInfo { steps: causal_broadcast::tour_steps, notes: |q| causal_broadcast::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "hybrid-logical-clocks",
@@ -94,6 +114,7 @@ pub const LABS: &[LabInfo] = &[
                   hold; run one node far ahead and see the max offset refuse its stamps.",
         source: "Kulkarni, Demirbas et al. 2014",
         view: || html! { <hybrid_logical::HybridLogicalLab /> },
+        tour: Some(TourInfo { steps: hybrid_logical::tour_steps, notes: |q| hybrid_logical::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "true-time",
@@ -102,6 +123,7 @@ pub const LABS: &[LabInfo] = &[
                   waits, and the external-consistency check: turn commit wait off and see it fail.",
         source: "Corbett et al. 2012 (Spanner), §4.1.2–4.2",
         view: || html! { <true_time::TrueTimeLab /> },
+        tour: Some(TourInfo { steps: true_time::tour_steps, notes: |q| true_time::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "crdt",
@@ -111,6 +133,7 @@ pub const LABS: &[LabInfo] = &[
                   MV-Register and merge them both ways.",
         source: "Shapiro, Preguiça, Baquero, Zawirski 2011",
         view: || html! { <crdt::CrdtLab /> },
+        tour: Some(TourInfo { steps: crdt::tour_steps, notes: |q| crdt::params_from_query(q).1 }),
     },
     LabInfo {
         slug: lease::SLUG,
@@ -119,6 +142,7 @@ pub const LABS: &[LabInfo] = &[
               tokens the store rejects the stale write; without them it corrupts the data. A slow clock does the same.",
     source: "Gray & Cheriton 1989; Kleppmann 2016",
     view: || html! { <lease::LeaseLab /> },
+    tour: Some(TourInfo { steps: lease::tour_steps, notes: |q| lease::params_from_query(q).1 }),
     },
     LabInfo {
         slug: byzantine_sync::SLUG,
@@ -127,6 +151,7 @@ pub const LABS: &[LabInfo] = &[
               With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
     source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
     view: || html! { <byzantine_sync::ByzantineSyncLab /> },
+    tour: Some(TourInfo { steps: byzantine_sync::tour_steps, notes: |q| byzantine_sync::params_from_query(q).1 }),
     },
     LabInfo {
         slug: "comparison",
@@ -135,6 +160,7 @@ pub const LABS: &[LabInfo] = &[
                   pair where an ordering disagrees with true happens-before listed.",
         source: "Lamport 1978; Fidge 1988; Mattern 1989; Kulkarni et al. 2014",
         view: || html! { <comparison::ComparisonLab /> },
+        tour: Some(TourInfo { steps: comparison::tour_steps, notes: |q| comparison::params_from_query(q).2 }),
     },
     LabInfo {
         slug: "editor",
@@ -143,6 +169,7 @@ pub const LABS: &[LabInfo] = &[
               you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
     source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
     view: || html! { <editor::EditorLab /> },
+    tour: None,
     },
     LabInfo {
         slug: "trace",
@@ -151,10 +178,74 @@ pub const LABS: &[LabInfo] = &[
               space-time diagram; search, hide hosts, pick events, export Mermaid, DOT, ShiViz or JSON.",
     source: "Fidge 1988; Mattern 1989; Beschastnikh et al. 2016 (ShiViz)",
     view: || html! { <trace_viewer::TraceViewerLab /> },
+    tour: None,
     },
 ];
 
 /// The lab with this slug.
 pub fn find(slug: &str) -> Option<&'static LabInfo> {
     LABS.iter().find(|lab| lab.slug == slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tour_has_three_to_six_steps_whose_queries_the_lab_takes_as_they_are() {
+        let mut untoured = Vec::new();
+        for lab in LABS {
+            let Some(tour) = &lab.tour else {
+                untoured.push(lab.slug);
+                continue;
+            };
+            let steps = (tour.steps)();
+            assert!(
+                (3..=6).contains(&steps.len()),
+                "{}: {} tour steps",
+                lab.slug,
+                steps.len()
+            );
+            assert!(
+                steps.iter().any(|s| s.query.is_some()),
+                "{}: no step sets up a run",
+                lab.slug
+            );
+            for (i, step) in steps.iter().enumerate() {
+                if let Some(query) = step.query {
+                    let notes = (tour.notes)(&Query::parse(query));
+                    assert!(
+                        notes.is_empty(),
+                        "{} step {}: {query}: {notes:?}",
+                        lab.slug,
+                        i + 1
+                    );
+                }
+                if let Some(at) = step.at {
+                    assert!(
+                        (0.0..=1.0).contains(&at),
+                        "{} step {}: at {at}",
+                        lab.slug,
+                        i + 1
+                    );
+                }
+                assert!(!step.title.is_empty() && !step.text.is_empty());
+            }
+            // The check can fail: a value out of range is noted.
+            assert!(
+                !(tour.notes)(&Query::parse("seed=x")).is_empty(),
+                "{}",
+                lab.slug
+            );
+        }
+        assert_eq!(untoured, ["editor", "trace"], "labs without a tour");
+    }
+
+    #[test]
+    fn slugs_are_unique() {
+        for (i, lab) in LABS.iter().enumerate() {
+            assert_eq!(find(lab.slug).map(|l| l.title), Some(lab.title));
+            assert!(LABS[..i].iter().all(|l| l.slug != lab.slug), "{}", lab.slug);
+        }
+    }
 }

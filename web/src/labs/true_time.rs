@@ -20,7 +20,7 @@ use yew_router::prelude::*;
 use super::kit::{self, notes_view, Field, LabForm, Seek};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
+use crate::components::export::{use_trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
@@ -168,6 +168,12 @@ fn true_time_run_view(props: &RunProps) -> Html {
     use_playback_timer(playback.clone());
     use_playback_keys(playback.clone());
     kit::use_seek(playback.clone(), props.seek);
+    let p = &props.params;
+    let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
+    let exports = use_trace_exports(
+        export_name.clone(),
+        result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+    );
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -218,8 +224,6 @@ fn true_time_run_view(props: &RunProps) -> Html {
         let compare = compare.clone();
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
-    let p = &props.params;
-    let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
     let waits: Vec<f64> = run.txns.iter().map(|t| t.wait.as_millis_f64()).collect();
     let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
     html! {
@@ -239,7 +243,7 @@ fn true_time_run_view(props: &RunProps) -> Html {
                 x_label="true time (s)" y_label="ε (ms)" {cursor} />
             { timeline(run, shown) }
             { violations_table(run, shown, select_pair) }
-            <ExportMenu name={export_name} />
+            <ExportMenu name={export_name} texts={(*exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -365,7 +369,8 @@ fn violations_table(
     }
 }
 
-fn tour_steps() -> Vec<TourStep> {
+/// The lab's guided tour.
+pub fn tour_steps() -> Vec<TourStep> {
     vec![
         TourStep {
             title: "The ε sawtooth",

@@ -1,6 +1,6 @@
-//! Golden tests for the clock-sync and lease examples: each example is compiled into this test
-//! (via `#[path]`) and run in-process; its key lines — the source documents' output — are
-//! pinned.
+//! Golden tests for the clock-sync, lease and conflict-store examples: each example is compiled
+//! into this test (via `#[path]`) and run in-process; its key lines — the source documents'
+//! output — are pinned.
 #![cfg(not(target_arch = "wasm32"))]
 
 #[allow(dead_code)]
@@ -14,6 +14,10 @@ mod bft_sync;
 #[allow(dead_code)]
 #[path = "../examples/lease.rs"]
 mod lease;
+
+#[allow(dead_code)]
+#[path = "../examples/conflict_store.rs"]
+mod conflict_store;
 
 fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
@@ -148,4 +152,145 @@ fn drift_sim_berkeley_sync_pulls_drifted_clocks_together() {
     // Without a sync it keeps growing.
     let unsynced = drift_sim::render(&args("--nodes 3 --drift-rate 1000ppm --sync none")).unwrap();
     assert!(skew_at(&unsynced, "25.000") > before);
+}
+
+/// The lines of the `conflict_store` section for the strategy whose heading starts `title`.
+fn strategy_section<'a>(out: &'a str, title: &str) -> Vec<&'a str> {
+    let heading = format!("=== {title} — ");
+    let section = out
+        .split("\n\n")
+        .find(|s| s.starts_with(&heading))
+        .unwrap_or_else(|| panic!("no section {title}"));
+    section.lines().collect()
+}
+
+/// Where `line` is in `lines` (it must be there).
+fn line_at(lines: &[&str], line: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| *l == line)
+        .unwrap_or_else(|| panic!("missing line {line:?} in\n{}", lines.join("\n")))
+}
+
+#[test]
+fn conflict_store_shows_lww_losing_acked_writes_and_vector_clocks_keeping_siblings() {
+    let out = conflict_store::render(&[]).unwrap();
+
+    // Wall-clock LWW, node A 5 s fast: B's write is acknowledged, then dropped for A's
+    // (older, but higher-stamped) write.
+    let lww = strategy_section(&out, "wall-clock last-write-wins");
+    assert_eq!(
+        lww[0],
+        "=== wall-clock last-write-wins — node A's clock +5000 ms, 3 nodes, 50 ms latency ==="
+    );
+    let acked = line_at(
+        &lww,
+        r#"[    10 ms] B  OK cart="eggs" as B#1 [wall 10.000 ms@B]"#,
+    );
+    let dropped = line_at(
+        &lww,
+        r#"[    50 ms] B  cart: DROPPED B#1 "eggs" (it had been acked), displaced by A#1 which never saw it"#,
+    );
+    assert!(acked < dropped);
+    line_at(&lww, r#"[   500 ms] B  read cart -> ["milk"] OK context -"#);
+    // The far-future tombstone (C's clock an hour ahead) swallows every later write.
+    let tombstone = line_at(
+        &lww,
+        "[  4501 ms] C  OK session=<deleted> as C#3 [wall 3604501.000 ms@C]",
+    );
+    for (write, value) in [("A#3", "s2"), ("A#4", "s3"), ("B#3", "s4")] {
+        let lost = lww
+            .iter()
+            .position(|l| {
+                l.ends_with(&format!(
+                    r#"session: DROPPED {write} "{value}" (it had been acked), displaced by C#3 which never saw it"#
+                ))
+            })
+            .unwrap_or_else(|| panic!("{write} {value} not dropped"));
+        assert!(tombstone < lost);
+    }
+    line_at(
+        &lww,
+        "[  7000 ms] C  read session -> [<deleted>] NOT FOUND (tombstone) context -",
+    );
+    assert!(lww.iter().any(|l| l
+        .starts_with("summary: 10 writes acked; 6 acked then silently lost: B#1 cart=\"eggs\", ")
+        && l.ends_with("; 0 concurrent pairs kept as siblings; replicas converged: yes")));
+    line_at(
+        &lww,
+        r#"final at A: cart=["milk"]  profile=["v1"]  session=[<deleted>]"#,
+    );
+
+    // Lamport LWW: a clean causal order (C's v2 wins over the v1 it read), but one of the
+    // concurrent cart writes is silently dropped — no siblings, no "concurrent".
+    let lamport = strategy_section(&out, "Lamport last-write-wins");
+    line_at(
+        &lamport,
+        r#"[    50 ms] B  cart: DROPPED A#1 "milk" (it had been acked), displaced by B#1 which never saw it"#,
+    );
+    line_at(
+        &lamport,
+        r#"[  2000 ms] A  read profile -> ["v2"] OK context lamport 5"#,
+    );
+    assert!(!lamport.iter().any(|l| l.contains("concurrent;")));
+    assert!(lamport.iter().any(|l| l.contains(
+        "acked then silently lost: A#1 cart=\"milk\", A#3 session=\"s2\"; 0 concurrent pairs"
+    )));
+
+    // Vector clocks (and DVVs): both cart writes reported concurrent and kept; the
+    // far-future delete is just another concurrent version; nothing lost.
+    for title in [
+        "vector clocks with siblings",
+        "dotted version vectors with siblings",
+    ] {
+        let vc = strategy_section(&out, title);
+        line_at(
+            &vc,
+            "[    50 ms] B  cart: A#1 and B#1 are concurrent; both kept as siblings",
+        );
+        line_at(
+            &vc,
+            r#"[   500 ms] A  read cart -> ["milk", "eggs"] CONFLICT context {"A":1,"B":1}"#,
+        );
+        line_at(
+            &vc,
+            "[  4551 ms] A  session: A#3 and C#3 are concurrent; both kept as siblings",
+        );
+        assert!(
+            vc.iter()
+                .any(|l| l
+                    .starts_with(r#"[  5000 ms] A  read session -> ["s2", <deleted>] CONFLICT"#))
+        );
+        assert!(!vc.iter().any(|l| l.contains("DROPPED")), "{title}");
+        line_at(
+            &vc,
+            "summary: 10 writes acked; 0 acked then silently lost; 2 concurrent pairs kept as siblings; replicas converged: yes",
+        );
+        line_at(
+            &vc,
+            r#"final at A: cart=["eggs,milk"]  profile=["v2"]  session=["s4"]"#,
+        );
+    }
+}
+
+#[test]
+fn conflict_store_options_select_clamp_or_refuse() {
+    let one = conflict_store::render(&args("--strategy vclock --skew-ms -2000 --nodes 4")).unwrap();
+    assert_eq!(one.matches("=== ").count(), 1);
+    assert!(one.starts_with(
+        "=== vector clocks with siblings — node A's clock -2000 ms, 4 nodes, 50 ms latency ==="
+    ));
+    let clamped = conflict_store::render(&args("--strategy lww --nodes 99")).unwrap();
+    assert!(clamped.starts_with("note: nodes = 99 is out of range; using 8\n"));
+    for (bad, names) in [
+        ("--bogus 1", "--bogus"),
+        ("--nodes three", "three"),
+        ("--skew-ms 5s", "5s"),
+        ("--latency-ms -5", "-5"),
+        ("--strategy newest", "newest"),
+        ("--seed", "--seed"),
+    ] {
+        let err = conflict_store::render(&args(bad)).unwrap_err();
+        assert!(err.contains(names), "{bad}: {err}");
+    }
 }

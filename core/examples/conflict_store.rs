@@ -2,57 +2,76 @@
 //! strategy, with node A's clock skewed.
 //!
 //! `cargo run -p chronoscope --example conflict_store [-- --strategy lww|lamport|vclock|dvv|all]
-//! [--skew-ms 5000] [--nodes 3] [--latency-ms 50]`
+//! [--skew-ms 5000] [--nodes 3] [--latency-ms 50] [--seed 1]`
+//!
+//! Values outside their range are clamped, with a note saying so; an unknown flag, a missing
+//! value or one that is not a number is an error.
 use chronoscope::scenario::conflict_store::{run, Params};
 use chronoscope::store::Strategy;
+use std::fmt::Write;
+use std::process::ExitCode;
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let mut params = Params::default();
-    if let Some(v) = arg("--skew-ms").and_then(|v| v.parse().ok()) {
-        params.skew_ms = v;
-    }
-    if let Some(v) = arg("--nodes").and_then(|v| v.parse().ok()) {
-        params.nodes = v;
-    }
-    if let Some(v) = arg("--latency-ms").and_then(|v| v.parse().ok()) {
-        params.latency_ms = v;
-    }
-    let strategies: Vec<Strategy> = match arg("--strategy").as_deref() {
-        None | Some("all") => Strategy::ALL.to_vec(),
-        Some(name) => match Strategy::from_name(name) {
-            Some(s) => vec![s],
-            None => {
-                eprintln!("unknown strategy {name:?}; use lww, lamport, vclock, dvv or all");
-                std::process::exit(2);
+fn parse(args: &[String]) -> Result<(Params, Vec<Strategy>), String> {
+    let mut p = Params::default();
+    let mut strategies = Strategy::ALL.to_vec();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let whole = |_| format!("{flag}: '{value}' is not a non-negative whole number");
+        match flag.as_str() {
+            "--skew-ms" => {
+                p.skew_ms = value
+                    .parse()
+                    .map_err(|_| format!("{flag}: '{value}' is not a whole number of ms"))?
             }
-        },
-    };
+            "--nodes" => p.nodes = value.parse().map_err(whole)?,
+            "--latency-ms" => p.latency_ms = value.parse().map_err(whole)?,
+            "--seed" => p.seed = value.parse().map_err(whole)?,
+            "--strategy" if value == "all" => strategies = Strategy::ALL.to_vec(),
+            "--strategy" => {
+                let s = Strategy::from_name(value).ok_or_else(|| {
+                    format!("unknown strategy '{value}'; use lww, lamport, vclock, dvv or all")
+                })?;
+                strategies = vec![s];
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok((p, strategies))
+}
+
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let (params, strategies) = parse(args)?;
     let (params, notes) = params.clamp();
+    let mut out = String::new();
     for n in notes {
-        eprintln!("note: {n}");
+        let _ = writeln!(out, "note: {n}");
     }
     for strategy in strategies {
         let p = Params {
             strategy,
             ..params.clone()
         };
-        let report = match run(&p) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(2);
-            }
-        };
+        let report = run(&p).map_err(|e| e.to_string())?;
         for line in report.transcript() {
-            println!("{line}");
+            let _ = writeln!(out, "{line}");
         }
-        println!();
+        let _ = writeln!(out);
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Golden figures of the `metadata_cost` and `crdt_counters` examples (fixed seeds), and the
-//! CRDT scenario converging over many seeded schedules.
+//! CRDT scenario converging over many seeded schedules, also when gossip is lost or duplicated.
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::scenario::crdt::{self, CounterOutput};
@@ -75,8 +75,18 @@ proptest! {
         ops in 1u32..=6,
         offline in 0u32..=3_000,
         gossip in 50u32..=400,
+        loss in crdt::PERCENT,
+        duplicate in crdt::PERCENT,
     ) {
-        let p = crdt::Params { nodes, ops_per_node: ops, gossip_ms: gossip, offline_ms: offline, seed };
+        let p = crdt::Params {
+            nodes,
+            ops_per_node: ops,
+            gossip_ms: gossip,
+            offline_ms: offline,
+            loss_percent: loss,
+            duplicate_percent: duplicate,
+            seed,
+        };
         let r = crdt::run(&p).unwrap();
         prop_assert!(r.converged_at.is_some());
         for s in &r.finals {

@@ -1,7 +1,9 @@
 //! The CRDT counters run: replicas of a PN-counter (see [`crdt`](crate::crdt)) increment
 //! and decrement on their own — one of them cut off by a partition, working offline — and
 //! gossip their whole state to every peer on a timer. When the partition heals the states
-//! merge and every replica converges to the same value, with no coordination.
+//! merge and every replica converges to the same value, with no coordination — also when
+//! the network loses or duplicates gossip messages (a later round repairs a lost one; a
+//! duplicate merges idempotently).
 //!
 //! Parameters come from URLs; [`Params::clamp`] brings any value into range and reports
 //! what it changed; [`run`] refuses out-of-range values with a typed error.
@@ -29,6 +31,11 @@ pub const OPS: RangeInclusive<u32> = 1..=50;
 pub const GOSSIP_MS: RangeInclusive<u32> = 10..=5_000;
 /// Allowed lengths of the offline period, in milliseconds.
 pub const OFFLINE_MS: RangeInclusive<u32> = 0..=60_000;
+/// Allowed message loss and duplication probabilities, in percent.
+pub const PERCENT: RangeInclusive<u32> = 0..=50;
+/// The most gossip periods a run goes on past its planned end while replicas still differ
+/// (lost gossip is repaired only by a later round).
+pub const EXTRA_ROUNDS: u32 = 100;
 
 /// A PN-counter replica that gossips its state to every peer every `period`.
 ///
@@ -162,6 +169,10 @@ pub struct Params {
     pub gossip_ms: u32,
     /// How long the last replica is cut off from the others, from time 0, ms.
     pub offline_ms: u32,
+    /// Probability that a gossip message is lost, percent.
+    pub loss_percent: u32,
+    /// Probability that a gossip message is delivered twice, percent.
+    pub duplicate_percent: u32,
     /// The seed.
     pub seed: u64,
 }
@@ -173,6 +184,8 @@ impl Default for Params {
             ops_per_node: 4,
             gossip_ms: 200,
             offline_ms: 2_000,
+            loss_percent: 0,
+            duplicate_percent: 0,
             seed: 1,
         }
     }
@@ -196,12 +209,14 @@ impl fmt::Display for ParamError {
 impl core::error::Error for ParamError {}
 
 impl Params {
-    fn fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 4] {
+    fn fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 6] {
         [
             ("nodes", &mut self.nodes, NODES),
             ("ops", &mut self.ops_per_node, OPS),
             ("gossip", &mut self.gossip_ms, GOSSIP_MS),
             ("offline", &mut self.offline_ms, OFFLINE_MS),
+            ("loss", &mut self.loss_percent, PERCENT),
+            ("dup", &mut self.duplicate_percent, PERCENT),
         ]
     }
 
@@ -240,8 +255,9 @@ impl Params {
         NodeId(self.nodes.saturating_sub(1))
     }
 
-    /// The simulator configuration: 5–30 ms latency, the last replica partitioned away
-    /// during `[0, offline_ms)`.
+    /// The simulator configuration: 5–30 ms latency, `loss_percent` of messages lost and
+    /// `duplicate_percent` delivered twice, the last replica partitioned away during
+    /// `[0, offline_ms)`.
     pub fn config(&self) -> SimConfig {
         let mut partitions = Vec::new();
         if self.offline_ms > 0 {
@@ -258,6 +274,8 @@ impl Params {
                     min: Span::from_millis(5),
                     max: Span::from_millis(30),
                 },
+                loss: f64::from(self.loss_percent) / 100.0,
+                duplicate: f64::from(self.duplicate_percent) / 100.0,
                 partitions,
                 ..Network::default()
             },
@@ -303,7 +321,9 @@ impl fmt::Display for RunError {
 impl core::error::Error for RunError {}
 
 /// Runs the scenario: updates spread over the offline period (or the first second), then
-/// gossip until well after the partition heals.
+/// gossip until well after the partition heals — ten gossip periods and a second after the
+/// last update. If replicas still differ then (their gossip was lost), it goes on one period
+/// at a time until they agree, for at most [`EXTRA_ROUNDS`] periods.
 ///
 /// ```
 /// use chronoscope::scenario::crdt::{run, Params};
@@ -336,8 +356,19 @@ pub fn run(params: &Params) -> Result<Report, RunError> {
                 .map_err(RunError::Sim)?;
         }
     }
-    let end = Instant::from_millis(window + 10 * i64::from(params.gossip_ms) + 1_000);
+    let mut end = Instant::from_millis(window + 10 * i64::from(params.gossip_ms) + 1_000);
     sim.run_until(end);
+    let agree = |sim: &Simulation<CounterReplica>| {
+        let first = sim.node(NodeId(0)).map(CounterReplica::state);
+        (1..params.nodes).all(|i| sim.node(NodeId(i)).map(CounterReplica::state) == first)
+    };
+    for _ in 0..EXTRA_ROUNDS {
+        if agree(&sim) {
+            break;
+        }
+        end += period;
+        sim.run_until(end);
+    }
     let finals: Vec<PnCounter> = (0..params.nodes)
         .filter_map(|i| sim.node(NodeId(i)).map(|r| r.state().clone()))
         .collect();
@@ -393,5 +424,66 @@ mod tests {
         let (p, notes) = bad.clamp();
         assert_eq!(notes.len(), 2);
         assert!(run(&p).is_ok());
+        for (name, lossy) in [
+            (
+                "loss",
+                Params {
+                    loss_percent: 51,
+                    ..Params::default()
+                },
+            ),
+            (
+                "dup",
+                Params {
+                    duplicate_percent: 51,
+                    ..Params::default()
+                },
+            ),
+        ] {
+            assert_eq!(
+                run(&lossy).unwrap_err(),
+                RunError::Param(ParamError { name, given: 51 })
+            );
+            let (p, notes) = lossy.clamp();
+            assert_eq!(
+                (p.loss_percent.max(p.duplicate_percent), notes.len()),
+                (50, 1)
+            );
+        }
+    }
+
+    #[test]
+    fn lost_and_duplicated_gossip_is_repaired_and_merged_idempotently() {
+        use crate::trace::{DropReason, MessageFate};
+        let p = Params {
+            nodes: 2,
+            loss_percent: 50,
+            duplicate_percent: 50,
+            gossip_ms: 400,
+            ..Params::default()
+        };
+        let r = run(&p).unwrap();
+        let messages = r.trace.messages();
+        let lost = messages
+            .iter()
+            .filter(|m| m.fate == MessageFate::Dropped(DropReason::Lost))
+            .count();
+        let copies = messages.iter().filter(|m| m.duplicate_of.is_some()).count();
+        assert!(
+            lost > messages.len() / 5,
+            "{lost} of {} lost",
+            messages.len()
+        );
+        assert!(copies > messages.len() / 10, "{copies} duplicates");
+        assert_eq!(r.finals[0], r.finals[1]);
+        assert!(r.finals.iter().all(|s| s.value() == r.expected));
+        assert!(r.converged_at.is_some());
+        // No loss and no duplicates by default.
+        let clean = run(&Params::default()).unwrap();
+        assert!(clean
+            .trace
+            .messages()
+            .iter()
+            .all(|m| m.duplicate_of.is_none() && m.fate != MessageFate::Dropped(DropReason::Lost)));
     }
 }

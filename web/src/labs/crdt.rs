@@ -368,6 +368,7 @@ pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
         gossip_ms: query.u32_or("gossip", d.gossip_ms, &mut notes),
         offline_ms: query.u32_or("offline", d.offline_ms, &mut notes),
         seed: query.u64_or("seed", d.seed, &mut notes),
+        ..Params::default()
     };
     let (run, adjustments) = raw.clamp();
     notes.extend(adjustments.iter().map(ToString::to_string));

@@ -1133,6 +1133,35 @@ mod tests {
     }
 
     #[test]
+    fn the_session_exports_as_a_valid_execution_once_clocks_count_events() {
+        use chronoscope::trace::dag::Execution;
+        use chronoscope::trace::CausalIndex;
+        let mut net = Net::new(3, Mode::Crdt);
+        net.run(2000);
+        net.peers[1].set_duplicate(true);
+        net.type_at_end(0, "ab");
+        net.type_at_end(1, "cd");
+        net.run(1500);
+        for p in &net.peers {
+            let trace = p.trace();
+            assert!(trace.messages().len() >= 4);
+            // The tabs' clocks count delivered edits: ShiViz's rules reject them …
+            assert!(Execution::from_trace(trace).is_err());
+            // … the export's recomputed clocks are valid and order events as the diagram does.
+            let exec = Execution::from_trace(&trace.with_event_clocks()).unwrap();
+            let index = CausalIndex::build(trace);
+            for a in trace.events() {
+                for b in trace.events() {
+                    assert_eq!(
+                        exec.happens_before(a.id, b.id),
+                        index.happens_before(a.id, b.id)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_held_dependency_makes_a_reply_wait_then_it_is_delivered() {
         let mut net = Net::new(3, Mode::Crdt);
         net.run(2000);

@@ -230,10 +230,12 @@ fn room_view(props: &RoomProps) -> Html {
                         let now = now_ms();
                         let out = t.peer.tick(now);
                         t.post(out);
+                        let error_before = t.save_error.clone();
                         if t.peer.is_dirty() && now - t.last_save >= 300.0 {
                             t.save();
                         }
-                        t.peer.version() != before
+                        // A save failing (or working again) is news too.
+                        t.peer.version() != before || t.save_error != error_before
                     };
                     if changed {
                         redraw.dispatch(());

@@ -19,8 +19,10 @@ fn import(text: &str, regex: Option<&str>, delimiter: Option<&str>) -> Result<Lo
     chronoscope::trace::import::import(text, regex, delimiter).map_err(|e| e.to_string())
 }
 
-fn run() -> Result<String, String> {
-    let mut args = std::env::args().skip(1);
+/// Runs the example on its command-line arguments (without the program name) and returns what
+/// it prints; the golden test calls this in-process.
+pub fn render(args: &[String]) -> Result<String, String> {
+    let mut args = args.iter().cloned();
     let (mut file, mut regex, mut delimiter, mut format) = (None, None, None, "summary");
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -72,7 +74,8 @@ fn run() -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

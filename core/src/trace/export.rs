@@ -254,3 +254,170 @@ pub fn to_json_lines(log: &Log) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// Labels a hostile log could carry: quote and bracket breakouts, statement separators,
+    /// line breaks that would start a new Mermaid/DOT statement, markup and script.
+    const HOSTILE: &[&str] = &[
+        "\"",
+        "a\"] --> X[\"pwned",
+        "x\"]; click n0_1 \"javascript:alert(1)\"",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "line1\nline2",
+        "a\r\nb\u{0}c\u{1b}[31m",
+        "%%{init: {\"theme\":\"dark\"}}%%",
+        "(round) {curly} [square] |pipe| `tick` #hash; &amp;",
+        "back\\slash\\\" and \\n literal",
+        "\" -> evil; evil [label=\"",
+        "}\ndigraph x {",
+        "",
+    ];
+
+    /// Undoes Mermaid's `#code;` entities.
+    fn unescape_mermaid(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('#') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let end = after.find(';').expect("an entity ends with ';'");
+            let code: u32 = after[..end].parse().expect("a decimal entity");
+            out.push(char::from_u32(code).expect("a char"));
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Undoes DOT's string escapes.
+    fn unescape_dot(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some(o) => out.push(o),
+                    None => panic!("dangling backslash in {s:?}"),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// What a label should read as once escaped: control characters (newlines included, which
+    /// Mermaid cannot carry in a label) become spaces.
+    fn controls_to_spaces(s: &str, keep_newline: bool) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\n' if keep_newline => '\n',
+                c if c.is_control() => ' ',
+                c => c,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn escape_mermaid_leaves_no_breakout_character_and_reads_back() {
+        assert_eq!(
+            escape_mermaid("<script>\"x\"</script>"),
+            "#60;script#62;#34;x#34;#60;/script#62;"
+        );
+        assert_eq!(escape_mermaid("a\"]\nb["), "a#34;#93; b#91;");
+        for label in HOSTILE {
+            let escaped = escape_mermaid(label);
+            // Outside entities: no quote, bracket, brace, markup, separator or line break.
+            let mut bare = escaped.clone();
+            for (i, _) in escaped
+                .match_indices('#')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                let end = i + escaped[i..].find(';').unwrap() + 1;
+                assert!(escaped[i + 1..end - 1].chars().all(|c| c.is_ascii_digit()));
+                bare.replace_range(i..end, "");
+            }
+            for bad in "\"<>&;%`|\\{}[]()#\n\r".chars() {
+                assert!(!bare.contains(bad), "{label:?} → {escaped:?} keeps {bad:?}");
+            }
+            assert!(!bare.chars().any(char::is_control), "{escaped:?}");
+            assert_eq!(unescape_mermaid(&escaped), controls_to_spaces(label, false));
+        }
+    }
+
+    #[test]
+    fn escape_dot_keeps_every_label_inside_its_quotes_and_reads_back() {
+        assert_eq!(escape_dot("say \"hi\"\n"), "say \\\"hi\\\"\\n");
+        assert_eq!(escape_dot("a\\\""), "a\\\\\\\"");
+        for label in HOSTILE {
+            let escaped = escape_dot(label);
+            assert!(!escaped.contains('\n') && !escaped.chars().any(char::is_control));
+            // Every quote is escaped, i.e. preceded by an odd run of backslashes.
+            let bytes = escaped.as_bytes();
+            for (i, _) in escaped.match_indices('"') {
+                let run = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+                assert!(run % 2 == 1, "{label:?} → {escaped:?}: bare quote at {i}");
+            }
+            // And no dangling backslash could swallow the closing quote.
+            let trailing = bytes.iter().rev().take_while(|&&b| b == b'\\').count();
+            assert!(trailing % 2 == 0, "{escaped:?}");
+            assert_eq!(unescape_dot(&escaped), controls_to_spaces(label, true));
+        }
+    }
+
+    #[test]
+    fn hostile_hosts_and_events_stay_inside_their_labels_in_every_export() {
+        use crate::trace::json_lines;
+        // JSON lines can carry any text, line breaks included, as host and event.
+        let host = "h\"] --> Z[\"<script>";
+        let event = "e\"];\n}\ndigraph x { <img src=x onerror=alert(1)>";
+        let line = |node: &str, text: &str, vc: &str| {
+            let mut out = String::from("{\"node\":");
+            json::write_string(&mut out, node);
+            out.push_str(",\"event\":");
+            json::write_string(&mut out, text);
+            out + ",\"vc\":" + vc + "}\n"
+        };
+        let text = line(host, event, "[1]") + &line("B", HOSTILE[1], "[1,1]");
+        let log = json_lines::parse(&text).unwrap();
+        let exec = &log.executions[0];
+        let mermaid = to_mermaid(exec);
+        // One line per statement: header, 2 nodes, 1 message.
+        assert_eq!(mermaid.lines().count(), 4, "{mermaid}");
+        assert!(!mermaid.contains("<script>") && !mermaid.contains("<img"));
+        for l in mermaid.lines().skip(1) {
+            assert_eq!(l.matches('"').count() % 2, 0, "{l}");
+        }
+        let sequence = to_mermaid_sequence(exec);
+        assert!(!sequence.contains("<script>") && !sequence.contains("<img"));
+        let dot = to_dot(exec);
+        assert!(!dot.contains("\ndigraph x"), "{dot}");
+        assert_eq!(dot.lines().filter(|l| l.starts_with("digraph")).count(), 1);
+        // 3 header lines, per host 4 (subgraph, label, its event, close), the message, close.
+        assert_eq!(dot.lines().count(), 3 + 2 * 4 + 1 + 1, "{dot}");
+        for l in dot.lines() {
+            let bytes = l.as_bytes();
+            let bare = l
+                .match_indices('"')
+                .filter(|(i, _)| {
+                    bytes[..*i]
+                        .iter()
+                        .rev()
+                        .take_while(|&&b| b == b'\\')
+                        .count()
+                        % 2
+                        == 0
+                })
+                .count();
+            assert!(bare == 0 || bare == 2, "{l}");
+        }
+    }
+}

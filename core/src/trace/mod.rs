@@ -336,4 +336,51 @@ impl Trace {
             .collect();
         out
     }
+
+    /// The same run with every event's vector clock recomputed from the recorded structure
+    /// alone (Fidge 1988; Mattern 1989): an event merges the clocks of its
+    /// [`predecessors`](Self::predecessors) and ticks its own node's entry. Nothing else
+    /// changes. For recorders whose clocks count something other than events (a causal
+    /// broadcast's count deliveries, and a receive does not tick them): those clocks break
+    /// ShiViz's rules, while these make [`dag::Execution::from_trace`] accept the run with
+    /// exactly the happens-before the diagram draws.
+    ///
+    /// ```
+    /// use chronoscope::clock::VectorClock;
+    /// use chronoscope::node::NodeId;
+    /// use chronoscope::time::Instant;
+    /// use chronoscope::trace::{dag::Execution, EventKind, MessageFate, Trace};
+    /// let (a, b, t) = (NodeId(0), NodeId(1), Instant::ZERO);
+    /// let sent = VectorClock::from_entries([(a, 1)]);
+    /// let mut trace = Trace::new(2);
+    /// let send = trace.push_event(a, EventKind::Local, t, t, 1, sent.clone(), "send".into());
+    /// let m = trace.push_message(a, b, send, None);
+    /// trace.set_send_kind(send, m, b);
+    /// // A delivery clock: the receive does not tick B's entry.
+    /// let kind = EventKind::Receive { message: m, from: a };
+    /// let recv = trace.push_event(b, kind, t, t, 2, sent, "deliver".into());
+    /// trace.set_fate(m, MessageFate::Delivered(recv));
+    /// assert!(Execution::from_trace(&trace).is_err());
+    /// let exec = Execution::from_trace(&trace.with_event_clocks()).unwrap();
+    /// assert!(exec.happens_before(exec.events()[0].id, exec.events()[1].id));
+    /// ```
+    pub fn with_event_clocks(&self) -> Trace {
+        let mut out = self.clone();
+        let mut clocks: Vec<VectorClock> = Vec::with_capacity(self.events.len());
+        for e in &self.events {
+            let mut clock = VectorClock::new();
+            for p in self.predecessors(e.id) {
+                // Predecessors come earlier (the trace is in topological order).
+                if let Some(c) = clocks.get(p.index()) {
+                    clock.merge(c);
+                }
+            }
+            clock.increment(e.node);
+            clocks.push(clock);
+        }
+        for (e, clock) in out.events.iter_mut().zip(clocks) {
+            e.vector = clock;
+        }
+        out
+    }
 }

@@ -19,6 +19,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::diagram::SpaceTimeDiagram;
+use crate::components::export::{trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
 use crate::components::SharedTrace;
 use crate::query::Query;
@@ -229,10 +230,12 @@ fn room_view(props: &RoomProps) -> Html {
                         let now = now_ms();
                         let out = t.peer.tick(now);
                         t.post(out);
+                        let error_before = t.save_error.clone();
                         if t.peer.is_dirty() && now - t.last_save >= 300.0 {
                             t.save();
                         }
-                        t.peer.version() != before
+                        // A save failing (or working again) is news too.
+                        t.peer.version() != before || t.save_error != error_before
                     };
                     if changed {
                         redraw.dispatch(());
@@ -393,6 +396,16 @@ fn room_view(props: &RoomProps) -> Html {
             SharedTrace::from(tab.borrow().peer.trace().clone())
         })
     };
+    // The exports carry clocks recomputed from the drawn messages (one tick per event): the
+    // tabs' own clocks count delivered edits, which ShiViz's rules reject (a receive does not
+    // tick them). Built once per trace change, not on every render.
+    let exports = {
+        let trace = trace.clone();
+        let name = format!("editor-{}-{:x}", props.room, tab.borrow().peer.id());
+        use_memo(trace_version, move |_| {
+            trace_exports(&name, &SharedTrace::from(trace.with_event_clocks()))
+        })
+    };
     let on_select = {
         let selected = selected.clone();
         Callback::from(move |e: EventId| selected.set(Some(e)))
@@ -497,6 +510,10 @@ fn room_view(props: &RoomProps) -> Html {
                     <SpaceTimeDiagram trace={(*trace).clone()} shown={events} selected={*selected} {on_select} />
                     <EventInspector trace={(*trace).clone()} selected={*selected} />
                 </div>
+                <ExportMenu name={format!("editor-{}-{me:x}", t.room)} texts={(*exports).clone()} />
+                <p class="hint export-note">{"The ShiViz, JSON, Mermaid and DOT files hold this diagram with vector clocks \
+                    recomputed from its messages (one tick per event, as ShiViz requires); the clocks the tabs exchange \
+                    count delivered edits (a receive does not tick them), so the inspector shows those and the files do not."}</p>
             </section>
         </div>
     }

@@ -16,7 +16,7 @@ use chronoscope::trace::export::{
     to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
 };
 use chronoscope::trace::shiviz::{self, ParseOptions, GOVECTOR_REGEX};
-use chronoscope::trace::{happens_before, json_lines, EventId};
+use chronoscope::trace::{json_lines, EventId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -332,19 +332,22 @@ struct ExecutionViewProps {
     on_query: Callback<String>,
 }
 
+/// What the diagram draws: the trace of the visible hosts, their names, the execution's event
+/// id behind each drawn event, and for each execution event the drawn event standing for it
+/// (none when its host is hidden).
+type Visible = (SharedTrace, Vec<String>, Vec<EventId>, Vec<Option<EventId>>);
+
 /// Keeps only the events of visible hosts (messages between visible hosts stay drawn).
-fn visible_execution(
-    exec: &Execution,
-    hidden: &BTreeSet<usize>,
-    collapse: bool,
-) -> (SharedTrace, Vec<String>, Vec<EventId>) {
+/// Happens-before stays the full execution's: where a hidden host carried causality (A → hidden
+/// B → C), the drawn trace gets an undrawn predecessor edge from the latest event of each
+/// visible host in the event's causal past (`Execution::cut_through`), so the diagram's
+/// past/future/concurrent colouring and the inspector agree with the whole log.
+fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool) -> Visible {
     let full = exec.to_trace();
     if hidden.is_empty() && !collapse {
-        return (
-            full.into(),
-            exec.hosts().to_vec(),
-            exec.events().iter().map(|e| e.id).collect(),
-        );
+        let ids: Vec<EventId> = exec.events().iter().map(|e| e.id).collect();
+        let map = ids.iter().copied().map(Some).collect();
+        return (full.into(), exec.hosts().to_vec(), ids, map);
     }
     // Rebuild through the trace API (as `Execution::to_trace` does) so ids stay dense and
     // topologically ordered; a receive with several parents keeps the extra ones as
@@ -408,6 +411,21 @@ fn visible_execution(
         map[e.id.index()] = Some(id);
         original.push(e.id);
         runs[node.index()] = (collapse && local).then(|| (id, 1, e.label.clone()));
+        // Causality through hidden hosts: the latest event of every other visible host that
+        // happened before this one (its cut's frontier) becomes a direct predecessor.
+        if !hidden.is_empty() {
+            let cut = exec.cut_through(e.id);
+            for &h in keep.iter().filter(|&&h| h != e.node.index()) {
+                let latest = cut
+                    .get(h)
+                    .and_then(|&n| (n as usize).checked_sub(1))
+                    .and_then(|i| exec.events_of(NodeId(h as u32)).get(i))
+                    .and_then(|u| map.get(u.index()).copied().flatten());
+                if let Some(u) = latest {
+                    trace.add_predecessor(id, u);
+                }
+            }
+        }
     }
     for &(s, r) in &kept {
         let (Some(ns), Some(nr)) = (map[s.index()], map[r.index()]) else {
@@ -425,7 +443,27 @@ fn visible_execution(
         }
     }
     let names = keep.iter().map(|&h| exec.hosts()[h].clone()).collect();
-    (trace.into(), names, original)
+    (trace.into(), names, original, map)
+}
+
+/// The drawn events concurrent with the drawn event `selected`, decided on the full execution
+/// (`Execution::concurrent_with`), so hiding a host never makes ordered events look concurrent.
+fn concurrent_in_view(
+    exec: &Execution,
+    original: &[EventId],
+    map: &[Option<EventId>],
+    selected: EventId,
+) -> Vec<EventId> {
+    let Some(&of) = original.get(selected.index()) else {
+        return Vec::new();
+    };
+    let drawn: BTreeSet<EventId> = exec
+        .concurrent_with(of)
+        .into_iter()
+        .filter_map(|e| map.get(e.index()).copied().flatten())
+        .filter(|&e| e != selected)
+        .collect();
+    drawn.into_iter().collect()
 }
 
 #[function_component(ExecutionView)]
@@ -435,7 +473,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
         (props.exec.clone(), props.hidden.clone(), props.collapse),
         |(exec, hidden, collapse)| visible_execution(&exec.0, hidden, *collapse),
     );
-    let (trace, names, original) = (*built).clone();
+    let (trace, names, original, map) = (*built).clone();
     let matches = {
         let original = original.clone();
         use_memo(
@@ -465,7 +503,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
     let concurrent = props
         .selected
         .filter(|e| e.index() < trace.events().len())
-        .map(|e| happens_before::concurrent_with(&trace, e));
+        .map(|e| concurrent_in_view(exec, &original, &map, e));
     let log = props.log.clone();
     let exports = {
         let name = "trace".to_string();
@@ -597,7 +635,7 @@ mod tests {
     fn hiding_a_host_drops_its_events_and_keeps_the_rest_consistent() {
         let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
         let exec = &log.executions[0];
-        let (trace, names, original) = visible_execution(exec, &BTreeSet::from([1]), false);
+        let (trace, names, original, _) = visible_execution(exec, &BTreeSet::from([1]), false);
         assert_eq!(names, ["client"]);
         assert_eq!(trace.events().len(), 3);
         assert_eq!(original.len(), 3);
@@ -609,7 +647,7 @@ mod tests {
         let text = "a {\"a\":1}\nx1\na {\"a\":2}\nx2\na {\"a\":3}\nx3\na {\"a\":4}\nsend\nb {\"a\":4, \"b\":1}\nrecv\n";
         let log = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
         let exec = &log.executions[0];
-        let (trace, _, original) = visible_execution(exec, &BTreeSet::new(), true);
+        let (trace, _, original, _) = visible_execution(exec, &BTreeSet::new(), true);
         assert_eq!(
             trace.events().len(),
             3,
@@ -618,7 +656,54 @@ mod tests {
         assert_eq!(original.len(), 3);
         assert_eq!(trace.events()[0].label, "3 local events: x1 … x3");
         assert_eq!(trace.messages().len(), 1);
-        let (plain, _, _) = visible_execution(exec, &BTreeSet::new(), false);
+        let (plain, _, _, _) = visible_execution(exec, &BTreeSet::new(), false);
         assert_eq!(plain.events().len(), 5);
+    }
+
+    #[test]
+    fn hiding_the_middle_host_keeps_a_and_c_ordered() {
+        use chronoscope::trace::happens_before::{self, CausalIndex};
+        // a sends to b, b forwards to c; c also has an event before the receive, concurrent
+        // with a's send.
+        let text = "a {\"a\":1}\nsend\nb {\"a\":1, \"b\":1}\nrecv\nb {\"a\":1, \"b\":2}\nforward\n\
+                    c {\"c\":1}\nidle\nc {\"a\":1, \"b\":2, \"c\":2}\nrecv forward\n";
+        let log = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        assert_eq!(exec.hosts(), ["a", "b", "c"]);
+        let (trace, names, original, map) = visible_execution(exec, &BTreeSet::from([1]), false);
+        assert_eq!(names, ["a", "c"]);
+        let drawn = |label: &str| {
+            trace
+                .events()
+                .iter()
+                .find(|e| e.label == label)
+                .map(|e| e.id)
+                .unwrap()
+        };
+        let (send, idle, recv) = (drawn("send"), drawn("idle"), drawn("recv forward"));
+        // No message is drawn between a and c (it went through hidden b) …
+        assert!(trace.messages().is_empty());
+        // … yet a's send still happened before c's receive, on the diagram's own index …
+        let index = CausalIndex::build(&trace);
+        assert!(index.happens_before(send, recv));
+        assert!(happens_before::causal_past(&trace, recv).contains(&send));
+        assert!(!happens_before::concurrent_with(&trace, send).contains(&recv));
+        // … and in the concurrent set the page prints, which only names c's idle event.
+        assert_eq!(concurrent_in_view(exec, &original, &map, send), [idle]);
+        assert_eq!(concurrent_in_view(exec, &original, &map, recv), []);
+        assert_eq!(concurrent_in_view(exec, &original, &map, idle), [send]);
+        // Every drawn pair relates exactly as in the full execution.
+        for a in trace.events() {
+            for b in trace.events() {
+                let (oa, ob) = (original[a.id.index()], original[b.id.index()]);
+                assert_eq!(
+                    index.happens_before(a.id, b.id),
+                    exec.happens_before(oa, ob),
+                    "{} vs {}",
+                    a.label,
+                    b.label
+                );
+            }
+        }
     }
 }

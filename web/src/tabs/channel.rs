@@ -26,14 +26,32 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// A random non-zero 32-bit peer id.
+/// `N` random bytes from the platform's secure generator (`crypto.getRandomValues` in the
+/// browser, through `getrandom`); `None` if it is unavailable.
+fn secure_bytes<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).ok().map(|()| bytes)
+}
+
+/// A random non-zero 32-bit peer id, from `getrandom` (two tabs drawing the same id would
+/// share a clock entry; `Math.random` is only the fallback where no secure source exists).
 pub fn random_id() -> u32 {
+    for _ in 0..4 {
+        match secure_bytes::<4>().map(u32::from_le_bytes) {
+            Some(0) => continue,
+            Some(id) => return id,
+            None => break,
+        }
+    }
     ((js_sys::Math::random() * f64::from(u32::MAX - 1)) as u32).max(1)
 }
 
-/// A random 64-bit seed.
+/// A random 64-bit seed (for the tab's simulated drops), from `getrandom`, falling back to
+/// `Math.random`.
 pub fn random_seed() -> u64 {
-    (js_sys::Math::random() * 9.0e15) as u64
+    secure_bytes::<8>()
+        .map(u64::from_le_bytes)
+        .unwrap_or_else(|| (js_sys::Math::random() * 9.0e15) as u64)
 }
 
 /// Posts each message after its delay. A closed channel makes posting fail; that is fine.
@@ -103,4 +121,21 @@ pub fn save(room: &str, mode: Mode, id: u32, json: &str) -> Result<(), String> {
         .set_item(&key(room, mode, &id.to_string()), json)
         .and_then(|_| storage.set_item(&key(room, mode, "last"), &id.to_string()))
         .map_err(|_| "could not save the replica (storage full?)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_the_secure_generator_and_are_never_zero() {
+        assert!(secure_bytes::<4>().is_some());
+        let ids: std::collections::BTreeSet<u32> = (0..64).map(|_| random_id()).collect();
+        assert!(!ids.contains(&0));
+        assert!(
+            ids.len() > 60,
+            "64 draws of 32 bits should not collide: {ids:?}"
+        );
+        assert_ne!(random_seed(), random_seed());
+    }
 }

@@ -13,8 +13,11 @@
 //!   again (the origin retransmits), so drops and late joiners are repaired;
 //! - a tab that is not yet synced says `hello` in its heartbeats, and live peers answer with
 //!   a state transfer, adopted when it contains everything the tab has delivered;
-//! - a gone peer's entry is left out of the clocks this tab sends once every live peer has
-//!   delivered all of that peer's edits this tab knows of (clocks shrink with membership).
+//! - a gone peer's entry is left out of the clocks this tab sends once every peer that may
+//!   still get them (gone ones heard in the last [`FORGET_AFTER_MS`] included) has delivered
+//!   all of that peer's edits this tab knows of (clocks shrink with membership);
+//! - heartbeats go to every known peer that has not left, so a tab back from sleep is heard
+//!   again, and a peer lacking edits whose author is gone gets a state transfer.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -146,6 +149,8 @@ pub struct Peer {
     last_heartbeat: f64,
     dirty: bool,
     version: u64,
+    /// The latest time this peer was given (by any input), for presence decisions.
+    now: f64,
 }
 
 fn letter(lane: NodeId) -> String {
@@ -179,6 +184,7 @@ impl Peer {
             last_heartbeat: f64::NEG_INFINITY,
             dirty: false,
             version: 0,
+            now,
         }
     }
 
@@ -376,16 +382,24 @@ impl Peer {
         self.peers.get(&peer).is_some_and(|p| !p.gone)
     }
 
-    /// A gone peer's entry may be left out once every live peer has delivered all of its
-    /// edits this tab has.
+    /// Whether `peer` may still get this tab's edits: it has not left and was heard in the
+    /// last [`FORGET_AFTER_MS`] (a gone peer may only be slow, or behind a held link).
+    fn recipient(&self, peer: &PeerInfo) -> bool {
+        !peer.left && self.now - peer.last_seen < FORGET_AFTER_MS
+    }
+
+    /// A gone peer's entry may be left out once every peer that may still get this tab's
+    /// edits — gone ones within [`FORGET_AFTER_MS`] included, not only live ones — has
+    /// delivered all of its edits this tab has (the gone peer itself has its own). Otherwise
+    /// a returning peer would get an edit without the dependency that entry stood for.
     fn prunable(&self, node: NodeId) -> bool {
         node.0 != self.me
             && !self.live(node.0)
             && self
                 .peers
-                .values()
-                .filter(|p| !p.gone)
-                .all(|p| p.delivered.get(node) >= self.queue.delivered().get(node))
+                .iter()
+                .filter(|(id, p)| **id != node.0 && self.recipient(p))
+                .all(|(_, p)| p.delivered.get(node) >= self.queue.delivered().get(node))
     }
 
     fn outgoing_clock(&self, clock: &VectorClock) -> VectorClock {
@@ -441,12 +455,11 @@ impl Peer {
         out.push(Outgoing { json, delay_ms });
     }
 
-    /// Peers that get edits: all that have not left and were heard in the last
-    /// [`FORGET_AFTER_MS`] (a gone peer may only be slow, or behind a held link).
-    fn recipients(&self, now: f64) -> Vec<u32> {
+    /// Peers that get edits: see [`Self::recipient`].
+    fn recipients(&self) -> Vec<u32> {
         self.peers
             .iter()
-            .filter(|(_, p)| !p.left && now - p.last_seen < FORGET_AFTER_MS)
+            .filter(|(_, p)| self.recipient(p))
             .map(|(id, _)| *id)
             .collect()
     }
@@ -464,7 +477,7 @@ impl Peer {
         };
         msg.clock = self.outgoing_clock(&msg.clock);
         let seq = msg.clock.get(NodeId(self.me));
-        let recipients = self.recipients(now);
+        let recipients = self.recipients();
         if recipients.is_empty() && self.trace_room(1) {
             let clock = msg.clock.clone();
             self.push_event(
@@ -504,6 +517,7 @@ impl Peer {
     /// The user changed the text to `new_text` (a textarea's value): the difference becomes
     /// deletes and inserts at the place it happened.
     pub fn local_input(&mut self, new_text: &str, now: f64) -> Vec<Outgoing> {
+        self.now = self.now.max(now);
         let old: Vec<char> = self.text().chars().collect();
         let new: Vec<char> = new_text.chars().collect();
         let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
@@ -567,6 +581,7 @@ impl Peer {
     /// Undoes this tab's latest edit (and only this tab's): its inserts are deleted, its
     /// deletes re-inserted where they were. Other tabs' edits are untouched.
     pub fn undo(&mut self, now: f64) -> Vec<Outgoing> {
+        self.now = self.now.max(now);
         let mut out = Vec::new();
         if self.mode != Mode::Crdt {
             return out;
@@ -642,6 +657,7 @@ impl Peer {
 
     /// Periodic work: heartbeats, presence timeouts, ending the wait for a state transfer.
     pub fn tick(&mut self, now: f64) -> Vec<Outgoing> {
+        self.now = self.now.max(now);
         let mut out = Vec::new();
         // Alone, or only with peers that have nothing this tab lacks: nothing to wait for.
         let mine = self.queue.delivered();
@@ -680,7 +696,15 @@ impl Peer {
                     delay_ms: self.controls.delay_ms,
                 });
             }
-            for to in self.recipients(now) {
+            // Every peer that has not left hears the heartbeat, forgotten ones too: a tab
+            // back from sleep and the tabs that forgot it find each other again.
+            let known: Vec<u32> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| !p.left)
+                .map(|(id, _)| *id)
+                .collect();
+            for to in known {
                 let wire = Wire::Heartbeat {
                     from: self.me,
                     to,
@@ -703,6 +727,7 @@ impl Peer {
     /// Handles one string received on the channel. Invalid input is rejected with a
     /// warning and changes nothing else.
     pub fn receive(&mut self, raw: &str, now: f64) -> Vec<Outgoing> {
+        self.now = self.now.max(now);
         let mut out = Vec::new();
         let wire = match Wire::parse(raw) {
             Ok(w) => w,
@@ -855,9 +880,17 @@ impl Peer {
             .iter()
             .filter(|m| m.clock.get(NodeId(self.me)) > mine_seen)
             .count();
-        // Far behind, and everything it has is here too: a state transfer is cheaper.
+        // It lacks edits whose author is gone (nobody will retransmit them): only a state
+        // transfer brings them.
+        let orphaned =
+            self.queue.delivered().iter().any(|(n, c)| {
+                n.0 != self.me && n.0 != from && !self.live(n.0) && theirs.get(n) < c
+            });
+        // Far behind, or missing orphaned edits, and everything it has is here too: a state
+        // transfer.
         let wants_state = hello
-            || (lacking_count > STATE_INSTEAD_OF && self.queue.delivered().dominates(&theirs));
+            || ((lacking_count > STATE_INSTEAD_OF || orphaned)
+                && self.queue.delivered().dominates(&theirs));
         let lacking: Vec<CausalMessage<DocOp>> = if wants_state {
             Vec::new()
         } else {
@@ -1045,6 +1078,9 @@ mod tests {
         peers: Vec<Peer>,
         queue: Vec<(f64, usize, String)>,
         now: f64,
+        /// Tabs that neither tick nor hear anything (frozen, or their machine asleep): what
+        /// is posted while they sleep never reaches them.
+        asleep: BTreeSet<usize>,
     }
 
     impl Net {
@@ -1056,6 +1092,7 @@ mod tests {
                 peers,
                 queue: Vec::new(),
                 now: 0.0,
+                asleep: BTreeSet::new(),
             }
         }
         fn post(&mut self, from: usize, out: Vec<Outgoing>) {
@@ -1069,6 +1106,9 @@ mod tests {
             while self.now < end {
                 self.now += 10.0;
                 for i in 0..self.peers.len() {
+                    if self.asleep.contains(&i) {
+                        continue;
+                    }
                     let out = self.peers[i].tick(self.now);
                     self.post(i, out);
                 }
@@ -1082,7 +1122,7 @@ mod tests {
                 self.queue.drain(..due.len());
                 for (_, from, json) in due {
                     for i in 0..self.peers.len() {
-                        if i != from {
+                        if i != from && !self.asleep.contains(&i) {
                             let out = self.peers[i].receive(&json, self.now);
                             self.post(i, out);
                         }
@@ -1138,6 +1178,137 @@ mod tests {
         }
         assert_eq!(texts[0].chars().count(), 17);
         assert!(net.peers.iter().all(|p| p.holdback_view().is_empty()));
+    }
+
+    /// Whether `peer`'s stamping clock (as shown) has an entry for `other`.
+    fn clock_names(peer: &Peer, other: u32) -> bool {
+        peer.clock_view()
+            .contains(&format!("{}:", peer.name_of(other)))
+    }
+
+    #[test]
+    fn a_silent_peer_goes_gone_its_entry_is_pruned_and_it_converges_when_back() {
+        for away_ms in [5_000, 40_000] {
+            let mut net = Net::new(3, Mode::Crdt);
+            net.run(2000);
+            let c = net.peers[2].id();
+            net.type_at_end(2, "c");
+            net.type_at_end(0, "a");
+            net.run(1000);
+            assert_eq!(net.texts(), vec!["ca"; 3]);
+            assert!(clock_names(&net.peers[0], c));
+            // C falls silent: no bye, no heartbeat.
+            net.asleep.insert(2);
+            net.run(GONE_AFTER_MS as u32 + 1000);
+            let info = &net.peers[0].peers()[&c];
+            assert!(info.gone && !info.left, "{info:?}");
+            // Everyone live (B) has C's edit, and C has its own: the entry is left out.
+            assert!(
+                !clock_names(&net.peers[0], c),
+                "{}",
+                net.peers[0].clock_view()
+            );
+            assert!(
+                !clock_names(&net.peers[1], c),
+                "{}",
+                net.peers[1].clock_view()
+            );
+            // Edits made while C is away; C misses them all.
+            net.type_at_end(0, "!");
+            net.type_at_end(1, "?");
+            net.run(away_ms);
+            assert_eq!(net.peers[2].text(), "ca");
+            net.asleep.remove(&2);
+            net.run(4000);
+            let texts = net.texts();
+            assert!(texts.iter().all(|t| t == &texts[0]), "{away_ms}: {texts:?}");
+            assert_eq!(texts[0].chars().count(), 4, "{texts:?}");
+            assert!(!net.peers[0].peers()[&c].gone);
+            assert!(net.peers.iter().all(|p| p.warnings().is_empty()));
+            assert!(net.peers.iter().all(|p| p.holdback_view().is_empty()));
+        }
+    }
+
+    #[test]
+    fn a_gone_peer_gets_no_edit_whose_dependency_was_pruned() {
+        // A, B, C, D. C is silent (its links held: it hears, nobody hears it); D's edit never
+        // reaches C, then D leaves. A's next edit depends on D's: it must not reach C without
+        // that dependency, and C must end up with both.
+        let mut net = Net::new(4, Mode::Crdt);
+        net.run(2000);
+        let ids: Vec<u32> = net.peers.iter().map(Peer::id).collect();
+        for &other in [ids[0], ids[1], ids[3]].iter() {
+            net.peers[2].hold(other);
+        }
+        net.peers[3].hold(ids[2]);
+        net.type_at_end(3, "d");
+        net.run(200);
+        assert_eq!(net.texts(), vec!["d", "d", "", "d"]);
+        let bye = net.peers[3].bye();
+        net.post(
+            3,
+            vec![Outgoing {
+                json: bye,
+                delay_ms: 0,
+            }],
+        );
+        net.run(50);
+        net.asleep.insert(3);
+        net.run(GONE_AFTER_MS as u32 + 500);
+        assert!(net.peers[0].peers()[&ids[2]].gone);
+        assert!(net.peers[0].peers()[&ids[3]].left);
+        net.type_at_end(0, "x");
+        net.run(300);
+        assert!(
+            net.peers[2].warnings().is_empty(),
+            "C dropped an edit: {:?}",
+            net.peers[2].warnings()
+        );
+        // C comes back.
+        for &other in [ids[0], ids[1], ids[3]].iter() {
+            let out = net.peers[2].release(other);
+            net.post(2, out);
+        }
+        net.run(4000);
+        assert_eq!(net.peers[0].text(), "dx");
+        assert_eq!(net.peers[1].text(), "dx");
+        assert_eq!(net.peers[2].text(), "dx", "{:?}", net.peers[2].warnings());
+        assert!(net.peers[2].holdback_view().is_empty());
+        // With C caught up, D's entry is pruned again.
+        assert!(
+            !clock_names(&net.peers[0], ids[3]),
+            "{}",
+            net.peers[0].clock_view()
+        );
+    }
+
+    #[test]
+    fn the_session_exports_as_a_valid_execution_once_clocks_count_events() {
+        use chronoscope::trace::dag::Execution;
+        use chronoscope::trace::CausalIndex;
+        let mut net = Net::new(3, Mode::Crdt);
+        net.run(2000);
+        net.peers[1].set_duplicate(true);
+        net.type_at_end(0, "ab");
+        net.type_at_end(1, "cd");
+        net.run(1500);
+        for p in &net.peers {
+            let trace = p.trace();
+            assert!(trace.messages().len() >= 4);
+            // The tabs' clocks count delivered edits: ShiViz's rules reject them …
+            assert!(Execution::from_trace(trace).is_err());
+            // … the export's recomputed clocks are valid and order events as the diagram does.
+            let exec = Execution::from_trace(&trace.with_event_clocks()).unwrap();
+            let index = CausalIndex::build(trace);
+            for a in trace.events() {
+                for b in trace.events() {
+                    assert_eq!(
+                        exec.happens_before(a.id, b.id),
+                        index.happens_before(a.id, b.id)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,23 +2,61 @@
 //! simulated run of `scenario::crdt` (one replica partitioned away, gossip every 200 ms).
 //!
 //! `cargo run -p chronoscope --example crdt_counters [-- --nodes 3] [--offline-ms 2000] [--seed 1]`
+//!
+//! Values outside their range are clamped, with a note saying so; an unknown flag, a missing
+//! value or one that is not a number is an error.
 use chronoscope::crdt::g_counter::Increment;
 use chronoscope::crdt::pn_counter::PnOp;
 use chronoscope::crdt::{CvRdt, GCounter, PnCounter, Update};
 use chronoscope::node::NodeId;
 use chronoscope::scenario::crdt::{run, CounterOp, CounterOutput, Params};
+use std::fmt::Write;
+use std::process::ExitCode;
 
-fn main() {
+fn parse(args: &[String]) -> Result<Params, String> {
+    let mut params = Params::default();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let whole = |_| format!("{flag}: '{value}' is not a non-negative whole number");
+        match flag.as_str() {
+            "--nodes" => params.nodes = value.parse().map_err(whole)?,
+            "--offline-ms" => params.offline_ms = value.parse().map_err(whole)?,
+            "--seed" => params.seed = value.parse().map_err(whole)?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(params)
+}
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
+    match render(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let (params, notes) = parse(args)?.clamp();
+    let mut out = String::new();
+    for n in notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+
     let (a, b, c) = (NodeId(0), NodeId(1), NodeId(2));
 
-    println!("== G-Counter: three replicas increment offline, then merge ==");
+    let _ = writeln!(
+        out,
+        "== G-Counter: three replicas increment offline, then merge =="
+    );
     let mut g = [
         GCounter::default(),
         GCounter::default(),
@@ -26,7 +64,8 @@ fn main() {
     ];
     for (i, (node, by)) in [(a, 5), (b, 3), (c, 2)].into_iter().enumerate() {
         if g[i].try_apply(Increment { node, by }).is_ok() {
-            println!(
+            let _ = writeln!(
+                out,
                 "Node {node}: +{by:<3} state {:<16} value {}",
                 g[i].to_string(),
                 g[i].value()
@@ -38,23 +77,29 @@ fn main() {
         .iter()
         .rev()
         .fold(GCounter::default(), |acc, s| acc.merged(s));
-    println!(
+    let _ = writeln!(
+        out,
         "merge A⊔B⊔C      state {:<16} value {}",
         all.to_string(),
         all.value()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "merge C⊔B⊔A      state {:<16} value {} (commutative)",
         reversed.to_string(),
         reversed.value()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "merge again      state {:<16} value {} (idempotent)",
         all.merged(&all).to_string(),
         all.merged(&all).value()
     );
 
-    println!("\n== PN-Counter: increments and decrements, C offline ==");
+    let _ = writeln!(
+        out,
+        "\n== PN-Counter: increments and decrements, C offline =="
+    );
     let mut pn = [
         PnCounter::default(),
         PnCounter::default(),
@@ -72,7 +117,8 @@ fn main() {
                 PnOp::Increment { node, by } => (node, '+', by),
                 PnOp::Decrement { node, by } => (node, '-', by),
             };
-            println!(
+            let _ = writeln!(
+                out,
                 "Node {node}: {sign}{by:<3} state {:<22} value {}",
                 pn[i].to_string(),
                 pn[i].value()
@@ -80,43 +126,26 @@ fn main() {
         }
     }
     let ab = pn[0].merged(&pn[1]);
-    println!(
+    let _ = writeln!(
+        out,
         "A⊔B while C is offline: value {} (C alone: {})",
         ab.value(),
         pn[2].value()
     );
     let healed = ab.merged(&pn[2]);
-    println!(
+    let _ = writeln!(
+        out,
         "partition heals, C merges: state {healed} value {}",
         healed.value()
     );
 
-    let mut params = Params::default();
-    if let Some(n) = arg("--nodes") {
-        params.nodes = n.min(u64::from(u32::MAX)) as u32;
-    }
-    if let Some(ms) = arg("--offline-ms") {
-        params.offline_ms = ms.min(u64::from(u32::MAX)) as u32;
-    }
-    if let Some(seed) = arg("--seed") {
-        params.seed = seed;
-    }
-    let (params, notes) = params.clamp();
-    for n in notes {
-        eprintln!("note: {n}");
-    }
     let last = NodeId(params.nodes - 1);
-    println!(
+    let _ = writeln!(
+        out,
         "\n== simulated: {} replicas, {last} offline for {} ms, gossip every {} ms (seed {}) ==",
         params.nodes, params.offline_ms, params.gossip_ms, params.seed
     );
-    let report = match run(&params) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+    let report = run(&params).map_err(|e| e.to_string())?;
     for r in &report.outputs {
         let line = match &r.output {
             CounterOutput::Applied { op, value } => {
@@ -140,7 +169,7 @@ fn main() {
                 format!("merged {from}'s state: {before} -> {after}")
             }
         };
-        println!("[{:>6} ms] {}  {line}", r.at.as_millis(), r.node);
+        let _ = writeln!(out, "[{:>6} ms] {}  {line}", r.at.as_millis(), r.node);
     }
     let values: Vec<String> = report
         .finals
@@ -149,16 +178,20 @@ fn main() {
         .map(|(i, s)| format!("{}={}", NodeId(i as u32), s.value()))
         .collect();
     match report.converged_at {
-        Some(t) => println!(
+        Some(t) => writeln!(
+            out,
             "converged: {} (expected {}) — last change at {} ms",
             values.join(" "),
             report.expected,
             t.as_millis()
         ),
-        None => println!(
+        None => writeln!(
+            out,
             "NOT converged: {} (expected {})",
             values.join(" "),
             report.expected
         ),
     }
+    .map_err(|e| e.to_string())?;
+    Ok(out)
 }

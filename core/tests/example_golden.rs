@@ -1,4 +1,4 @@
-//! Golden tests for the clock-sync, lease and conflict-store examples: each example is compiled
+//! Golden tests for the clock-sync, lease, conflict-store, clock and CRDT-counter examples: each example is compiled
 //! into this test (via `#[path]`) and run in-process; its key lines — the source documents'
 //! output — are pinned.
 #![cfg(not(target_arch = "wasm32"))]
@@ -30,6 +30,10 @@ mod truetime;
 #[allow(dead_code)]
 #[path = "../examples/physical_clock.rs"]
 mod physical_clock;
+
+#[allow(dead_code)]
+#[path = "../examples/crdt_counters.rs"]
+mod crdt_counters;
 
 fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
@@ -481,4 +485,45 @@ fn physical_clock_slew_stays_monotonic_step_goes_back_panic_threshold_refuses() 
         "true 129600 s: smeared -1000.000 ms  stepped -1000.000 ms",
     );
     assert!(physical_clock::render(&args("--drift 50")).is_err());
+}
+
+#[test]
+fn crdt_counters_merge_in_any_order_and_the_partitioned_replica_converges() {
+    let out = crdt_counters::render(&[]).unwrap();
+    // Offline G-Counters merge to the same state in either order, and merging again changes nothing.
+    assert!(out.contains("merge A⊔B⊔C      state {A:5, B:3, C:2}  value 10\n"));
+    assert!(out.contains("merge C⊔B⊔A      state {A:5, B:3, C:2}  value 10 (commutative)"));
+    assert!(out.contains("merge again      state {A:5, B:3, C:2}  value 10 (idempotent)"));
+    // The PN-Counter: C's decrement is missing until the partition heals, then every op counts.
+    assert!(out.contains("A⊔B while C is offline: value 7 (C alone: -2)"));
+    assert!(out.contains("partition heals, C merges: state P{A:5, B:3} N{A:1, C:2} value 5"));
+    // The simulated run: C works offline, then every replica reaches the expected total.
+    assert!(out.contains(
+        "== simulated: 3 replicas, C offline for 2000 ms, gossip every 200 ms (seed 1) =="
+    ));
+    let offline: Vec<&str> = out.lines().filter(|l| l.ends_with("(offline)")).collect();
+    assert!(
+        !offline.is_empty() && offline.iter().all(|l| l.contains("] C ")),
+        "{offline:?}"
+    );
+    let last = out.lines().last().unwrap();
+    let (values, rest) = last
+        .strip_prefix("converged: ")
+        .and_then(|r| r.split_once(" (expected "))
+        .unwrap_or_else(|| panic!("not converged: {last}"));
+    let expected: i64 = rest.split(')').next().unwrap().parse().unwrap();
+    for v in values.split(' ') {
+        assert_eq!(
+            v.split('=').nth(1).unwrap().parse::<i64>().unwrap(),
+            expected,
+            "{last}"
+        );
+    }
+    // Out-of-range values are clamped with a note; anything else wrong is an error.
+    let clamped = crdt_counters::render(&args("--nodes 99")).unwrap();
+    assert!(clamped.starts_with("note: nodes = 99 is out of range; using 8\n"));
+    for bad in ["--bogus 1", "--nodes", "--nodes three", "--seed -1"] {
+        let err = crdt_counters::render(&args(bad)).unwrap_err();
+        assert!(err.contains(bad.split(' ').next().unwrap()), "{bad}: {err}");
+    }
 }

@@ -4,40 +4,66 @@
 //! whether each still keeps exactly the right siblings.
 //!
 //! `cargo run -p chronoscope --example metadata_cost [-- --cap 8] [--skew-ms -3600000]`
+//!
+//! An unknown flag, a missing value or one that is not a number is an error.
 use chronoscope::store::metadata::{cost_table, CostParams};
+use std::fmt::Write;
+use std::process::ExitCode;
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<i64>().ok())
-    };
+fn parse(args: &[String]) -> Result<CostParams, String> {
     let mut params = CostParams::default();
-    if let Some(cap) = arg("--cap") {
-        params.prune_cap = cap.max(0) as usize;
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--cap" => {
+                params.prune_cap = value
+                    .parse()
+                    .map_err(|_| format!("{flag}: '{value}' is not a non-negative whole number"))?
+            }
+            "--skew-ms" => {
+                params.skew_ms = value
+                    .parse()
+                    .map_err(|_| format!("{flag}: '{value}' is not a whole number of ms"))?
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
     }
-    if let Some(skew) = arg("--skew-ms") {
-        params.skew_ms = skew;
-    }
-    let rows = match cost_table(&params) {
-        Ok(rows) => rows,
+    Ok(params)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match render(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::exit(2);
+            ExitCode::FAILURE
         }
-    };
-    println!(
+    }
+}
+
+/// Runs the example for `args` and returns what it prints (or the error message).
+pub fn render(args: &[String]) -> Result<String, String> {
+    let params = parse(args)?;
+    let rows = cost_table(&params).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} rounds of writes and random gossip, anti-entropy, then one concurrent write per replica; replica A's clock {:+} ms",
         params.rounds, params.skew_ms
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:>5}  {:<24} {:>8} {:>10} {:>11} {:>9} {:>6} {:>13}  verdict",
         "nodes", "mechanism", "values", "meta B", "B/value", "expected", "lost", "false sibl."
     );
     for r in &rows {
-        println!(
+        let _ = writeln!(
+            out,
             "{:>5}  {:<24} {:>8} {:>10} {:>11} {:>9} {:>6} {:>13}  {}",
             r.nodes,
             r.mechanism.to_string(),
@@ -56,4 +82,5 @@ fn main() {
             }
         );
     }
+    Ok(out)
 }

@@ -35,6 +35,10 @@ mod physical_clock;
 #[path = "../examples/crdt_counters.rs"]
 mod crdt_counters;
 
+#[allow(dead_code)]
+#[path = "../examples/metadata_cost.rs"]
+mod metadata_cost;
+
 fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
 }
@@ -524,6 +528,54 @@ fn crdt_counters_merge_in_any_order_and_the_partitioned_replica_converges() {
     assert!(clamped.starts_with("note: nodes = 99 is out of range; using 8\n"));
     for bad in ["--bogus 1", "--nodes", "--nodes three", "--seed -1"] {
         let err = crdt_counters::render(&args(bad)).unwrap_err();
+        assert!(err.contains(bad.split(' ').next().unwrap()), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn metadata_cost_grows_with_the_cluster_and_only_pruning_loses_writes() {
+    let out = metadata_cost::render(&[]).unwrap();
+    // (nodes, mechanism, bytes per value, verdict) of every table row.
+    let rows: Vec<(u32, String, u64, String)> = out
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let nodes = l[..5].trim().parse().unwrap();
+            let mechanism = l[7..31].trim().to_string();
+            let cols: Vec<&str> = l[31..].split_whitespace().collect();
+            let verdict = l.split("  ").last().unwrap().trim().to_string();
+            (nodes, mechanism, cols[2].parse().unwrap(), verdict)
+        })
+        .collect();
+    assert_eq!(rows.len(), 12, "{out}");
+    assert_eq!(
+        rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [3, 3, 3, 3, 10, 10, 10, 10, 50, 50, 50, 50]
+    );
+    let per_value = |nodes: u32, mechanism: &str| {
+        rows.iter()
+            .find(|r| r.0 == nodes && r.1.starts_with(mechanism))
+            .map(|r| r.2)
+            .unwrap()
+    };
+    // Vector clocks and per-sibling DVVs grow with the cluster; DVVSet stays small.
+    assert!(per_value(3, "vector clocks") < per_value(10, "vector clocks"));
+    assert!(per_value(10, "vector clocks") < per_value(50, "vector clocks"));
+    assert!(per_value(50, "DVVSet") * 10 < per_value(50, "dotted version vectors"));
+    // Pruning caps the size but loses a write once the cluster outgrows the cap; the others
+    // keep exactly the right siblings at every size.
+    for (nodes, mechanism, _, verdict) in &rows {
+        if mechanism.starts_with("pruned") && *nodes > 8 {
+            assert_eq!(
+                verdict, "WRITES LOST (false descends)",
+                "{nodes} {mechanism}"
+            );
+        } else {
+            assert_eq!(verdict, "siblings exact", "{nodes} {mechanism}");
+        }
+    }
+    for bad in ["--bogus 1", "--cap", "--cap -1", "--skew-ms soon"] {
+        let err = metadata_cost::render(&args(bad)).unwrap_err();
         assert!(err.contains(bad.split(' ').next().unwrap()), "{bad}: {err}");
     }
 }

@@ -108,10 +108,25 @@ fn simpledb_mermaid_export_has_every_event_and_message() {
 }
 
 #[test]
-fn simpledb_without_its_regex_fails_at_the_line_that_shows_why() {
-    // Read as GoVector's layout (clock line first) the events shift by one line, so the last
-    // worker's first clock arrives before any of its events: the reason the README passes --regex.
-    let err = trace::render(&[corpus("simpledb.log")]).unwrap_err();
+fn simpledb_without_its_regex_is_detected_as_event_line_first() {
+    // Its first line is an event, its second a `host {clock}` line: auto-detection reads it with
+    // the event line first and gets exactly what the manifest's regex gives.
+    let detected = trace::render(&[corpus("simpledb.log")]).unwrap();
+    let given = trace::render(&[
+        corpus("simpledb.log"),
+        "--regex".into(),
+        SIMPLEDB_REGEX.into(),
+    ])
+    .unwrap();
+    assert_eq!(detected, given);
+    // Forced into GoVector's layout (clock line first) the events shift by one line, so the last
+    // worker's first clock arrives before any of its events, and the error says where.
+    let err = trace::render(&[
+        corpus("simpledb.log"),
+        "--regex".into(),
+        r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)".into(),
+    ])
+    .unwrap_err();
     assert!(
         err.ends_with(
             "simpledb.log: line 190: the clock names host \"24471\", which logs no event; \

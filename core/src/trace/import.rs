@@ -4,12 +4,13 @@
 //! With a parser regex given, the text is a ShiViz log read with it (and the delimiter, if
 //! given). Otherwise: text whose first non-blank character is `{` is JSON lines; text whose
 //! first line holds a named group (`(?<`) is ShiViz's file form (regex, delimiter, log);
-//! anything else is a GoVector log read with ShiViz's default regex.
+//! anything else is a two-line log: read with ShiViz's default (GoVector) regex when its first
+//! line is a `host {clock}` line, and with the event line first when only its second line is.
 
 use super::dag::Log;
 use super::error::ImportError;
 use super::json_lines;
-use super::shiviz::{self, ParseOptions, GOVECTOR_REGEX};
+use super::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
 
 /// Imports a log, detecting its format (see the module docs).
 ///
@@ -37,6 +38,49 @@ pub fn import(
         Some(r) => with(r),
         None if text.trim_start().starts_with('{') => json_lines::parse(text),
         None if first.contains("(?<") || first.contains("(?P<") => shiviz::parse_file(text),
-        None => with(GOVECTOR_REGEX),
+        None => {
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let (one, two) = (lines.next(), lines.next());
+            if !one.is_some_and(is_clock_line) && two.is_some_and(is_clock_line) {
+                with(EVENT_FIRST_REGEX)
+            } else {
+                with(GOVECTOR_REGEX)
+            }
+        }
+    }
+}
+
+/// Whether `line` looks like a GoVector `host {clock}` line: one word, a space, then a JSON
+/// object (whether the object is a valid clock is for the parser to say).
+fn is_clock_line(line: &str) -> bool {
+    let line = line.trim();
+    line.split_once(' ').is_some_and(|(host, clock)| {
+        let clock = clock.trim();
+        !host.is_empty() && clock.starts_with('{') && clock.ends_with('}')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_whose_event_line_comes_first_is_read_that_way() {
+        let event_first = "start\na {\"a\":1}\nrecv\nb {\"a\":1, \"b\":1}\n";
+        let host_first = "a {\"a\":1}\nstart\nb {\"a\":1, \"b\":1}\nrecv\n";
+        let (x, y) = (
+            import(event_first, None, None).unwrap(),
+            import(host_first, None, None).unwrap(),
+        );
+        assert!(x.executions[0].same_dag(&y.executions[0]));
+        assert_eq!(x.executions[0].events()[0].text, "start");
+    }
+
+    #[test]
+    fn clock_lines_are_one_word_then_an_object() {
+        assert!(is_clock_line("24464 {\"24464\":1} "));
+        assert!(!is_clock_line("Workers are: "));
+        assert!(!is_clock_line("{\"a\":1}"));
+        assert!(!is_clock_line("two words {\"a\":1}"));
     }
 }

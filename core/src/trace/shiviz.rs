@@ -28,6 +28,10 @@ use super::validity::{build_execution, RawEvent};
 /// ShiViz's default parser regex, for GoVector logs: a `host {clock}` line, then the event line.
 pub const GOVECTOR_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
 
+/// The same two-line form with the event line *before* its host-and-clock line (as in ShiViz's
+/// `simpledb` example).
+pub const EVENT_FIRST_REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
+
 /// The compiled parser and delimiter regexes.
 ///
 /// ```

@@ -15,7 +15,7 @@ use chronoscope::trace::dag::{Execution, Log};
 use chronoscope::trace::export::{
     to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
 };
-use chronoscope::trace::shiviz::{self, ParseOptions, GOVECTOR_REGEX};
+use chronoscope::trace::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
 use chronoscope::trace::{json_lines, EventId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -223,6 +223,7 @@ pub fn trace_viewer_lab() -> Html {
                 "shiviz-export" => (Format::ShiViz, SHIVIZ_REGEX, SHIVIZ_DELIMITER),
                 "shiviz-file" => (Format::ShiVizFile, "", ""),
                 "json-lines" => (Format::JsonLines, "", ""),
+                "event-first" => (Format::ShiViz, EVENT_FIRST_REGEX, ""),
                 _ => (Format::ShiViz, GOVECTOR_REGEX, ""),
             };
             format.set(f);
@@ -283,6 +284,7 @@ pub fn trace_viewer_lab() -> Html {
                     <label>{"format "}
                         <select class="trace-format" onchange={on_format} aria-label="Log format">
                             <option value="govector" selected=true>{"ShiViz / GoVector (host line first)"}</option>
+                            <option value="event-first">{"ShiViz, event line first (e.g. simpledb)"}</option>
                             <option value="shiviz-export">{"ShiViz (as exported by Chronoscope)"}</option>
                             <option value="shiviz-file">{"ShiViz file (regex on line 1, delimiter on line 2)"}</option>
                             <option value="json-lines">{"JSON lines {\"node\",\"event\",\"vc\"}"}</option>
@@ -705,5 +707,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_event_first_layout_reads_a_simpledb_style_log() {
+        let text = "start\na {\"a\":1}\nrecv\nb {\"a\":1, \"b\":1}\n";
+        let log = import(text, Format::ShiViz, EVENT_FIRST_REGEX, "").unwrap();
+        assert_eq!(log.executions[0].events().len(), 2);
+        assert_eq!(log.executions[0].events()[0].text, "start");
+        // Read in GoVector's layout the lines pair up wrongly: "start" is lost and "recv" is
+        // attached to the first clock.
+        let shifted = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        assert_eq!(shifted.executions[0].events()[0].text, "recv");
     }
 }

@@ -387,6 +387,79 @@ proptest! {
         }
     }
 
+    /// Total order's hold-back timeouts are reported, never silent. Its documented promise:
+    /// a message pending (received or sent but not yet stable) for `stuck_after` is
+    /// reported `Stuck`, with how long it waited and the nodes that have not yet promised a
+    /// later stamp. So, under loss, crashes and partitions (which stall the order for good):
+    /// every message held past the limit — until it is displayed, its node crashes, or the
+    /// run ends — was reported stuck before it was displayed; every report names a message
+    /// that was pending at that node, had waited at least the limit and was not displayed
+    /// yet; and what a live node still holds at the end is exactly what it reported pending
+    /// and never displayed.
+    #[test]
+    fn total_order_reports_every_overdue_hold_back(
+        s in schedule(0.3, true, true),
+        stuck_ms in 50i64..600,
+    ) {
+        let stuck_after = Span::from_millis(stuck_ms);
+        let nodes = (0..s.nodes).map(|_| TotalOrder::<usize>::new(stuck_after)).collect();
+        let sim = s.run(nodes, |k| k, 3_000);
+        // Per (node, stamp): when it went pending, and the output index of its display.
+        let mut pending: BTreeMap<(NodeId, LamportStamp), Instant> = BTreeMap::new();
+        let mut displayed: BTreeMap<(NodeId, LamportStamp), usize> = BTreeMap::new();
+        let mut stuck: BTreeMap<(NodeId, LamportStamp), usize> = BTreeMap::new();
+        for (k, r) in sim.outputs().iter().enumerate() {
+            match &r.output {
+                TotalOrderOutput::Pending { stamp, .. } => {
+                    prop_assert!(pending.insert((r.node, *stamp), r.at).is_none(), "pending twice");
+                }
+                TotalOrderOutput::Display { stamp, .. } => {
+                    displayed.insert((r.node, *stamp), k);
+                }
+                TotalOrderOutput::Stuck { stamp, waiting_for, waited } => {
+                    let key = (r.node, *stamp);
+                    let since = pending.get(&key).copied();
+                    prop_assert!(since.is_some(), "{} reported {stamp} stuck, never pending", r.node);
+                    prop_assert!(
+                        !displayed.contains_key(&key),
+                        "{} reported {stamp} stuck after displaying it", r.node
+                    );
+                    prop_assert!(*waited >= stuck_after, "stuck after only {waited}");
+                    prop_assert_eq!(Some(*waited), since.map(|t| r.at.since(t)));
+                    prop_assert!(!waiting_for.is_empty(), "stuck waiting for no one");
+                    prop_assert!(!waiting_for.contains(&r.node), "waiting for itself");
+                    stuck.entry(key).or_insert(k);
+                }
+                TotalOrderOutput::Rejected { error, .. } => prop_assert!(false, "rejected: {error}"),
+            }
+        }
+        for (&(node, stamp), &since) in &pending {
+            let crashed_at = s.crash.filter(|c| NodeId(c.1) == node).map(|c| Instant::from_millis(c.0));
+            let shown = displayed.get(&(node, stamp)).copied();
+            let until = shown.map_or(sim.now(), |k| sim.outputs()[k].at);
+            let until = crashed_at.map_or(until, |c| until.min(c));
+            if until.since(since) > stuck_after {
+                let reported = stuck.get(&(node, stamp)).copied();
+                prop_assert!(
+                    reported.is_some_and(|r| shown.is_none_or(|d| r < d)),
+                    "{} held {} for {} past the limit {} without a stuck report",
+                    node, stamp, until.since(since), stuck_after
+                );
+            }
+        }
+        for node in sim.trace().nodes() {
+            if s.crashed(node) { continue; }
+            let held: BTreeSet<LamportStamp> =
+                sim.node(node).unwrap().pending().iter().map(|p| p.0).collect();
+            let reported: BTreeSet<LamportStamp> = pending
+                .keys()
+                .filter(|k| k.0 == node && !displayed.contains_key(k))
+                .map(|k| k.1)
+                .collect();
+            prop_assert_eq!(held, reported, "{} holds messages it never reported pending", node);
+        }
+    }
+
     /// Eager reliable broadcast with duplication and a crash: every live node delivers every
     /// broadcast exactly once. No partitions: it promises delivery on reliable links only
     /// (relays are sent once, never retransmitted), and a partition is a burst of loss.

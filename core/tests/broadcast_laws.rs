@@ -1,8 +1,10 @@
 //! Laws of the broadcast protocols over random seeded schedules (latency, loss, duplication,
-//! reordering, crashes): causal delivery never precedes a causal dependency (checked against
-//! the trace's happens-before, not against the protocol's own clocks), FIFO delivers each
-//! sender's messages in order, total order is identical everywhere, reliable and gossip
-//! broadcast deliver at most once, and nothing stays held back without a "stuck" report.
+//! reordering, crashes, partitions that heal before the run ends): causal delivery never
+//! precedes a causal dependency (checked against the trace's happens-before, not against the
+//! protocol's own clocks) and, with retransmission, loses nothing from a live sender once
+//! partitions heal; FIFO delivers each sender's messages in order; total order is identical
+//! everywhere (a common prefix under loss and partitions); reliable and gossip broadcast
+//! deliver at most once; and nothing stays held back without a "stuck" report.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +17,7 @@ use chronoscope::broadcast::total_order::{TotalOrder, TotalOrderOutput};
 use chronoscope::broadcast::BroadcastId;
 use chronoscope::clock::LamportStamp;
 use chronoscope::node::NodeId;
-use chronoscope::sim::{Latency, LinkRule, Network, SimConfig, Simulation};
+use chronoscope::sim::{Latency, LinkRule, Network, Partition, SimConfig, Simulation};
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::{CausalIndex, EventId};
 use proptest::prelude::*;
@@ -23,7 +25,7 @@ use proptest::prelude::*;
 const CASES: u32 = 1000;
 
 /// A random schedule: nodes, seed, broadcasts `(time ms, node)`, latency, loss, duplication,
-/// an optional crash `(time ms, node)`.
+/// an optional crash `(time ms, node)`, an optional slow link, and partitions.
 #[derive(Clone, Debug)]
 struct Schedule {
     nodes: u32,
@@ -35,10 +37,20 @@ struct Schedule {
     duplicate: f64,
     crash: Option<(i64, u32)>,
     slow_link: Option<(u32, u32, i64)>,
+    /// Partitions `(side bit mask, from ms, length ms)`: the nodes whose bit is set are cut
+    /// off from the others during `[from, from + length)`. Every side is a proper non-empty
+    /// subset, and every partition heals by [`HEALED_BY_MS`].
+    partitions: Vec<(u32, i64, i64)>,
 }
 
-fn schedule(max_loss: f64, crashes: bool) -> impl Strategy<Value = Schedule> {
+/// Every generated partition has healed by then (true time, ms); runs last well beyond it.
+const HEALED_BY_MS: i64 = 1_000;
+
+/// Schedules with at most `max_loss` loss, a crash if `crashes`, and up to two partitions
+/// (overlapping the broadcasts, healed by [`HEALED_BY_MS`]) if `partitions`.
+fn schedule(max_loss: f64, crashes: bool, partitions: bool) -> impl Strategy<Value = Schedule> {
     (2u32..=5, any::<u64>()).prop_flat_map(move |(nodes, seed)| {
+        let max_parts = if partitions { 2 } else { 0 };
         (
             proptest::collection::vec((0i64..300, 0..nodes), 1..10),
             0i64..20,
@@ -48,18 +60,25 @@ fn schedule(max_loss: f64, crashes: bool) -> impl Strategy<Value = Schedule> {
             proptest::option::of((0i64..400, 0..nodes))
                 .prop_filter("crashes", move |c| crashes || c.is_none()),
             proptest::option::of((0..nodes, 0..nodes, 0i64..500)),
+            proptest::collection::vec(
+                (1..(1u32 << nodes) - 1, 0i64..400, 1i64..=HEALED_BY_MS - 400),
+                0..=max_parts,
+            ),
         )
             .prop_map(
-                move |(ops, lat_min, lat_span, loss, duplicate, crash, slow_link)| Schedule {
-                    nodes,
-                    seed,
-                    ops,
-                    lat_min,
-                    lat_span,
-                    loss,
-                    duplicate,
-                    crash,
-                    slow_link,
+                move |(ops, lat_min, lat_span, loss, duplicate, crash, slow_link, partitions)| {
+                    Schedule {
+                        nodes,
+                        seed,
+                        ops,
+                        lat_min,
+                        lat_span,
+                        loss,
+                        duplicate,
+                        crash,
+                        slow_link,
+                        partitions,
+                    }
                 },
             )
     })
@@ -74,6 +93,18 @@ impl Schedule {
             },
             loss: self.loss,
             duplicate: self.duplicate,
+            partitions: self
+                .partitions
+                .iter()
+                .map(|&(mask, from, len)| Partition {
+                    side: (0..self.nodes)
+                        .filter(|i| mask & (1 << i) != 0)
+                        .map(NodeId)
+                        .collect(),
+                    from: Instant::from_millis(from),
+                    until: Instant::from_millis(from + len),
+                })
+                .collect(),
             ..Network::default()
         };
         if let Some((from, to, extra)) = self.slow_link {
@@ -184,9 +215,12 @@ proptest! {
 
     /// Causal broadcast: never early, never twice, never silently held, and — while the
     /// sender (and the senders of its dependencies) live and retransmission is on — never
-    /// lost, on schedules with and without a crash.
+    /// lost once partitions heal, on schedules with and without a crash and partitions.
     #[test]
-    fn causal_delivery_respects_happens_before(s in schedule(0.3, true), relay in any::<bool>()) {
+    fn causal_delivery_respects_happens_before(
+        s in schedule(0.3, true, true),
+        relay in any::<bool>(),
+    ) {
         let config = CausalConfig {
             stuck_after: Span::from_millis(400),
             retransmit: Some(Span::from_millis(100)),
@@ -231,8 +265,10 @@ proptest! {
                 }
             }
         }
-        // Never lost while the sender lives, crash or not: retransmission repairs every loss
-        // until each peer acks, so every live node delivers every broadcast whose origin is
+        // Never lost while the sender lives, crash or not: retransmission repairs every loss,
+        // and every copy a partition dropped once it has healed (by `HEALED_BY_MS`, two
+        // seconds before the end), until each peer acks, so every live node delivers every
+        // broadcast whose origin is
         // live and whose causal dependencies all come from live origins. (A dependency from a
         // crashed node has no one retransmitting it — relays are sent once — so a message
         // depending on it may stay held; that is reported stuck, checked above.)
@@ -256,9 +292,11 @@ proptest! {
         }
     }
 
-    /// FIFO broadcast: each sender's messages in order, at most once; held ones reported.
+    /// FIFO broadcast: each sender's messages in order, at most once; held ones reported —
+    /// also when partitions drop messages (it has no retransmission, so what a partition
+    /// drops stays missing and its successors stay held, reported stuck).
     #[test]
-    fn fifo_delivers_each_senders_messages_in_order(s in schedule(0.3, true)) {
+    fn fifo_delivers_each_senders_messages_in_order(s in schedule(0.3, true, true)) {
         let stuck_after = Span::from_millis(300);
         let nodes = (0..s.nodes).map(|_| FifoBroadcast::<usize>::new(stuck_after)).collect();
         let sim = s.run(nodes, |k| k, 3_000);
@@ -288,9 +326,11 @@ proptest! {
     }
 
     /// Lamport total order: on a reordering, duplicating (lossless) network, every node
-    /// displays every message, in the same order, ascending by stamp.
+    /// displays every message, in the same order, ascending by stamp. No partitions here:
+    /// the protocol has no retransmission, so a packet a partition drops leaves a gap on its
+    /// link that stalls everyone for good (the next law covers partitions).
     #[test]
-    fn total_order_is_identical_everywhere(s in schedule(0.0, false)) {
+    fn total_order_is_identical_everywhere(s in schedule(0.0, false, false)) {
         let nodes = (0..s.nodes).map(|_| TotalOrder::<usize>::new(Span::from_secs(60))).collect();
         let sim = s.run(nodes, |k| k, 20_000);
         let mut shown: BTreeMap<NodeId, Vec<LamportStamp>> = BTreeMap::new();
@@ -328,10 +368,10 @@ proptest! {
         }
     }
 
-    /// With loss the total order stalls but never disagrees: every node's display is a
-    /// prefix of one common order.
+    /// With loss, crashes and partitions the total order stalls but never disagrees: every
+    /// node's display is a prefix of one common order, ascending by stamp, without repeats.
     #[test]
-    fn total_order_under_loss_stays_prefix_consistent(s in schedule(0.3, true)) {
+    fn total_order_under_loss_stays_prefix_consistent(s in schedule(0.3, true, true)) {
         let nodes = (0..s.nodes).map(|_| TotalOrder::<usize>::new(Span::from_millis(500))).collect();
         let sim = s.run(nodes, |k| k, 3_000);
         let mut shown: BTreeMap<NodeId, Vec<LamportStamp>> = BTreeMap::new();
@@ -341,15 +381,90 @@ proptest! {
             }
         }
         let longest = shown.values().max_by_key(|l| l.len()).cloned().unwrap_or_default();
+        prop_assert!(longest.windows(2).all(|w| w[0] < w[1]), "not ascending: {longest:?}");
         for list in shown.values() {
             prop_assert_eq!(&longest[..list.len()], &list[..]);
         }
     }
 
-    /// Eager reliable broadcast with duplication and a crash: every live node delivers every
-    /// broadcast exactly once.
+    /// Total order's hold-back timeouts are reported, never silent. Its documented promise:
+    /// a message pending (received or sent but not yet stable) for `stuck_after` is
+    /// reported `Stuck`, with how long it waited and the nodes that have not yet promised a
+    /// later stamp. So, under loss, crashes and partitions (which stall the order for good):
+    /// every message held past the limit — until it is displayed, its node crashes, or the
+    /// run ends — was reported stuck before it was displayed; every report names a message
+    /// that was pending at that node, had waited at least the limit and was not displayed
+    /// yet; and what a live node still holds at the end is exactly what it reported pending
+    /// and never displayed.
     #[test]
-    fn reliable_broadcast_delivers_exactly_once(s in schedule(0.0, true)) {
+    fn total_order_reports_every_overdue_hold_back(
+        s in schedule(0.3, true, true),
+        stuck_ms in 50i64..600,
+    ) {
+        let stuck_after = Span::from_millis(stuck_ms);
+        let nodes = (0..s.nodes).map(|_| TotalOrder::<usize>::new(stuck_after)).collect();
+        let sim = s.run(nodes, |k| k, 3_000);
+        // Per (node, stamp): when it went pending, and the output index of its display.
+        let mut pending: BTreeMap<(NodeId, LamportStamp), Instant> = BTreeMap::new();
+        let mut displayed: BTreeMap<(NodeId, LamportStamp), usize> = BTreeMap::new();
+        let mut stuck: BTreeMap<(NodeId, LamportStamp), usize> = BTreeMap::new();
+        for (k, r) in sim.outputs().iter().enumerate() {
+            match &r.output {
+                TotalOrderOutput::Pending { stamp, .. } => {
+                    prop_assert!(pending.insert((r.node, *stamp), r.at).is_none(), "pending twice");
+                }
+                TotalOrderOutput::Display { stamp, .. } => {
+                    displayed.insert((r.node, *stamp), k);
+                }
+                TotalOrderOutput::Stuck { stamp, waiting_for, waited } => {
+                    let key = (r.node, *stamp);
+                    let since = pending.get(&key).copied();
+                    prop_assert!(since.is_some(), "{} reported {stamp} stuck, never pending", r.node);
+                    prop_assert!(
+                        !displayed.contains_key(&key),
+                        "{} reported {stamp} stuck after displaying it", r.node
+                    );
+                    prop_assert!(*waited >= stuck_after, "stuck after only {waited}");
+                    prop_assert_eq!(Some(*waited), since.map(|t| r.at.since(t)));
+                    prop_assert!(!waiting_for.is_empty(), "stuck waiting for no one");
+                    prop_assert!(!waiting_for.contains(&r.node), "waiting for itself");
+                    stuck.entry(key).or_insert(k);
+                }
+                TotalOrderOutput::Rejected { error, .. } => prop_assert!(false, "rejected: {error}"),
+            }
+        }
+        for (&(node, stamp), &since) in &pending {
+            let crashed_at = s.crash.filter(|c| NodeId(c.1) == node).map(|c| Instant::from_millis(c.0));
+            let shown = displayed.get(&(node, stamp)).copied();
+            let until = shown.map_or(sim.now(), |k| sim.outputs()[k].at);
+            let until = crashed_at.map_or(until, |c| until.min(c));
+            if until.since(since) > stuck_after {
+                let reported = stuck.get(&(node, stamp)).copied();
+                prop_assert!(
+                    reported.is_some_and(|r| shown.is_none_or(|d| r < d)),
+                    "{} held {} for {} past the limit {} without a stuck report",
+                    node, stamp, until.since(since), stuck_after
+                );
+            }
+        }
+        for node in sim.trace().nodes() {
+            if s.crashed(node) { continue; }
+            let held: BTreeSet<LamportStamp> =
+                sim.node(node).unwrap().pending().iter().map(|p| p.0).collect();
+            let reported: BTreeSet<LamportStamp> = pending
+                .keys()
+                .filter(|k| k.0 == node && !displayed.contains_key(k))
+                .map(|k| k.1)
+                .collect();
+            prop_assert_eq!(held, reported, "{} holds messages it never reported pending", node);
+        }
+    }
+
+    /// Eager reliable broadcast with duplication and a crash: every live node delivers every
+    /// broadcast exactly once. No partitions: it promises delivery on reliable links only
+    /// (relays are sent once, never retransmitted), and a partition is a burst of loss.
+    #[test]
+    fn reliable_broadcast_delivers_exactly_once(s in schedule(0.0, true, false)) {
         let nodes = (0..s.nodes).map(|_| ReliableBroadcast::<usize>::new(true)).collect();
         let sim = s.run(nodes, |k| k, 5_000);
         let mut count: BTreeMap<(NodeId, BroadcastId), u32> = BTreeMap::new();
@@ -369,9 +484,12 @@ proptest! {
         }
     }
 
-    /// Gossip and reliable broadcast under loss: never a duplicate delivery.
+    /// Gossip under loss and partitions: never a duplicate delivery.
     #[test]
-    fn relaying_broadcasts_never_deliver_twice(s in schedule(0.4, true), fanout in 1usize..4) {
+    fn relaying_broadcasts_never_deliver_twice(
+        s in schedule(0.4, true, true),
+        fanout in 1usize..4,
+    ) {
         let nodes = (0..s.nodes).map(|_| GossipBroadcast::<usize>::new(fanout)).collect();
         let sim = s.run(nodes, |k| k, 5_000);
         let mut seen = BTreeSet::new();

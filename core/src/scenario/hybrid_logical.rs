@@ -387,7 +387,7 @@ pub fn run(params: &Params) -> Result<HlcRun, SimError> {
     let hlc = if params.max_offset_ms == 0 {
         HybridLogicalClock::unbounded()
     } else {
-        HybridLogicalClock::new(Span::from_millis(params.max_offset_ms.into()))
+        HybridLogicalClock::with_max_offset_ms(params.max_offset_ms.into())
     };
     let nodes = (0..params.nodes)
         .map(|_| HlcNode::new(hlc, params.sends))

@@ -134,7 +134,11 @@ impl Params {
             .collect()
     }
 
-    /// The simulator configuration these parameters describe.
+    /// The simulator configuration these parameters describe, for parameters within their
+    /// ranges (as [`clamp`](Self::clamp) returns them, with its notes; [`run`] clamps first).
+    /// Every drift it derives is then at most [`DRIFT_PPM`]'s 500 ppm, which
+    /// [`PhysicalClock::new`] takes as given; an unclamped drift beyond ±500 000 ppm would be
+    /// clamped there without a note, so clamp first.
     pub fn config(&self) -> SimConfig {
         SimConfig {
             seed: self.seed,

@@ -11,7 +11,7 @@ mod native {
 
     use chronoscope::clock::{HlcTimestamp, HybridLogicalClock, VectorClock};
     use chronoscope::node::NodeId;
-    use chronoscope::time::{Instant, Span};
+    use chronoscope::time::Instant;
     use crdts::{CmRDT, CvRDT, VClock};
     use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion};
 
@@ -103,7 +103,7 @@ mod native {
 
     fn hybrid_logical_clocks(c: &mut Criterion) {
         let mut group = c.benchmark_group("hlc");
-        let mut hlc = HybridLogicalClock::new(Span::from_millis(500));
+        let mut hlc = HybridLogicalClock::with_max_offset_ms(500);
         group.bench_function("new_timestamp/ours", |b| b.iter(|| hlc.now(fake_instant())));
         let peer = uhlc::HLCBuilder::new().with_clock(fake_ntp64).build();
         group.bench_function("new_timestamp/uhlc", |b| b.iter(|| peer.new_timestamp()));

@@ -52,7 +52,7 @@ pub fn render(args: &[String]) -> Result<String, String> {
     let mut out = String::new();
     // The system clock reads 12:00:00 at true time zero.
     let mut system = PhysicalClock::new(Span::from_millis(NOON_MS), 0.0);
-    let mut hlc = HybridLogicalClock::new(Span::from_millis(500));
+    let mut hlc = HybridLogicalClock::with_max_offset_ms(500);
     let mut true_now = Instant::ZERO;
     let stamp = |out: &mut String,
                  system: &PhysicalClock,

@@ -185,7 +185,7 @@ fn n_equal_3f_lets_a_two_faced_liar_drive_correct_clocks_apart() {
             ..base.clone()
         };
         // The two correct clocks' drift difference, and how far apart it carries them.
-        let clocks = three.clocks();
+        let clocks = three.clocks().unwrap();
         let rate = (clocks[0].drift_ppm() - clocks[1].drift_ppm()).abs() * 1e-6;
         let run3 = byzantine_sync::run(&three).unwrap();
         let elapsed = run3.samples.last().unwrap().at.as_nanos() as f64;

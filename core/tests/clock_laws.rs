@@ -100,7 +100,9 @@ fn run_hlc(
 ) -> Run {
     let protocols = (0..nodes)
         .map(|_| HlcNode {
-            hlc: max_offset.map_or_else(HybridLogicalClock::unbounded, HybridLogicalClock::new),
+            hlc: max_offset.map_or_else(HybridLogicalClock::unbounded, |m| {
+                HybridLogicalClock::new(m).expect("a non-negative max offset")
+            }),
             sends_left: 25,
         })
         .collect();

@@ -55,8 +55,27 @@ impl Discipline {
 /// A clock parameter that cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ClockConfigError {
-    /// A drift or drift bound that is NaN, infinite, negative (bounds) or beyond ±[`MAX_DRIFT_PPM`].
-    Drift(f64),
+    /// A drift parameter that is NaN or infinite.
+    NotFinite {
+        /// Which parameter (e.g. `"drift_ppm"`, `"bound_ppm"`).
+        param: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A drift parameter beyond ±[`MAX_DRIFT_PPM`].
+    DriftOutOfRange {
+        /// Which parameter (e.g. `"drift_ppm"`, `"start_ppm"`).
+        param: &'static str,
+        /// The value given, in ppm.
+        ppm: f64,
+    },
+    /// A drift bound or step (a magnitude) that is negative.
+    NegativeDriftBound {
+        /// Which parameter (`"bound_ppm"` or `"step_ppm"`).
+        param: &'static str,
+        /// The value given, in ppm.
+        ppm: f64,
+    },
     /// A random-walk interval that is not positive.
     WalkInterval(Span),
     /// A random walk that would need more than [`DriftWalk::MAX_SEGMENTS`] segments.
@@ -72,7 +91,15 @@ pub enum ClockConfigError {
 impl fmt::Display for ClockConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClockConfigError::Drift(d) => write!(f, "drift {d} ppm is outside ±{MAX_DRIFT_PPM}"),
+            ClockConfigError::NotFinite { param, value } => {
+                write!(f, "{param} is {value}, not a finite number")
+            }
+            ClockConfigError::DriftOutOfRange { param, ppm } => {
+                write!(f, "{param} {ppm} ppm is outside ±{MAX_DRIFT_PPM} ppm")
+            }
+            ClockConfigError::NegativeDriftBound { param, ppm } => {
+                write!(f, "{param} {ppm} ppm is negative (it is a magnitude)")
+            }
             ClockConfigError::WalkInterval(s) => write!(f, "random-walk interval {s} must be > 0"),
             ClockConfigError::WalkTooLong(n) => write!(
                 f,

@@ -13,7 +13,7 @@
 use alloc::vec::Vec;
 
 use super::discipline::ClockConfigError;
-use super::physical::{ppm_to_ppt, Segment, MAX_DRIFT_PPM};
+use super::physical::{check_drift, ppm_to_ppt, Segment};
 use crate::rng::Rng;
 use crate::time::Span;
 
@@ -29,7 +29,10 @@ use crate::time::Span;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DriftWalk {
-    /// The drift at true time zero, in ppm (clamped into the bound).
+    /// The drift at true time zero, in ppm (within ±[`MAX_DRIFT_PPM`]; by definition of the
+    /// walk, a start beyond `bound_ppm` starts at the bound).
+    ///
+    /// [`MAX_DRIFT_PPM`]: crate::clock::physical::MAX_DRIFT_PPM
     pub start_ppm: f64,
     /// The largest absolute drift the walk may reach, in ppm.
     pub bound_ppm: f64,
@@ -63,14 +66,11 @@ impl DriftWalk {
 
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), ClockConfigError> {
-        for ppm in [self.start_ppm, self.bound_ppm, self.step_ppm] {
-            if !ppm.is_finite() || ppm.abs() > MAX_DRIFT_PPM {
-                return Err(ClockConfigError::Drift(ppm));
-            }
-        }
-        for ppm in [self.bound_ppm, self.step_ppm] {
+        check_drift("start_ppm", self.start_ppm)?;
+        for (param, ppm) in [("bound_ppm", self.bound_ppm), ("step_ppm", self.step_ppm)] {
+            check_drift(param, ppm)?;
             if ppm < 0.0 {
-                return Err(ClockConfigError::Drift(ppm));
+                return Err(ClockConfigError::NegativeDriftBound { param, ppm });
             }
         }
         if self.interval <= Span::ZERO {
@@ -130,6 +130,36 @@ mod tests {
             bound_ppm: -1.0,
             ..ok
         }));
+        let e = |w: DriftWalk| w.validate().unwrap_err();
+        assert!(matches!(
+            e(DriftWalk { bound_ppm: f64::INFINITY, ..ok }),
+            ClockConfigError::NotFinite { param: "bound_ppm", value } if value == f64::INFINITY
+        ));
+        let neg = e(DriftWalk {
+            step_ppm: -2.0,
+            ..ok
+        });
+        assert_eq!(
+            neg,
+            ClockConfigError::NegativeDriftBound {
+                param: "step_ppm",
+                ppm: -2.0
+            }
+        );
+        assert_eq!(
+            neg.to_string(),
+            "step_ppm -2 ppm is negative (it is a magnitude)"
+        );
+        assert_eq!(
+            e(DriftWalk {
+                start_ppm: -600_000.0,
+                ..ok
+            }),
+            ClockConfigError::DriftOutOfRange {
+                param: "start_ppm",
+                ppm: -600_000.0
+            }
+        );
         assert!(bad(DriftWalk {
             interval: Span::ZERO,
             ..ok

@@ -102,6 +102,8 @@ pub enum HlcError {
     PhysicalOutOfRange(u64),
     /// The clock stands at the last representable timestamp.
     Exhausted,
+    /// A max offset below zero (the bound on how far ahead a remote stamp may be).
+    NegativeMaxOffset(Span),
 }
 
 impl fmt::Display for HlcError {
@@ -117,6 +119,7 @@ impl fmt::Display for HlcError {
             ),
             HlcError::PhysicalOutOfRange(ms) => write!(f, "physical time {ms} ms needs more than 48 bits"),
             HlcError::Exhausted => f.write_str("the hybrid logical clock has no timestamp left"),
+            HlcError::NegativeMaxOffset(s) => write!(f, "max offset {s} is negative"),
         }
     }
 }
@@ -127,7 +130,7 @@ impl core::error::Error for HlcError {}
 ///
 /// ```
 /// use chronoscope::{clock::{HlcError, HybridLogicalClock}, time::{Instant, Span}};
-/// let mut hlc = HybridLogicalClock::new(Span::from_millis(500));
+/// let mut hlc = HybridLogicalClock::new(Span::from_millis(500))?;
 /// let a = hlc.now(Instant::from_millis(1_000)).unwrap();
 /// // The physical clock is set back five minutes: the HLC keeps increasing.
 /// let b = hlc.now(Instant::from_millis(1_000 - 300_000)).unwrap();
@@ -136,6 +139,12 @@ impl core::error::Error for HlcError {}
 /// let far = chronoscope::clock::HlcTimestamp::new(11_000, 0).unwrap();
 /// assert!(matches!(hlc.update(far, Instant::from_millis(1_000)), Err(HlcError::RemoteTooFarAhead { .. })));
 /// assert_eq!(hlc.last(), b);
+/// // A negative max offset is refused rather than read as 0.
+/// assert_eq!(
+///     HybridLogicalClock::new(Span::from_millis(-1)),
+///     Err(HlcError::NegativeMaxOffset(Span::from_millis(-1)))
+/// );
+/// # Ok::<(), HlcError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HybridLogicalClock {
@@ -144,12 +153,23 @@ pub struct HybridLogicalClock {
 }
 
 impl HybridLogicalClock {
-    /// A clock at `(0, 0)` refusing remote stamps more than `max_offset` ahead (rounded down
-    /// to whole milliseconds; negative counts as 0).
-    pub fn new(max_offset: Span) -> Self {
+    /// A clock at `(0, 0)` refusing remote stamps more than `max_offset` ahead, or
+    /// [`HlcError::NegativeMaxOffset`] if `max_offset` is negative. Timestamps count whole
+    /// milliseconds, so a sub-millisecond part of `max_offset` is dropped (1.9 ms allows 1 ms).
+    pub fn new(max_offset: Span) -> Result<Self, HlcError> {
+        if max_offset < Span::ZERO {
+            return Err(HlcError::NegativeMaxOffset(max_offset));
+        }
+        Ok(Self::with_max_offset_ms(
+            (max_offset.as_nanos() / NANOS_PER_MS) as u64,
+        ))
+    }
+    /// A clock at `(0, 0)` refusing remote stamps more than `max_offset_ms` milliseconds
+    /// ahead (every `u64` is a valid bound; `u64::MAX` is [`unbounded`](Self::unbounded)).
+    pub const fn with_max_offset_ms(max_offset_ms: u64) -> Self {
         HybridLogicalClock {
             last: HlcTimestamp::ZERO,
-            max_offset_ms: (max_offset.as_nanos().max(0) / NANOS_PER_MS) as u64,
+            max_offset_ms,
         }
     }
     /// A clock that accepts remote stamps however far ahead (the paper's unbounded rule).
@@ -249,8 +269,43 @@ mod tests {
     }
 
     #[test]
+    fn negative_max_offset_is_refused_naming_it() {
+        let e = HybridLogicalClock::new(Span::from_nanos(-1)).unwrap_err();
+        assert_eq!(e, HlcError::NegativeMaxOffset(Span::from_nanos(-1)));
+        assert!(e.to_string().starts_with("max offset -"), "{e}");
+        assert!(e.to_string().ends_with(" is negative"), "{e}");
+        assert_eq!(
+            HybridLogicalClock::new(Span::from_nanos(i64::MIN)),
+            Err(HlcError::NegativeMaxOffset(Span::from_nanos(i64::MIN)))
+        );
+        let zero = HybridLogicalClock::new(Span::ZERO).unwrap();
+        assert_eq!(zero.max_offset_ms(), 0);
+        let sub_ms = HybridLogicalClock::new(Span::from_micros(1_900)).unwrap();
+        assert_eq!(sub_ms.max_offset_ms(), 1);
+        assert_eq!(HybridLogicalClock::with_max_offset_ms(7).max_offset_ms(), 7);
+    }
+
+    proptest! {
+        /// Any max offset either builds a clock with that bound (in whole ms) or is refused
+        /// with the value; a negative one is never read as 0.
+        #[test]
+        fn any_max_offset_is_kept_or_refused(ns in any::<i64>()) {
+            match HybridLogicalClock::new(Span::from_nanos(ns)) {
+                Ok(c) => {
+                    prop_assert!(ns >= 0);
+                    prop_assert_eq!(c.max_offset_ms(), (ns / NANOS_PER_MS) as u64);
+                }
+                Err(e) => {
+                    prop_assert!(ns < 0);
+                    prop_assert_eq!(e, HlcError::NegativeMaxOffset(Span::from_nanos(ns)));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn overflow_borrows_from_l_and_rejection_leaves_clock_unchanged() {
-        let mut hlc = HybridLogicalClock::new(Span::from_millis(100));
+        let mut hlc = HybridLogicalClock::new(Span::from_millis(100)).unwrap();
         hlc.last = HlcTimestamp::new(7, u16::MAX).unwrap();
         let t = hlc.now(at(7)).unwrap();
         assert_eq!((t.physical_ms(), t.logical()), (8, 0));

@@ -34,7 +34,20 @@ pub const MAX_SLEW_PPM: u32 = 100_000;
 const PPT_PER_PPM: f64 = 1e6;
 const ONE: i128 = 1_000_000_000_000; // parts per 10^12
 
-/// Converts ppm to parts per 10¹², clamping to ±[`MAX_DRIFT_PPM`]; NaN counts as 0.
+/// Checks a drift parameter named `param`: finite and within ±[`MAX_DRIFT_PPM`].
+pub(crate) fn check_drift(param: &'static str, ppm: f64) -> Result<(), ClockConfigError> {
+    if !ppm.is_finite() {
+        return Err(ClockConfigError::NotFinite { param, value: ppm });
+    }
+    if ppm.abs() > MAX_DRIFT_PPM {
+        return Err(ClockConfigError::DriftOutOfRange { param, ppm });
+    }
+    Ok(())
+}
+
+/// Converts ppm to parts per 10¹². Callers check the drift first ([`check_drift`]); as a
+/// last line of defence against arithmetic trouble it still clamps to ±[`MAX_DRIFT_PPM`] and
+/// maps NaN to 0.
 pub(crate) fn ppm_to_ppt(ppm: f64) -> i64 {
     let ppm = if ppm.is_nan() {
         0.0
@@ -97,23 +110,54 @@ pub struct PhysicalClock {
 
 impl PhysicalClock {
     /// A clock that starts `offset` ahead of true time (negative: behind) and gains
-    /// `drift_ppm` microseconds per second (negative: loses). Non-finite drift counts as 0;
-    /// drift beyond ±[`MAX_DRIFT_PPM`] is clamped.
+    /// `drift_ppm` microseconds per second (negative: loses), or
+    /// [`ClockConfigError::NotFinite`] / [`ClockConfigError::DriftOutOfRange`] naming the
+    /// drift if it is NaN, infinite or beyond ±[`MAX_DRIFT_PPM`]. Use this for any drift that
+    /// comes from a user, a file or a message.
+    ///
+    /// [`drift_ppm`](Self::drift_ppm) then returns exactly `drift_ppm`; the oscillator counts
+    /// it to the nearest part in 10¹².
+    ///
+    /// ```
+    /// use chronoscope::{clock::{ClockConfigError, PhysicalClock}, time::Span};
+    /// assert_eq!(PhysicalClock::try_new(Span::ZERO, 12.5).unwrap().drift_ppm(), 12.5);
+    /// assert_eq!(
+    ///     PhysicalClock::try_new(Span::ZERO, 1e6),
+    ///     Err(ClockConfigError::DriftOutOfRange { param: "drift_ppm", ppm: 1e6 })
+    /// );
+    /// assert!(PhysicalClock::try_new(Span::ZERO, f64::NAN).is_err());
+    /// ```
+    pub fn try_new(offset: Span, drift_ppm: f64) -> Result<Self, ClockConfigError> {
+        check_drift("drift_ppm", drift_ppm)?;
+        Ok(Self::constant_drift(offset, drift_ppm))
+    }
+
+    /// [`try_new`](Self::try_new) for a drift that is a constant or already validated (a
+    /// scenario's clamped parameters, a test's literal): the infallible path, for code that
+    /// knows its drift is finite and within ±[`MAX_DRIFT_PPM`]. It cannot report anything
+    /// else, so it would clamp the drift into range (NaN and ±∞ counting as 0) — never pass
+    /// it a value from a user, a file or a message; use [`try_new`](Self::try_new).
     pub fn new(offset: Span, drift_ppm: f64) -> Self {
         let drift_ppm = if drift_ppm.is_finite() {
-            drift_ppm
+            drift_ppm.clamp(-MAX_DRIFT_PPM, MAX_DRIFT_PPM)
         } else {
             0.0
         };
-        let ppt = ppm_to_ppt(drift_ppm);
-        Self::from_segments(
+        Self::constant_drift(offset, drift_ppm)
+    }
+
+    /// A clock with constant drift `drift_ppm`, which the caller has checked.
+    fn constant_drift(offset: Span, drift_ppm: f64) -> Self {
+        let mut clock = Self::from_segments(
             offset,
             alloc::vec![Segment {
                 start: 0,
                 base: 0,
-                ppt
+                ppt: ppm_to_ppt(drift_ppm),
             }],
-        )
+        );
+        clock.nominal_ppm = drift_ppm;
+        clock
     }
 
     fn from_segments(offset: Span, segments: Vec<Segment>) -> Self {
@@ -137,7 +181,7 @@ impl PhysicalClock {
 
     /// A perfect clock.
     pub fn perfect() -> Self {
-        Self::new(Span::ZERO, 0.0)
+        Self::constant_drift(Span::ZERO, 0.0)
     }
 
     /// Replaces the discipline (slew rate, step and panic thresholds) after checking it.
@@ -350,6 +394,90 @@ mod tests {
                 ..Discipline::default()
             })
             .is_err());
+    }
+
+    #[test]
+    fn try_new_refuses_bad_drift_naming_it() {
+        let nan = PhysicalClock::try_new(Span::ZERO, f64::NAN).unwrap_err();
+        assert!(
+            matches!(nan, ClockConfigError::NotFinite { param: "drift_ppm", value } if value.is_nan()),
+            "{nan:?}"
+        );
+        assert_eq!(nan.to_string(), "drift_ppm is NaN, not a finite number");
+        assert_eq!(
+            PhysicalClock::try_new(Span::ZERO, f64::NEG_INFINITY),
+            Err(ClockConfigError::NotFinite {
+                param: "drift_ppm",
+                value: f64::NEG_INFINITY
+            })
+        );
+        let far = PhysicalClock::try_new(Span::ZERO, 500_000.5).unwrap_err();
+        assert_eq!(
+            far,
+            ClockConfigError::DriftOutOfRange {
+                param: "drift_ppm",
+                ppm: 500_000.5
+            }
+        );
+        assert_eq!(
+            far.to_string(),
+            "drift_ppm 500000.5 ppm is outside ±500000 ppm"
+        );
+        assert!(matches!(
+            PhysicalClock::try_new(Span::ZERO, -1e9),
+            Err(ClockConfigError::DriftOutOfRange { ppm, .. }) if ppm == -1e9
+        ));
+        // The limits themselves are accepted, exactly.
+        for ppm in [-MAX_DRIFT_PPM, MAX_DRIFT_PPM, 0.0, -0.0, 1e-9] {
+            let c = PhysicalClock::try_new(Span::from_millis(3), ppm).unwrap();
+            assert_eq!(c.drift_ppm().to_bits(), ppm.to_bits());
+            assert_eq!(c.offset(), Span::from_millis(3));
+        }
+    }
+
+    fn any_drift() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            -600_000.0f64..600_000.0,
+            -1_000.0f64..1_000.0,
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(MAX_DRIFT_PPM),
+            Just(-MAX_DRIFT_PPM),
+            Just(f64::from_bits(MAX_DRIFT_PPM.to_bits() + 1)),
+            Just(f64::MAX),
+            Just(f64::MIN_POSITIVE),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// Any drift builds a clock whose drift is exactly the input, or is refused with an
+        /// error carrying the input; it is never silently changed.
+        #[test]
+        fn any_drift_is_kept_exactly_or_refused(ppm in any_drift(), offset in any::<i64>()) {
+            let offset = Span::from_nanos(offset);
+            match PhysicalClock::try_new(offset, ppm) {
+                Ok(c) => {
+                    prop_assert!(ppm.is_finite() && ppm.abs() <= MAX_DRIFT_PPM);
+                    prop_assert_eq!(c.drift_ppm().to_bits(), ppm.to_bits());
+                    prop_assert_eq!(c.offset(), offset);
+                }
+                Err(ClockConfigError::NotFinite { param, value }) => {
+                    prop_assert!(!ppm.is_finite());
+                    prop_assert_eq!(param, "drift_ppm");
+                    prop_assert_eq!(value.to_bits(), ppm.to_bits());
+                }
+                Err(ClockConfigError::DriftOutOfRange { param, ppm: got }) => {
+                    prop_assert!(ppm.is_finite() && ppm.abs() > MAX_DRIFT_PPM);
+                    prop_assert_eq!(param, "drift_ppm");
+                    prop_assert_eq!(got.to_bits(), ppm.to_bits());
+                }
+                Err(e) => prop_assert!(false, "unexpected error {:?}", e),
+            }
+        }
     }
 
     fn op() -> impl Strategy<Value = (u32, i64, u8)> {

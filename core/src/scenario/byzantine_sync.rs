@@ -206,15 +206,18 @@ impl Params {
         }
     }
 
-    /// Each node's physical clock, drawn from the seed.
-    pub fn clocks(&self) -> Vec<PhysicalClock> {
+    /// Each node's physical clock, drawn from the seed. A drift no clock accepts (parameters
+    /// that were neither validated nor clamped) is refused with
+    /// [`ByzantineError::OutOfRange`]`("drift")`, never clamped here.
+    pub fn clocks(&self) -> Result<Vec<PhysicalClock>, ByzantineError> {
         let mut rng = Rng::seed_from_u64(self.seed ^ 0xB72A_11CE_5EED_0002);
         let drift = i64::from(self.drift_ppm) * 100;
         let half = i64::from(self.initial_skew_ms) * 500_000;
         (0..self.nodes)
             .map(|_| {
                 let ppm = rng.in_range(-drift, drift) as f64 / 100.0;
-                PhysicalClock::new(Span::from_nanos(rng.in_range(-half, half)), ppm)
+                PhysicalClock::try_new(Span::from_nanos(rng.in_range(-half, half)), ppm)
+                    .map_err(|_| ByzantineError::OutOfRange("drift"))
             })
             .collect()
     }
@@ -340,7 +343,7 @@ pub fn run(params: &Params) -> Result<Run, ByzantineError> {
 pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineError> {
     params.validate()?;
     let config = params.config();
-    let clocks = params.clocks();
+    let clocks = params.clocks()?;
     let correct = params.correct();
     let lie = Span::from_millis(params.lie_ms.into());
     // The fast half of the correct nodes (by drift) is told "later", the rest "earlier".
@@ -467,5 +470,16 @@ mod tests {
         assert_eq!(p.validate(), Ok(()));
         assert_eq!((p.nodes, p.faulty, p.round_ms), (16, 15, 100));
         assert!(p.latency_max_ms >= p.latency_min_ms);
+    }
+
+    #[test]
+    fn unvalidated_absurd_drift_is_refused_not_clamped() {
+        let wild = Params {
+            drift_ppm: u32::MAX,
+            ..Params::default()
+        };
+        assert_eq!(wild.clocks(), Err(ByzantineError::OutOfRange("drift")));
+        let clocks = Params::default().clocks().unwrap();
+        assert!(clocks.iter().all(|c| c.drift_ppm().abs() <= 200.0));
     }
 }

@@ -286,8 +286,10 @@ impl Params {
     }
 
     /// Each node's physical clock: drift and initial offset drawn from the seed (Cristian's
-    /// time server is a perfect reference).
-    pub fn clocks(&self) -> Vec<PhysicalClock> {
+    /// time server is a perfect reference). A drift no clock accepts (parameters that were
+    /// neither validated nor clamped) is refused with [`DriftError::OutOfRange`]`("drift")`,
+    /// never clamped here.
+    pub fn clocks(&self) -> Result<Vec<PhysicalClock>, DriftError> {
         let mut rng = Rng::seed_from_u64(self.seed ^ 0xD81F_7C10_C4A5_0001);
         let drift = i64::from(self.drift_ppm);
         let half_spread = i64::from(self.initial_skew_ms) * 500_000;
@@ -297,16 +299,16 @@ impl Params {
                 let ppm = rng.in_range(-drift * 100, drift * 100) as f64 / 100.0;
                 let offset = Span::from_nanos(rng.in_range(-half_spread, half_spread));
                 if self.method == Method::Cristian && i == self.leader {
-                    PhysicalClock::perfect()
+                    Ok(PhysicalClock::perfect())
                 } else {
-                    PhysicalClock::new(offset, ppm)
+                    PhysicalClock::try_new(offset, ppm).map_err(|_| DriftError::OutOfRange("drift"))
                 }
             })
             .collect()
     }
 
-    /// The simulator configuration these parameters describe.
-    pub fn config(&self) -> SimConfig {
+    /// The simulator configuration these parameters describe (refused as [`clocks`](Self::clocks) is).
+    pub fn config(&self) -> Result<SimConfig, DriftError> {
         let mut network = Network {
             latency: Latency::Uniform {
                 min: Span::from_millis(self.latency_min_ms.into()),
@@ -328,12 +330,12 @@ impl Params {
                 );
             }
         }
-        SimConfig {
+        Ok(SimConfig {
             seed: self.seed,
             network,
-            clocks: self.clocks(),
+            clocks: self.clocks()?,
             labels: true,
-        }
+        })
     }
 
     /// The largest skew synchronisation can promise between syncs (for stepped corrections):
@@ -563,7 +565,7 @@ fn drive<P: Protocol + Disciplined>(
     nodes: Vec<P>,
     classify: impl Fn(&Reported<P::Output>) -> Option<(SyncEvent, Instant)>,
 ) -> Result<Run, DriftError> {
-    let config = params.config();
+    let config = params.config()?;
     let drift_ppm = config.clocks.iter().map(PhysicalClock::drift_ppm).collect();
     let mut sim = Simulation::new(nodes, config).map_err(DriftError::Sim)?;
     if params.jump_ms != 0 {
@@ -709,5 +711,23 @@ mod tests {
         assert_eq!(p.validate(), Ok(()));
         assert_eq!(p.leader, 1);
         assert_eq!(p.latency_max_ms, 80);
+    }
+
+    #[test]
+    fn unvalidated_absurd_drift_is_refused_not_clamped() {
+        let wild = Params {
+            drift_ppm: u32::MAX,
+            ..Params::default()
+        };
+        assert_eq!(wild.clocks(), Err(DriftError::OutOfRange("drift")));
+        assert!(matches!(
+            wild.config(),
+            Err(DriftError::OutOfRange("drift"))
+        ));
+        // In range, every clock keeps the drift drawn for it (steps of 0.01 ppm).
+        let clocks = Params::default().clocks().unwrap();
+        assert!(clocks
+            .iter()
+            .all(|c| (c.drift_ppm() * 100.0).fract() == 0.0 && c.drift_ppm().abs() <= 50.0));
     }
 }

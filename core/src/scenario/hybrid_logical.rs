@@ -134,7 +134,11 @@ impl Params {
             .collect()
     }
 
-    /// The simulator configuration these parameters describe.
+    /// The simulator configuration these parameters describe, for parameters within their
+    /// ranges (as [`clamp`](Self::clamp) returns them, with its notes; [`run`] clamps first).
+    /// Every drift it derives is then at most [`DRIFT_PPM`]'s 500 ppm, which
+    /// [`PhysicalClock::new`] takes as given; an unclamped drift beyond ±500 000 ppm would be
+    /// clamped there without a note, so clamp first.
     pub fn config(&self) -> SimConfig {
         SimConfig {
             seed: self.seed,
@@ -387,7 +391,7 @@ pub fn run(params: &Params) -> Result<HlcRun, SimError> {
     let hlc = if params.max_offset_ms == 0 {
         HybridLogicalClock::unbounded()
     } else {
-        HybridLogicalClock::new(Span::from_millis(params.max_offset_ms.into()))
+        HybridLogicalClock::with_max_offset_ms(params.max_offset_ms.into())
     };
     let nodes = (0..params.nodes)
         .map(|_| HlcNode::new(hlc, params.sends))

@@ -18,6 +18,11 @@ const pasteMs = await a.locator('textarea.doc').evaluate((el) => {
   return performance.now() - t0;
 });
 console.log('paste 100k chars (1 tab):', pasteMs.toFixed(1), 'ms');
+await a.waitForTimeout(800); // the replica is saved within 300 ms of a change
+console.log('saved replica (UTF-16 units):', await a.evaluate((room) => Object.keys(localStorage)
+  .filter((k) => k.startsWith(`chronoscope-editor:rga:${room}:`) && !k.endsWith(':last'))
+  .map((k) => localStorage.getItem(k).length).join(', '), room),
+  '| save warning:', await a.locator('.notice.warning').filter({ hasText: /could not save/ }).count());
 const others = [];
 for (let i = 0; i < 9; i++) {
   const p = await ctx.newPage(); await p.goto(url); others.push(p);

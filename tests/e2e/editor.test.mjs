@@ -213,6 +213,29 @@ test('a closed and reopened tab restores its text and re-converges; a reload kee
   await context.close();
 });
 
+test('a 100,000-character paste is saved without filling the storage and comes back on reload', async () => {
+  const context = await browser.newContext();
+  const room = unique('paste');
+  const a = await openTab(context, `#/lab/editor?room=${room}`);
+  await a.locator('.editor[data-synced=true]').waitFor();
+  const pasted = Array.from({ length: 100000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+  await a.locator('textarea.doc').fill(pasted); // one input event, as a paste is
+  const key = `chronoscope-editor:rga:${room}:${await peerId(a)}`;
+  const saved = await until('the replica is saved', async () => {
+    const n = await a.evaluate((k) => localStorage.getItem(k)?.length ?? 0, key);
+    return { ok: n > 0, n };
+  });
+  assert.ok(saved.n < 1000000, `saved replica of ${saved.n} UTF-16 units`);
+  assert.equal(await a.locator('.notice.warning').filter({ hasText: /could not save/ }).count(), 0);
+  await a.reload();
+  await a.locator('.editor').waitFor();
+  assert.match(await a.locator('.restore-note').innerText(), /restored/);
+  assert.equal(await text(a), pasted);
+  assert.equal(await a.locator('.notice.warning').filter({ hasText: /could not save/ }).count(), 0);
+  assert.deepEqual(a.errors, []);
+  await context.close();
+});
+
 test('garbage, truncated and oversized messages are rejected with a warning; the text is unchanged', async () => {
   const context = await browser.newContext();
   const room = unique('hostile');

@@ -203,7 +203,8 @@ fn check_char(ch: char) -> Result<(), WireError> {
 }
 
 impl WireOp {
-    fn check(&self) -> Result<(), WireError> {
+    /// Checks an edit: ids in range, no control characters.
+    pub fn check(&self) -> Result<(), WireError> {
         match *self {
             WireOp::Insert { id, after, ch } => {
                 check_id(id)?;
@@ -220,7 +221,9 @@ impl WireOp {
 }
 
 impl WireDoc {
-    fn check(&self) -> Result<(), WireError> {
+    /// Checks a document: at most [`MAX_DOC_ELEMENTS`] elements, ids in range and unique, no
+    /// control characters.
+    pub fn check(&self) -> Result<(), WireError> {
         match self {
             WireDoc::Rga { elements } => {
                 if elements.len() > MAX_DOC_ELEMENTS {
@@ -423,6 +426,62 @@ pub fn elements_from_wire(elements: &[(u64, u32, char, bool)]) -> Vec<Element> {
         .collect()
 }
 
+/// A run of RGA elements, as persisted: `[first counter, peer, text, deleted]` stands for
+/// consecutive elements (in document order) from `peer` with counters `first`, `first + 1`,
+/// … — one per character of `text` — all with the same `deleted` flag. A pasted text is one
+/// run.
+pub type WireRun = (u64, u32, String, bool);
+
+/// Elements as runs (document order kept): each maximal stretch of elements from one peer
+/// with consecutive counters and one `deleted` flag becomes one run.
+pub fn elements_to_runs(elements: &[Element]) -> Vec<WireRun> {
+    let mut runs: Vec<WireRun> = Vec::new();
+    let mut next: Option<(u64, u32, bool)> = None;
+    for e in elements {
+        let key = (e.id.counter, e.id.node.0, e.deleted);
+        match runs.last_mut() {
+            Some(run) if next == Some(key) => run.2.push(e.ch),
+            _ => runs.push((e.id.counter, e.id.node.0, e.ch.to_string(), e.deleted)),
+        }
+        next =
+            e.id.counter
+                .checked_add(1)
+                .map(|c| (c, e.id.node.0, e.deleted));
+    }
+    runs
+}
+
+/// Runs back to the elements of a [`WireDoc::Rga`], checked as strictly as a state transfer
+/// ([`WireDoc::check`]), and before anything is expanded: at most [`MAX_DOC_ELEMENTS`]
+/// characters in all, no empty run, and every counter of a run in range.
+pub fn doc_from_runs(runs: &[WireRun]) -> Result<WireDoc, WireError> {
+    let mut total = 0usize;
+    for (first, peer, text, _) in runs {
+        let len = text.chars().count();
+        total = total.saturating_add(len);
+        if total > MAX_DOC_ELEMENTS {
+            return Err(invalid("document too large"));
+        }
+        if len == 0 {
+            return Err(invalid(format!("empty run at [{first}, {peer}]")));
+        }
+        check_id((*first, *peer))?;
+        let last = first
+            .checked_add(len as u64 - 1)
+            .ok_or_else(|| invalid(format!("run at [{first}, {peer}] out of range")))?;
+        check_id((last, *peer))?;
+    }
+    let mut elements = Vec::with_capacity(total);
+    for (first, peer, text, deleted) in runs {
+        for (k, ch) in text.chars().enumerate() {
+            elements.push((first + k as u64, *peer, ch, *deleted));
+        }
+    }
+    let doc = WireDoc::Rga { elements };
+    doc.check()?;
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,6 +526,70 @@ mod tests {
             Wire::parse(&oversized),
             Err(WireError::Oversized { .. })
         ));
+    }
+
+    fn element(counter: u64, node: u32, ch: char, deleted: bool) -> Element {
+        Element {
+            id: id_from_wire((counter, node)),
+            ch,
+            deleted,
+        }
+    }
+
+    #[test]
+    fn runs_round_trip_and_split_where_they_must() {
+        let elements = vec![
+            element(1, 7, 'a', false),
+            element(2, 7, 'b', false),
+            element(3, 7, 'c', true),
+            element(4, 7, 'd', true),
+            element(6, 7, 'e', true),
+            element(7, 9, 'f', true),
+            element(8, 9, 'g', false),
+            element(5, 7, 'h', false),
+        ];
+        let runs = elements_to_runs(&elements);
+        assert_eq!(
+            runs,
+            vec![
+                (1, 7, "ab".to_string(), false),
+                (3, 7, "cd".to_string(), true),
+                (6, 7, "e".to_string(), true),
+                (7, 9, "f".to_string(), true),
+                (8, 9, "g".to_string(), false),
+                (5, 7, "h".to_string(), false),
+            ]
+        );
+        assert_eq!(
+            doc_from_runs(&runs),
+            Ok(WireDoc::Rga {
+                elements: elements_to_wire(&elements)
+            })
+        );
+        assert_eq!(doc_from_runs(&[]), Ok(WireDoc::Rga { elements: vec![] }));
+    }
+
+    #[test]
+    fn hostile_runs_are_refused_before_they_are_expanded() {
+        let run = |c: u64, n: u32, t: &str| (c, n, t.to_string(), false);
+        let huge = "x".repeat(MAX_DOC_ELEMENTS + 1);
+        for (bad, why) in [
+            (vec![run(1, 7, "abc"), run(3, 7, "x")], "twice"),
+            (vec![run(1, 7, "a"), run(1, 7, "b")], "twice"),
+            (vec![run(0, 7, "a")], "out of range"),
+            (vec![run(1, 0, "a")], "out of range"),
+            (vec![run(MAX_COUNTER, 7, "ab")], "out of range"),
+            (vec![run(u64::MAX, 7, "ab")], "out of range"),
+            (vec![run(1, 7, "")], "empty run"),
+            (vec![run(1, 7, "a\u{0}b")], "control character"),
+            (vec![run(1, 7, &huge)], "too large"),
+            (vec![run(1, 7, "ab"), run(3, 8, &huge[2..])], "too large"),
+        ] {
+            match doc_from_runs(&bad) {
+                Err(WireError::Invalid(e)) => assert!(e.contains(why), "{e}, expected {why}"),
+                other => panic!("accepted or wrong error {other:?}"),
+            }
+        }
     }
 
     /// Bytes per edit message, clock included, for realistic random 32-bit peer ids and

@@ -222,6 +222,47 @@ impl Params {
             .collect()
     }
 
+    /// The nodes: the correct ones honest, the last `faulty` lying as `strategy` says (the
+    /// fast half of the correct nodes, by drift in `clocks`, is told "later"). A round the
+    /// protocol refuses (parameters neither validated nor clamped) is refused with
+    /// [`ByzantineError::OutOfRange`]`("round")`, never clamped here.
+    fn nodes(&self, clocks: &[PhysicalClock]) -> Result<Vec<WelchLynch>, ByzantineError> {
+        let config = self.config();
+        let correct = self.correct();
+        let lie = Span::from_millis(self.lie_ms.into());
+        let mut by_drift: Vec<(i64, NodeId)> = correct
+            .iter()
+            .filter_map(|n| {
+                clocks
+                    .get(n.index())
+                    .map(|c| ((c.drift_ppm() * 100.0) as i64, *n))
+            })
+            .collect();
+        by_drift.sort();
+        let ahead: Vec<NodeId> = by_drift[by_drift.len() / 2..].iter().map(|x| x.1).collect();
+        (0..self.nodes)
+            .map(|i| {
+                let behaviour = if (i as usize) < correct.len() {
+                    Behaviour::Honest
+                } else {
+                    match self.strategy {
+                        Strategy::Constant => Behaviour::Constant(lie),
+                        Strategy::TwoFaced => Behaviour::TwoFaced {
+                            magnitude: lie,
+                            ahead: ahead.clone(),
+                        },
+                        Strategy::Splitting => Behaviour::Splitting(lie),
+                        Strategy::Random => Behaviour::Random(lie),
+                        Strategy::Silent => Behaviour::Silent,
+                    }
+                };
+                WelchLynch::new(config, behaviour)
+            })
+            .collect::<Result<_, _>>()
+            // The window is R/2, so a refused round or window is the URL's `round`.
+            .map_err(|_| ByzantineError::OutOfRange("round"))
+    }
+
     /// The convergence rate `c` (how much of the skew survives a round), if a bound holds.
     pub fn convergence_rate(&self) -> Option<f64> {
         let (n, f) = (self.nodes as usize, self.tolerate as usize);
@@ -345,33 +386,7 @@ pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineEr
     let config = params.config();
     let clocks = params.clocks()?;
     let correct = params.correct();
-    let lie = Span::from_millis(params.lie_ms.into());
-    // The fast half of the correct nodes (by drift) is told "later", the rest "earlier".
-    let mut by_drift: Vec<(i64, NodeId)> = correct
-        .iter()
-        .map(|n| ((clocks[n.index()].drift_ppm() * 100.0) as i64, *n))
-        .collect();
-    by_drift.sort();
-    let ahead: Vec<NodeId> = by_drift[by_drift.len() / 2..].iter().map(|x| x.1).collect();
-    let nodes = (0..params.nodes)
-        .map(|i| {
-            let behaviour = if (i as usize) < correct.len() {
-                Behaviour::Honest
-            } else {
-                match params.strategy {
-                    Strategy::Constant => Behaviour::Constant(lie),
-                    Strategy::TwoFaced => Behaviour::TwoFaced {
-                        magnitude: lie,
-                        ahead: ahead.clone(),
-                    },
-                    Strategy::Splitting => Behaviour::Splitting(lie),
-                    Strategy::Random => Behaviour::Random(lie),
-                    Strategy::Silent => Behaviour::Silent,
-                }
-            };
-            WelchLynch::new(config, behaviour)
-        })
-        .collect();
+    let nodes = params.nodes(&clocks)?;
     let sim_config = SimConfig {
         seed: params.seed,
         network: Network {
@@ -481,5 +496,27 @@ mod tests {
         assert_eq!(wild.clocks(), Err(ByzantineError::OutOfRange("drift")));
         let clocks = Params::default().clocks().unwrap();
         assert!(clocks.iter().all(|c| c.drift_ppm().abs() <= 200.0));
+    }
+
+    #[test]
+    fn unvalidated_absurd_round_is_refused_not_clamped() {
+        let p = Params::default();
+        let clocks = p.clocks().unwrap();
+        let zero = Params {
+            round_ms: 0,
+            ..p.clone()
+        };
+        assert_eq!(
+            zero.nodes(&clocks),
+            Err(ByzantineError::OutOfRange("round"))
+        );
+        // Valid parameters build every node with the round and window as computed.
+        let nodes = p.nodes(&clocks).unwrap();
+        assert_eq!(nodes.len(), p.nodes as usize);
+        assert!(nodes.iter().all(|n| *n.config() == p.config()));
+        assert_eq!(
+            nodes.iter().filter(|n| !n.is_honest()).count(),
+            p.faulty as usize
+        );
     }
 }

@@ -22,6 +22,7 @@ use crate::sim::{Latency, LinkRule, Network, Reported, SimConfig, SimError, Simu
 use crate::sync::berkeley::{Berkeley, BerkeleyOutput, SyncReport};
 use crate::sync::cristian::{Cristian, CristianOutput, Exchange};
 use crate::sync::discipline::{Adjust, Disciplined, NTP_STEP_THRESHOLD};
+use crate::sync::SyncConfigError;
 use crate::time::{Instant, Span};
 use crate::trace::Trace;
 
@@ -183,6 +184,15 @@ impl core::fmt::Display for DriftError {
 }
 
 impl core::error::Error for DriftError {}
+
+/// A sync constructor's refusal as the URL parameter it came from (only reachable with
+/// parameters that were neither validated nor clamped).
+fn refused(e: SyncConfigError) -> DriftError {
+    DriftError::OutOfRange(match e.param() {
+        "max_rate_ppm" => "slew",
+        other => other, // "interval", "outlier" (the URL names match)
+    })
+}
 
 impl Params {
     /// Brings every parameter into its range, reporting each change.
@@ -496,27 +506,11 @@ fn ceil_to_100ms(t: Instant) -> Instant {
 /// ```
 pub fn run(params: &Params) -> Result<Run, DriftError> {
     params.validate()?;
-    let adjust = params.adjust();
-    let interval = Span::from_secs(params.interval_s.into());
-    let leader = NodeId(params.leader);
-    let ids = (0..params.nodes).map(NodeId);
     let settle = params.settle();
     match params.method {
-        Method::None => {
-            let nodes = ids.map(|_| Berkeley::follower(adjust)).collect();
-            drive(params, nodes, |_| None)
-        }
+        Method::None => drive(params, params.berkeley_nodes()?, |_| None),
         Method::Berkeley => {
-            let outlier = Span::from_millis(params.outlier_ms.into());
-            let nodes = ids
-                .map(|i| {
-                    if i == leader {
-                        Berkeley::leader(interval, outlier, adjust)
-                    } else {
-                        Berkeley::follower(adjust)
-                    }
-                })
-                .collect();
+            let nodes = params.berkeley_nodes()?;
             drive(params, nodes, |r: &Reported<BerkeleyOutput>| {
                 match &r.output {
                     BerkeleyOutput::Round(report) => Some((
@@ -531,15 +525,7 @@ pub fn run(params: &Params) -> Result<Run, DriftError> {
             })
         }
         Method::Cristian => {
-            let nodes = ids
-                .map(|i| {
-                    if i == leader {
-                        Cristian::server()
-                    } else {
-                        Cristian::client(leader, interval, adjust)
-                    }
-                })
-                .collect();
+            let nodes = params.cristian_nodes()?;
             drive(params, nodes, |r: &Reported<CristianOutput>| {
                 let (exchange, applied) = match &r.output {
                     CristianOutput::Adjusted(e) => (*e, true),
@@ -556,6 +542,44 @@ pub fn run(params: &Params) -> Result<Run, DriftError> {
                 ))
             })
         }
+    }
+}
+
+impl Params {
+    /// The Berkeley nodes (all followers for [`Method::None`]). A sync parameter the
+    /// protocol refuses (parameters neither validated nor clamped) is refused with
+    /// [`DriftError::OutOfRange`] naming it, never clamped here.
+    fn berkeley_nodes(&self) -> Result<Vec<Berkeley>, DriftError> {
+        let adjust = self.adjust();
+        let interval = Span::from_secs(self.interval_s.into());
+        let outlier = Span::from_millis(self.outlier_ms.into());
+        (0..self.nodes)
+            .map(|i| {
+                if self.method == Method::Berkeley && i == self.leader {
+                    Berkeley::leader(interval, outlier, adjust)
+                } else {
+                    Berkeley::follower(adjust)
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map_err(refused)
+    }
+
+    /// The Cristian nodes: the leader serves, the others poll it (refused as
+    /// [`berkeley_nodes`](Self::berkeley_nodes) is).
+    fn cristian_nodes(&self) -> Result<Vec<Cristian>, DriftError> {
+        let adjust = self.adjust();
+        let interval = Span::from_secs(self.interval_s.into());
+        (0..self.nodes)
+            .map(|i| {
+                if i == self.leader {
+                    Ok(Cristian::server())
+                } else {
+                    Cristian::client(NodeId(self.leader), interval, adjust)
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map_err(refused)
     }
 }
 
@@ -729,5 +753,42 @@ mod tests {
         assert!(clocks
             .iter()
             .all(|c| (c.drift_ppm() * 100.0).fract() == 0.0 && c.drift_ppm().abs() <= 50.0));
+    }
+
+    #[test]
+    fn unvalidated_sync_parameters_are_refused_naming_them_not_clamped() {
+        let zero_interval = Params {
+            interval_s: 0,
+            ..Params::default()
+        };
+        let err = DriftError::OutOfRange("interval");
+        assert_eq!(zero_interval.berkeley_nodes(), Err(err));
+        let cristian = Params {
+            method: Method::Cristian,
+            ..zero_interval
+        };
+        assert_eq!(cristian.cristian_nodes(), Err(err));
+        let zero_slew = Params {
+            adjust: AdjustMode::Slew,
+            slew_ppm: 0,
+            ..Params::default()
+        };
+        let err = DriftError::OutOfRange("slew");
+        assert_eq!(zero_slew.berkeley_nodes(), Err(err));
+        let hybrid = Params {
+            method: Method::Cristian,
+            adjust: AdjustMode::Hybrid,
+            slew_ppm: u32::MAX,
+            ..Params::default()
+        };
+        assert_eq!(hybrid.cristian_nodes(), Err(err));
+        // run() validates first, so the same parameters are refused there too.
+        assert_eq!(run(&zero_slew).err(), Some(err));
+        // Valid parameters build every node with the values given.
+        let p = Params::default();
+        let nodes = p.berkeley_nodes().unwrap();
+        let leader = &nodes[p.leader as usize];
+        assert_eq!(leader.interval(), Some(Span::from_secs(20)));
+        assert_eq!(leader.outlier(), Some(Span::from_millis(1_000)));
     }
 }

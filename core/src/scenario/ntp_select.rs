@@ -19,6 +19,7 @@ use crate::rng::Rng;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::sync::marzullo::{best, Agreement, Interval, MarzulloError};
 use crate::sync::ntp_select::{NtpNode, NtpOutput, ServerBehaviour};
+use crate::sync::SyncConfigError;
 use crate::time::{Instant, Span};
 use crate::trace::Trace;
 
@@ -160,6 +161,48 @@ impl Params {
     }
 }
 
+impl Params {
+    /// The client (node 0), then the servers; the last `liars` of them lie. An error bound
+    /// or latency the protocol refuses is refused with [`SelectError::OutOfRange`] naming the
+    /// URL parameter, never clamped here (with `u32` milliseconds neither can be negative,
+    /// so this cannot happen today; it keeps the mapping honest if the units change).
+    fn nodes(&self) -> Result<Vec<NtpNode>, SelectError> {
+        let ms = |v: u32| Span::from_millis(v.into());
+        let refused = |e: SyncConfigError| {
+            SelectError::OutOfRange(match e.param() {
+                "min_delay" => "lat_min",
+                other => other, // "error"; the poll interval is a constant
+            })
+        };
+        let n = self.servers;
+        let honest = n.saturating_sub(self.liars);
+        let servers: Vec<NodeId> = (1..=n).map(NodeId).collect();
+        let lie = ms(self.lie_ms);
+        let client = NtpNode::client(
+            servers,
+            self.tolerate as usize,
+            Span::from_secs(10),
+            ms(self.latency_min_ms),
+        )
+        .map_err(refused)?
+        .with_client_drift(self.client_drift_ppm);
+        let mut nodes = alloc::vec![client];
+        for i in 0..n {
+            let behaviour = if i < honest {
+                ServerBehaviour::Honest
+            } else {
+                match self.kind {
+                    LiarKind::Offset => ServerBehaviour::Offset(lie),
+                    LiarKind::Confident => ServerBehaviour::Confident(lie),
+                    LiarKind::Random => ServerBehaviour::Random(lie),
+                }
+            };
+            nodes.push(NtpNode::server(ms(self.error_ms), behaviour).map_err(refused)?);
+        }
+        Ok(nodes)
+    }
+}
+
 /// One round as the lab shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Round {
@@ -207,26 +250,7 @@ pub fn run(params: &Params) -> Result<Run, SelectError> {
     let honest = n - params.liars;
     let servers: Vec<NodeId> = (1..=n).map(NodeId).collect();
     let liars: Vec<NodeId> = servers[honest as usize..].to_vec();
-    let lie = ms(params.lie_ms);
-    let mut nodes = alloc::vec![NtpNode::client(
-        servers.clone(),
-        params.tolerate as usize,
-        Span::from_secs(10),
-        ms(params.latency_min_ms),
-    )
-    .with_client_drift(params.client_drift_ppm)];
-    for i in 0..n {
-        let behaviour = if i < honest {
-            ServerBehaviour::Honest
-        } else {
-            match params.kind {
-                LiarKind::Offset => ServerBehaviour::Offset(lie),
-                LiarKind::Confident => ServerBehaviour::Confident(lie),
-                LiarKind::Random => ServerBehaviour::Random(lie),
-            }
-        };
-        nodes.push(NtpNode::server(ms(params.error_ms), behaviour));
-    }
+    let nodes = params.nodes()?;
     // Honest servers' clocks are within their error bound; the client is off and drifts.
     let mut rng = Rng::seed_from_u64(params.seed ^ 0x4E54_5053_454C_0003);
     let e = i64::from(params.error_ms) * 1_000_000;

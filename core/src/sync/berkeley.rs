@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
+use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
 use crate::time::{Instant, Span};
 
 /// A node of a Berkeley run (the leader or a follower).
@@ -32,8 +33,8 @@ use crate::time::{Instant, Span};
 /// use chronoscope::sync::berkeley::{Berkeley, BerkeleyOutput};
 /// use chronoscope::sync::discipline::Adjust;
 /// use chronoscope::time::{Instant, Span};
-/// let leader = Berkeley::leader(Span::from_secs(20), Span::from_millis(100), Adjust::Step);
-/// let nodes = vec![leader, Berkeley::follower(Adjust::Step), Berkeley::follower(Adjust::Step)];
+/// let leader = Berkeley::leader(Span::from_secs(20), Span::from_millis(100), Adjust::Step)?;
+/// let nodes = vec![leader, Berkeley::follower(Adjust::Step)?, Berkeley::follower(Adjust::Step)?];
 /// let clocks = (0..3).map(|i| PhysicalClock::new(Span::from_millis(10 * i), 0.0)).collect();
 /// let config = SimConfig { network: Network::constant(Span::from_millis(5)), clocks, ..SimConfig::default() };
 /// let mut sim = Simulation::new(nodes, config).unwrap();
@@ -44,6 +45,9 @@ use crate::time::{Instant, Span};
 /// }).unwrap();
 /// // Offsets 0, +10, +20 ms: the average is +10 ms, so the leader moves +10 ms.
 /// assert_eq!(report.average_offset, Span::from_millis(10));
+/// // A negative outlier threshold is refused, not read as its absolute value.
+/// assert!(Berkeley::leader(Span::from_secs(20), Span::from_millis(-100), Adjust::Step).is_err());
+/// # Ok::<(), chronoscope::sync::SyncConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Berkeley {
@@ -150,31 +154,57 @@ pub enum BerkeleyOutput {
 }
 
 impl Berkeley {
-    /// The leader: polls every `interval` (physical clock, at least 1 ms); samples further
-    /// than `outlier` from the median offset are not averaged. Answers are awaited for one
-    /// second of local time.
-    pub fn leader(interval: Span, outlier: Span, adjust: Adjust) -> Self {
-        Berkeley {
-            clock: Discipline::new(adjust),
+    /// The leader: polls every `interval` (physical clock); samples further than `outlier`
+    /// from the median offset are not averaged. Answers are awaited for one second of local
+    /// time. Refused with [`SyncConfigError`] — never adjusted — if `interval` is shorter
+    /// than [`MIN_INTERVAL`] ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)),
+    /// `outlier` is negative ([`Negative`](SyncConfigError::Negative)), or `adjust` is
+    /// refused by [`Adjust::validate`].
+    pub fn leader(interval: Span, outlier: Span, adjust: Adjust) -> Result<Self, SyncConfigError> {
+        if interval < MIN_INTERVAL {
+            return Err(SyncConfigError::IntervalTooShort {
+                param: "interval",
+                value: interval,
+            });
+        }
+        if outlier < Span::ZERO {
+            return Err(SyncConfigError::Negative {
+                param: "outlier",
+                value: outlier,
+            });
+        }
+        Ok(Berkeley {
+            clock: Discipline::new(adjust)?,
             applied: 0,
             leader: Some(Leader {
-                interval: interval.max(Span::from_millis(1)),
-                outlier: outlier.abs(),
+                interval,
+                outlier,
                 timeout: Span::from_secs(1),
                 round: 0,
                 polled: None,
                 answers: Vec::new(),
             }),
-        }
+        })
     }
 
-    /// A follower: answers polls and applies deltas with `adjust`.
-    pub fn follower(adjust: Adjust) -> Self {
-        Berkeley {
-            clock: Discipline::new(adjust),
+    /// A follower: answers polls and applies deltas with `adjust` (refused as
+    /// [`Adjust::validate`] says).
+    pub fn follower(adjust: Adjust) -> Result<Self, SyncConfigError> {
+        Ok(Berkeley {
+            clock: Discipline::new(adjust)?,
             leader: None,
             applied: 0,
-        }
+        })
+    }
+
+    /// The poll interval, if this node leads (as given to [`leader`](Self::leader)).
+    pub fn interval(&self) -> Option<Span> {
+        self.leader.as_ref().map(|l| l.interval)
+    }
+
+    /// The outlier threshold, if this node leads (as given to [`leader`](Self::leader)).
+    pub fn outlier(&self) -> Option<Span> {
+        self.leader.as_ref().map(|l| l.outlier)
     }
 
     /// Whether this node leads.
@@ -364,10 +394,10 @@ mod tests {
     #[test]
     fn a_wild_clock_is_left_out_of_the_average_but_still_corrected() {
         let nodes = vec![
-            Berkeley::leader(Span::from_secs(10), Span::from_millis(100), Adjust::Step),
-            Berkeley::follower(Adjust::Step),
-            Berkeley::follower(Adjust::Step),
-            Berkeley::follower(Adjust::Step),
+            Berkeley::leader(Span::from_secs(10), Span::from_millis(100), Adjust::Step).unwrap(),
+            Berkeley::follower(Adjust::Step).unwrap(),
+            Berkeley::follower(Adjust::Step).unwrap(),
+            Berkeley::follower(Adjust::Step).unwrap(),
         ];
         let clocks = vec![
             PhysicalClock::perfect(),
@@ -408,8 +438,8 @@ mod tests {
     #[test]
     fn missing_answers_are_reported_not_awaited_forever() {
         let nodes = vec![
-            Berkeley::leader(Span::from_secs(5), Span::from_secs(1), Adjust::Step),
-            Berkeley::follower(Adjust::Step),
+            Berkeley::leader(Span::from_secs(5), Span::from_secs(1), Adjust::Step).unwrap(),
+            Berkeley::follower(Adjust::Step).unwrap(),
         ];
         let config = SimConfig {
             network: Network {
@@ -431,5 +461,40 @@ mod tests {
             .collect();
         assert_eq!(rounds.len(), 2);
         assert_eq!(rounds[0].missing, vec![NodeId(1)]);
+    }
+
+    #[test]
+    fn an_absurd_interval_outlier_or_rate_is_refused_not_clamped() {
+        let ms = Span::from_millis;
+        for interval in [Span::ZERO, Span::from_nanos(999_999), ms(-5)] {
+            assert_eq!(
+                Berkeley::leader(interval, ms(100), Adjust::Step),
+                Err(SyncConfigError::IntervalTooShort {
+                    param: "interval",
+                    value: interval
+                })
+            );
+        }
+        let e = Berkeley::leader(ms(1_000), Span::from_nanos(-1), Adjust::Step).unwrap_err();
+        assert_eq!(
+            e,
+            SyncConfigError::Negative {
+                param: "outlier",
+                value: Span::from_nanos(-1)
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "outlier -1 ns is negative (it must be 0 or more)"
+        );
+        let slew0 = Adjust::Slew { max_rate_ppm: 0 };
+        let refused = Err(SyncConfigError::SlewRateOutOfRange { ppm: 0 });
+        assert_eq!(Berkeley::leader(ms(1_000), ms(100), slew0), refused);
+        assert_eq!(Berkeley::follower(slew0), refused);
+        // The smallest accepted values are kept as given.
+        let leader = Berkeley::leader(MIN_INTERVAL, Span::ZERO, Adjust::Step).unwrap();
+        assert_eq!(leader.interval(), Some(MIN_INTERVAL));
+        assert_eq!(leader.outlier(), Some(Span::ZERO));
+        assert_eq!(Berkeley::follower(Adjust::Step).unwrap().interval(), None);
     }
 }

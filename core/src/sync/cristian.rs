@@ -15,6 +15,7 @@
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
+use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
 use crate::time::{Instant, Span};
 
 /// A node of a Cristian run: the time server, or a client polling it.
@@ -30,7 +31,7 @@ use crate::time::{Instant, Span};
 /// use chronoscope::time::{Instant, Span};
 /// let nodes = vec![
 ///     Cristian::server(),
-///     Cristian::client(NodeId(0), Span::from_millis(500), Adjust::Step),
+///     Cristian::client(NodeId(0), Span::from_millis(500), Adjust::Step)?,
 /// ];
 /// let clocks = vec![PhysicalClock::perfect(), PhysicalClock::new(Span::from_millis(300), 0.0)];
 /// let config = SimConfig { network: Network::constant(Span::from_millis(5)), clocks, ..SimConfig::default() };
@@ -40,6 +41,9 @@ use crate::time::{Instant, Span};
 /// let client = sim.node(NodeId(1)).unwrap();
 /// // Symmetric constant delay: the client now agrees with the server exactly.
 /// assert_eq!(client.software_time(sim.clock(NodeId(1)).unwrap().read(t)), t);
+/// // A zero poll interval is refused, not raised to 1 ms.
+/// assert!(Cristian::client(NodeId(0), Span::ZERO, Adjust::Step).is_err());
+/// # Ok::<(), chronoscope::sync::SyncConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cristian {
@@ -107,22 +111,38 @@ impl Cristian {
     pub fn server() -> Self {
         Cristian {
             role: Role::Server,
-            clock: Discipline::new(Adjust::Step),
+            clock: Discipline::plain(),
         }
     }
 
-    /// A client polling `server` every `interval` (of its physical clock, at least 1 ms),
-    /// applying corrections with `adjust`. The first poll is one interval after start.
-    pub fn client(server: NodeId, interval: Span, adjust: Adjust) -> Self {
-        Cristian {
+    /// A client polling `server` every `interval` (of its physical clock), applying
+    /// corrections with `adjust`. The first poll is one interval after start. Refused with
+    /// [`SyncConfigError::IntervalTooShort`] if `interval` is shorter than [`MIN_INTERVAL`],
+    /// or as [`Adjust::validate`] says — never adjusted.
+    pub fn client(server: NodeId, interval: Span, adjust: Adjust) -> Result<Self, SyncConfigError> {
+        if interval < MIN_INTERVAL {
+            return Err(SyncConfigError::IntervalTooShort {
+                param: "interval",
+                value: interval,
+            });
+        }
+        Ok(Cristian {
             role: Role::Client {
                 server,
-                interval: interval.max(Span::from_millis(1)),
+                interval,
                 max_rtt: None,
                 next_id: 0,
                 outstanding: None,
             },
-            clock: Discipline::new(adjust),
+            clock: Discipline::new(adjust)?,
+        })
+    }
+
+    /// The poll interval, if this node is a client (as given to [`client`](Self::client)).
+    pub fn interval(&self) -> Option<Span> {
+        match &self.role {
+            Role::Client { interval, .. } => Some(*interval),
+            Role::Server => None,
         }
     }
 
@@ -254,7 +274,7 @@ mod tests {
     fn errors(network: Network, seed: u64) -> Vec<Span> {
         let nodes = vec![
             Cristian::server(),
-            Cristian::client(NodeId(0), Span::from_secs(1), Adjust::Step),
+            Cristian::client(NodeId(0), Span::from_secs(1), Adjust::Step).unwrap(),
         ];
         let clocks = vec![
             PhysicalClock::perfect(),
@@ -339,5 +359,34 @@ mod tests {
         for e in &errs {
             assert!((e.as_nanos() + 20_000_000).abs() < 10_000, "{e:?}");
         }
+    }
+
+    #[test]
+    fn an_absurd_interval_or_rate_is_refused_not_clamped() {
+        for interval in [Span::ZERO, Span::from_nanos(999_999), Span::from_secs(-1)] {
+            let e = Cristian::client(NodeId(0), interval, Adjust::Step).unwrap_err();
+            assert_eq!(
+                e,
+                SyncConfigError::IntervalTooShort {
+                    param: "interval",
+                    value: interval
+                }
+            );
+        }
+        let e = Cristian::client(NodeId(0), Span::ZERO, Adjust::Step).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "interval 0 ms is shorter than the minimum of 1 ms"
+        );
+        let fast = Adjust::Slew {
+            max_rate_ppm: 1_000_000,
+        };
+        assert_eq!(
+            Cristian::client(NodeId(0), Span::from_secs(1), fast),
+            Err(SyncConfigError::SlewRateOutOfRange { ppm: 1_000_000 })
+        );
+        let client = Cristian::client(NodeId(0), MIN_INTERVAL, Adjust::Step).unwrap();
+        assert_eq!(client.interval(), Some(MIN_INTERVAL));
+        assert_eq!(Cristian::server().interval(), None);
     }
 }

@@ -14,6 +14,7 @@
 //! and a correction `c` is fully absorbed after `|c| / max_rate` of physical time. A step
 //! backwards is the only way the software clock reads a smaller value later.
 
+use super::error::SyncConfigError;
 use crate::time::{Instant, Span};
 
 /// The Linux kernel's `adjtime` slew rate: 500 ppm (0.5 ms per second).
@@ -30,14 +31,16 @@ pub enum Adjust {
     Step,
     /// Absorb the correction gradually, at most `max_rate_ppm` per unit of physical time.
     Slew {
-        /// The largest rate change, in parts per million (clamped to `1..=`[`MAX_SLEW_PPM`]).
+        /// The largest rate change, in parts per million (`1..=`[`MAX_SLEW_PPM`]; anything
+        /// else is refused by [`Discipline::new`]).
         max_rate_ppm: u32,
     },
     /// NTP: step when `|correction| > threshold`, slew otherwise.
     Hybrid {
-        /// The slew rate for small corrections.
+        /// The slew rate for small corrections (`1..=`[`MAX_SLEW_PPM`], as for
+        /// [`Adjust::Slew`]).
         max_rate_ppm: u32,
-        /// Corrections larger than this are stepped.
+        /// Corrections larger than this are stepped (0 or more).
         threshold: Span,
     },
 }
@@ -49,11 +52,16 @@ pub enum Adjust {
 /// ```
 /// use chronoscope::sync::discipline::{Adjust, Discipline};
 /// use chronoscope::time::{Instant, Span};
-/// let mut clock = Discipline::new(Adjust::Slew { max_rate_ppm: 500 });
+/// let mut clock = Discipline::new(Adjust::Slew { max_rate_ppm: 500 }).unwrap();
 /// // At physical 10 s the clock is told it is 5 ms ahead: slew it back over 10 s.
 /// clock.correct(Instant::from_millis(10_000), Span::from_millis(-5));
 /// assert_eq!(clock.read(Instant::from_millis(12_000)), Instant::from_millis(11_999));
 /// assert_eq!(clock.read(Instant::from_millis(30_000)), Instant::from_millis(29_995));
+/// // A rate of 0 ppm could never absorb anything: it is refused, not raised to 1.
+/// assert_eq!(
+///     Discipline::new(Adjust::Slew { max_rate_ppm: 0 }),
+///     Err(chronoscope::sync::SyncConfigError::SlewRateOutOfRange { ppm: 0 })
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Discipline {
@@ -64,30 +72,63 @@ pub struct Discipline {
     steps: u32,
 }
 
+/// The slew rate of a policy [`Adjust::validate`] accepted (0 for stepping).
 fn rate_ppm(adjust: Adjust) -> i64 {
     match adjust {
         Adjust::Step => 0,
         Adjust::Slew { max_rate_ppm } | Adjust::Hybrid { max_rate_ppm, .. } => {
-            i64::from(max_rate_ppm.clamp(1, MAX_SLEW_PPM))
+            i64::from(max_rate_ppm)
+        }
+    }
+}
+
+impl Adjust {
+    /// Checks the policy: a slew rate in `1..=`[`MAX_SLEW_PPM`]
+    /// ([`SyncConfigError::SlewRateOutOfRange`] otherwise — 0 would never absorb a
+    /// correction, and a faster rate could run the software clock backwards) and a
+    /// non-negative hybrid step threshold ([`SyncConfigError::Negative`] naming
+    /// `"threshold"`).
+    pub fn validate(&self) -> Result<(), SyncConfigError> {
+        match *self {
+            Adjust::Step => Ok(()),
+            Adjust::Slew { max_rate_ppm } | Adjust::Hybrid { max_rate_ppm, .. }
+                if max_rate_ppm == 0 || max_rate_ppm > MAX_SLEW_PPM =>
+            {
+                Err(SyncConfigError::SlewRateOutOfRange { ppm: max_rate_ppm })
+            }
+            Adjust::Hybrid { threshold, .. } if threshold < Span::ZERO => {
+                Err(SyncConfigError::Negative {
+                    param: "threshold",
+                    value: threshold,
+                })
+            }
+            Adjust::Slew { .. } | Adjust::Hybrid { .. } => Ok(()),
         }
     }
 }
 
 impl Discipline {
-    /// A software clock that is never corrected in practice (stepping policy, no corrections).
+    /// An uncorrected software clock with the stepping policy ([`Adjust::Step`], which needs
+    /// no parameters, so this cannot fail).
     pub const fn plain() -> Self {
-        Self::new(Adjust::Step)
-    }
-
-    /// An uncorrected software clock (it reads the physical clock) with the given policy.
-    pub const fn new(adjust: Adjust) -> Self {
         Discipline {
-            adjust,
+            adjust: Adjust::Step,
             base: Span::ZERO,
             pending: Span::ZERO,
             since: Instant::ZERO,
             steps: 0,
         }
+    }
+
+    /// An uncorrected software clock (it reads the physical clock) with the given policy, or
+    /// the [`SyncConfigError`] from [`Adjust::validate`] if the policy's slew rate or
+    /// threshold cannot be used (they are never clamped).
+    pub fn new(adjust: Adjust) -> Result<Self, SyncConfigError> {
+        adjust.validate()?;
+        Ok(Discipline {
+            adjust,
+            ..Self::plain()
+        })
     }
 
     /// The policy.
@@ -133,7 +174,7 @@ impl Discipline {
         let step = match self.adjust {
             Adjust::Step => true,
             Adjust::Slew { .. } => false,
-            Adjust::Hybrid { threshold, .. } => by.abs() > threshold.abs(),
+            Adjust::Hybrid { threshold, .. } => by.abs() > threshold,
         };
         if step {
             self.base = self.base + by;
@@ -166,7 +207,7 @@ mod tests {
 
     #[test]
     fn step_jumps_at_once_and_can_go_backwards() {
-        let mut d = Discipline::new(Adjust::Step);
+        let mut d = Discipline::plain();
         let before = d.read(ms(1_000));
         d.correct(ms(1_000), Span::from_millis(-20));
         assert_eq!(d.read(ms(1_000)), before - Span::from_millis(20));
@@ -181,7 +222,8 @@ mod tests {
     fn slew_absorbs_at_the_rate_and_stays_monotonic() {
         let mut d = Discipline::new(Adjust::Slew {
             max_rate_ppm: 1_000,
-        });
+        })
+        .unwrap();
         d.correct(ms(0), Span::from_millis(-20));
         // 1 ms per second: 20 s to absorb.
         assert_eq!(d.outstanding(ms(10_000)), Span::from_millis(-10));
@@ -199,7 +241,8 @@ mod tests {
     fn a_new_measurement_supersedes_the_pending_slew() {
         let mut d = Discipline::new(Adjust::Slew {
             max_rate_ppm: 1_000,
-        });
+        })
+        .unwrap();
         d.correct(ms(0), Span::from_millis(10));
         // 5 ms absorbed; the new measurement (taken against the clock as it stands) says 4.
         d.correct(ms(5_000), Span::from_millis(4));
@@ -213,11 +256,58 @@ mod tests {
         let mut d = Discipline::new(Adjust::Hybrid {
             max_rate_ppm: 500,
             threshold: NTP_STEP_THRESHOLD,
-        });
+        })
+        .unwrap();
         d.correct(ms(0), Span::from_millis(50));
         assert_eq!(d.steps(), 0);
         d.correct(ms(0), Span::from_millis(500));
         assert_eq!(d.steps(), 1);
         assert_eq!(d.correction(ms(0)), Span::from_millis(500));
+    }
+
+    #[test]
+    fn an_unusable_slew_rate_or_threshold_is_refused_not_clamped() {
+        for ppm in [0, MAX_SLEW_PPM + 1, u32::MAX] {
+            let slew = Adjust::Slew { max_rate_ppm: ppm };
+            assert_eq!(
+                Discipline::new(slew),
+                Err(SyncConfigError::SlewRateOutOfRange { ppm })
+            );
+            let hybrid = Adjust::Hybrid {
+                max_rate_ppm: ppm,
+                threshold: NTP_STEP_THRESHOLD,
+            };
+            assert_eq!(
+                Discipline::new(hybrid),
+                Err(SyncConfigError::SlewRateOutOfRange { ppm })
+            );
+        }
+        let negative = Adjust::Hybrid {
+            max_rate_ppm: 500,
+            threshold: Span::from_millis(-128),
+        };
+        let e = Discipline::new(negative).unwrap_err();
+        assert_eq!(
+            e,
+            SyncConfigError::Negative {
+                param: "threshold",
+                value: Span::from_millis(-128)
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "threshold -128 ms is negative (it must be 0 or more)"
+        );
+        // The bounds themselves are accepted and used unchanged.
+        for ppm in [1, MAX_SLEW_PPM] {
+            let slew = Adjust::Slew { max_rate_ppm: ppm };
+            assert_eq!(Discipline::new(slew).unwrap().adjust(), slew);
+        }
+        let zero = Adjust::Hybrid {
+            max_rate_ppm: 1,
+            threshold: Span::ZERO,
+        };
+        assert_eq!(Discipline::new(zero).unwrap().adjust(), zero);
+        assert_eq!(Discipline::new(Adjust::Step), Ok(Discipline::plain()));
     }
 }

@@ -21,7 +21,8 @@ use alloc::vec::Vec;
 
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
-use crate::sync::discipline::{Adjust, Discipline, Disciplined};
+use crate::sync::discipline::{Discipline, Disciplined};
+use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
 use crate::sync::marzullo::{intersection, Agreement, Interval, MarzulloError};
 use crate::time::{Instant, Span};
 
@@ -58,10 +59,10 @@ pub enum ServerBehaviour {
 /// let ms = Span::from_millis;
 /// let servers = [NodeId(1), NodeId(2), NodeId(3)];
 /// let nodes = vec![
-///     NtpNode::client(servers.to_vec(), 1, Span::from_secs(10), Span::ZERO),
-///     NtpNode::server(ms(2), ServerBehaviour::Honest),
-///     NtpNode::server(ms(2), ServerBehaviour::Honest),
-///     NtpNode::server(ms(2), ServerBehaviour::Confident(Span::from_secs(60))),
+///     NtpNode::client(servers.to_vec(), 1, Span::from_secs(10), Span::ZERO)?,
+///     NtpNode::server(ms(2), ServerBehaviour::Honest)?,
+///     NtpNode::server(ms(2), ServerBehaviour::Honest)?,
+///     NtpNode::server(ms(2), ServerBehaviour::Confident(Span::from_secs(60)))?,
 /// ];
 /// let clocks = vec![PhysicalClock::new(Span::from_secs(3), 0.0)]; // the client is 3 s ahead
 /// let config = SimConfig { network: Network::constant(ms(5)), clocks, ..SimConfig::default() };
@@ -70,12 +71,15 @@ pub enum ServerBehaviour {
 /// let NtpOutput::Selected { agreed: Ok(a), before, .. } = &sim.outputs()[0].output else { panic!() };
 /// let truth = sim.outputs()[0].at.since(*before); // true time − client clock
 /// assert!(a.interval.contains(Instant::ZERO + truth));
+/// // A negative error bound is refused, not read as its absolute value.
+/// assert!(NtpNode::server(ms(-2), ServerBehaviour::Honest).is_err());
+/// # Ok::<(), chronoscope::sync::SyncConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NtpNode {
-    /// A time server.
+    /// A time server (build it with [`NtpNode::server`], which refuses a negative `error`).
     Server {
-        /// The error bound it claims (honestly, unless it lies).
+        /// The error bound it claims (honestly, unless it lies); 0 or more.
         error: Span,
         /// How it answers.
         behaviour: ServerBehaviour,
@@ -147,31 +151,55 @@ pub enum NtpOutput {
 }
 
 impl NtpNode {
-    /// A server claiming error bound `error`, answering as `behaviour`.
-    pub fn server(error: Span, behaviour: ServerBehaviour) -> Self {
-        NtpNode::Server {
-            error: error.abs(),
-            behaviour,
+    /// A server claiming error bound `error`, answering as `behaviour`, or
+    /// [`SyncConfigError::Negative`] naming `"error"` if `error` is negative (an error bound
+    /// is a magnitude; it is never replaced by its absolute value).
+    pub fn server(error: Span, behaviour: ServerBehaviour) -> Result<Self, SyncConfigError> {
+        if error < Span::ZERO {
+            return Err(SyncConfigError::Negative {
+                param: "error",
+                value: error,
+            });
         }
+        Ok(NtpNode::Server { error, behaviour })
     }
 
-    /// A client polling `servers` every `interval` (at least 1 ms), tolerating `f` liars,
-    /// knowing one-way delays are at least `min_delay`. Corrections are stepped; answers are
-    /// awaited for a second.
-    pub fn client(servers: Vec<NodeId>, f: usize, interval: Span, min_delay: Span) -> Self {
-        NtpNode::Client(Client {
+    /// A client polling `servers` every `interval`, tolerating `f` liars, knowing one-way
+    /// delays are at least `min_delay`. Corrections are stepped; answers are awaited for a
+    /// second. Refused with [`SyncConfigError::IntervalTooShort`] if `interval` is shorter
+    /// than [`MIN_INTERVAL`], or [`SyncConfigError::Negative`] naming `"min_delay"` if
+    /// `min_delay` is negative — never adjusted.
+    pub fn client(
+        servers: Vec<NodeId>,
+        f: usize,
+        interval: Span,
+        min_delay: Span,
+    ) -> Result<Self, SyncConfigError> {
+        if interval < MIN_INTERVAL {
+            return Err(SyncConfigError::IntervalTooShort {
+                param: "interval",
+                value: interval,
+            });
+        }
+        if min_delay < Span::ZERO {
+            return Err(SyncConfigError::Negative {
+                param: "min_delay",
+                value: min_delay,
+            });
+        }
+        Ok(NtpNode::Client(Client {
             servers,
             f,
-            interval: interval.max(Span::from_millis(1)),
-            min_delay: min_delay.max(Span::ZERO),
+            interval,
+            min_delay,
             timeout: Span::from_secs(1),
             drift_ppm: 0,
-            clock: Discipline::new(Adjust::Step),
+            clock: Discipline::plain(),
             round: 0,
             sent: Instant::ZERO,
             selected: true,
             answers: Vec::new(),
-        })
+        }))
     }
 
     /// Tells the client its own clock may drift by up to `ppm` (intervals are widened for
@@ -185,6 +213,16 @@ impl NtpNode {
 }
 
 impl Client {
+    /// The poll interval (as given to [`NtpNode::client`]).
+    pub fn interval(&self) -> Span {
+        self.interval
+    }
+
+    /// The smallest one-way delay the client assumes (as given to [`NtpNode::client`]).
+    pub fn min_delay(&self) -> Span {
+        self.min_delay
+    }
+
     fn select(&mut self, ctx: &Context<'_>, out: &mut Outbox<NtpNode>) {
         if self.selected {
             return;
@@ -319,5 +357,56 @@ impl Protocol for NtpNode {
             NtpTimer::Deadline(k) if k == c.round => c.select(ctx, out),
             NtpTimer::Deadline(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absurd_error_interval_or_min_delay_is_refused_not_clamped() {
+        let ms = Span::from_millis;
+        let e = NtpNode::server(ms(-3), ServerBehaviour::Honest).unwrap_err();
+        assert_eq!(
+            e,
+            SyncConfigError::Negative {
+                param: "error",
+                value: ms(-3)
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "error -3 ms is negative (it must be 0 or more)"
+        );
+        assert_eq!(
+            NtpNode::server(Span::ZERO, ServerBehaviour::Honest),
+            Ok(NtpNode::Server {
+                error: Span::ZERO,
+                behaviour: ServerBehaviour::Honest
+            })
+        );
+
+        let servers = alloc::vec![NodeId(1)];
+        for interval in [Span::ZERO, Span::from_nanos(999_999), ms(-10)] {
+            assert_eq!(
+                NtpNode::client(servers.clone(), 0, interval, Span::ZERO),
+                Err(SyncConfigError::IntervalTooShort {
+                    param: "interval",
+                    value: interval
+                })
+            );
+        }
+        assert_eq!(
+            NtpNode::client(servers.clone(), 0, ms(10), Span::from_nanos(-1)),
+            Err(SyncConfigError::Negative {
+                param: "min_delay",
+                value: Span::from_nanos(-1)
+            })
+        );
+        let Ok(NtpNode::Client(c)) = NtpNode::client(servers, 0, MIN_INTERVAL, Span::ZERO) else {
+            panic!("the smallest accepted interval and delay were refused");
+        };
+        assert_eq!((c.interval(), c.min_delay()), (MIN_INTERVAL, Span::ZERO));
     }
 }

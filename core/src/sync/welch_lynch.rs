@@ -22,7 +22,8 @@ use alloc::vec::Vec;
 
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
-use crate::sync::discipline::{Adjust, Discipline, Disciplined};
+use crate::sync::discipline::{Discipline, Disciplined};
+use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
 use crate::sync::fault_tolerant_average::{fault_tolerant_average, fault_tolerant_midpoint, mean};
 use crate::time::{Instant, Span};
 
@@ -66,9 +67,9 @@ pub enum Behaviour {
 pub struct Config {
     /// Faults to tolerate (`f`).
     pub f: usize,
-    /// Round period `R` (software clock; at least 1 ms).
+    /// Round period `R` (software clock; at least [`MIN_INTERVAL`]).
     pub round: Span,
-    /// Collection window `W` after a round starts (clamped to `[0, R)`).
+    /// Collection window `W` after a round starts (in `[0, R)`).
     pub window: Span,
     /// Assumed one-way delay `δ`.
     pub delay: Span,
@@ -97,8 +98,10 @@ pub struct Config {
 ///     uncertainty: Span::ZERO,
 ///     convergence: Convergence::FaultTolerantAverage,
 /// };
-/// let mut nodes: Vec<_> = (0..3).map(|_| WelchLynch::new(config, Behaviour::Honest)).collect();
-/// nodes.push(WelchLynch::new(config, Behaviour::Constant(Span::from_secs(3_600))));
+/// let mut nodes = (0..3)
+///     .map(|_| WelchLynch::new(config, Behaviour::Honest))
+///     .collect::<Result<Vec<_>, _>>()?;
+/// nodes.push(WelchLynch::new(config, Behaviour::Constant(Span::from_secs(3_600)))?);
 /// let clocks = (0..4).map(|i| PhysicalClock::new(Span::from_millis(30 * i), 0.0)).collect();
 /// let sim_config = SimConfig { network: Network::constant(Span::from_millis(10)), clocks, ..SimConfig::default() };
 /// let mut sim = Simulation::new(nodes, sim_config).unwrap();
@@ -110,6 +113,10 @@ pub struct Config {
 /// // The three honest clocks, 60 ms apart at the start, agree; the liar moved nobody.
 /// assert!(read(2).since(read(0)).abs() < Span::from_micros(10));
 /// assert!(read(0).since(Instant::from_millis(20_000)) < Span::from_millis(60));
+/// // A window that does not end before the next round is refused, not clamped.
+/// let late = Config { window: Span::from_secs(1), ..config };
+/// assert!(WelchLynch::new(late, Behaviour::Honest).is_err());
+/// # Ok::<(), chronoscope::sync::SyncConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct WelchLynch {
@@ -164,21 +171,36 @@ pub enum RoundOutput {
 
 impl WelchLynch {
     /// A node with the shared `config`, behaving as `behaviour`. Corrections are stepped.
-    pub fn new(config: Config, behaviour: Behaviour) -> Self {
-        let round = config.round.max(Span::from_millis(1));
-        let window = config.window.clamp(Span::ZERO, round - Span::from_nanos(1));
-        WelchLynch {
-            config: Config {
-                round,
-                window,
-                ..config
-            },
+    /// The config is used exactly as given, or refused with [`SyncConfigError`]: a round
+    /// shorter than [`MIN_INTERVAL`] ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)
+    /// naming `"round"`), a negative window ([`Negative`](SyncConfigError::Negative) naming
+    /// `"window"`), or a window that does not end before the next round
+    /// ([`WindowNotBelowRound`](SyncConfigError::WindowNotBelowRound)).
+    pub fn new(config: Config, behaviour: Behaviour) -> Result<Self, SyncConfigError> {
+        let Config { round, window, .. } = config;
+        if round < MIN_INTERVAL {
+            return Err(SyncConfigError::IntervalTooShort {
+                param: "round",
+                value: round,
+            });
+        }
+        if window < Span::ZERO {
+            return Err(SyncConfigError::Negative {
+                param: "window",
+                value: window,
+            });
+        }
+        if window >= round {
+            return Err(SyncConfigError::WindowNotBelowRound { window, round });
+        }
+        Ok(WelchLynch {
+            config,
             behaviour,
-            clock: Discipline::new(Adjust::Step),
+            clock: Discipline::plain(),
             round: 0,
             estimates: BTreeMap::new(),
             last_seen: BTreeMap::new(),
-        }
+        })
     }
 
     /// Whether this node follows the protocol.
@@ -186,7 +208,7 @@ impl WelchLynch {
         self.behaviour == Behaviour::Honest
     }
 
-    /// The shared configuration (after clamping).
+    /// The shared configuration (exactly as given to [`new`](Self::new)).
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -320,6 +342,102 @@ impl Protocol for WelchLynch {
                 }
                 let next = self.round_start(k + 1);
                 self.arm_at(ctx, next, RoundTimer::Broadcast(k + 1), out);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config(round: Span, window: Span) -> Config {
+        Config {
+            f: 1,
+            round,
+            window,
+            delay: Span::from_millis(10),
+            uncertainty: Span::ZERO,
+            convergence: Convergence::FaultTolerantAverage,
+        }
+    }
+
+    #[test]
+    fn an_absurd_round_or_window_is_refused_not_clamped() {
+        let ms = Span::from_millis;
+        for round in [Span::ZERO, Span::from_nanos(999_999), ms(-1_000)] {
+            let e = WelchLynch::new(config(round, Span::ZERO), Behaviour::Honest).unwrap_err();
+            assert_eq!(
+                e,
+                SyncConfigError::IntervalTooShort {
+                    param: "round",
+                    value: round
+                }
+            );
+            assert_eq!(e.param(), "round");
+        }
+        let e = WelchLynch::new(config(ms(1_000), ms(-1)), Behaviour::Honest).unwrap_err();
+        assert_eq!(
+            e,
+            SyncConfigError::Negative {
+                param: "window",
+                value: ms(-1)
+            }
+        );
+        for window in [ms(1_000), ms(1_001), Span::from_nanos(i64::MAX)] {
+            let e = WelchLynch::new(config(ms(1_000), window), Behaviour::Honest).unwrap_err();
+            assert_eq!(
+                e,
+                SyncConfigError::WindowNotBelowRound {
+                    window,
+                    round: ms(1_000)
+                }
+            );
+        }
+        let e = WelchLynch::new(config(ms(1_000), ms(1_000)), Behaviour::Honest).unwrap_err();
+        assert!(
+            e.to_string().contains("must be shorter than the round"),
+            "{e}"
+        );
+        // The extremes that are accepted are kept exactly.
+        let edge = config(MIN_INTERVAL, MIN_INTERVAL - Span::from_nanos(1));
+        assert_eq!(
+            *WelchLynch::new(edge, Behaviour::Honest).unwrap().config(),
+            edge
+        );
+    }
+
+    proptest! {
+        /// Any round and window either build a node whose config is exactly the one given,
+        /// or are refused with the error naming the first rule they break — never clamped.
+        #[test]
+        fn any_round_and_window_are_kept_or_refused(
+            round_ns in prop_oneof![any::<i64>(), -2_000_000i64..4_000_000],
+            window_ns in prop_oneof![any::<i64>(), -2_000_000i64..4_000_000],
+            near_round in proptest::option::of(-2i64..=2),
+        ) {
+            // Half the cases put the window within 2 ns of the round, where `<` matters.
+            let window_ns = near_round.map_or(window_ns, |d| round_ns.saturating_add(d));
+            let (round, window) = (Span::from_nanos(round_ns), Span::from_nanos(window_ns));
+            let given = config(round, window);
+            match WelchLynch::new(given, Behaviour::Honest) {
+                Ok(node) => {
+                    prop_assert!(round >= MIN_INTERVAL && window >= Span::ZERO && window < round);
+                    prop_assert_eq!(*node.config(), given);
+                }
+                Err(e) if round < MIN_INTERVAL => prop_assert_eq!(
+                    e,
+                    SyncConfigError::IntervalTooShort { param: "round", value: round }
+                ),
+                Err(e) if window < Span::ZERO => prop_assert_eq!(
+                    e,
+                    SyncConfigError::Negative { param: "window", value: window }
+                ),
+                Err(e) => {
+                    prop_assert!(window >= round);
+                    prop_assert_eq!(e, SyncConfigError::WindowNotBelowRound { window, round });
+                }
             }
         }
     }

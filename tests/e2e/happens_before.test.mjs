@@ -64,6 +64,9 @@ test('clicking an event shows its clocks and highlights its causal past', async 
   assert.ok(pastCount > 0);
   assert.equal(await page.locator('svg.spacetime circle.past').count(), pastCount);
   assert.match(await page.locator('.insp-vector').innerText(), /^\{"[A-D]":\d+(,"[A-D]":\d+)*\}$/);
+  // Hovering shows the same clocks (the circle's tooltip).
+  const tooltip = await target.locator('title').textContent();
+  assert.ok(tooltip.endsWith(`Lamport ${lamport} · vector ${await page.locator('.insp-vector').innerText()}`), tooltip);
   // Everything in the past happened earlier in the trace; everything else is future or concurrent.
   for (const el of await page.locator('svg.spacetime circle.past').all()) {
     assert.ok(Number(await el.getAttribute('data-event')) < id);

@@ -205,7 +205,14 @@ fn chunk(props: &ChunkProps) -> Html {
                 }
             })
         };
-        let label = props.trace.event(event).map(|e| e.label.as_str()).unwrap_or_default();
+        let (label, clocks) = props
+            .trace
+            .event(event)
+            .map(|e| {
+                let clocks = format!("Lamport {} · vector {}", e.lamport, e.vector);
+                (e.label.as_str(), clocks)
+            })
+            .unwrap_or_default();
         let class = classes!(
             "event",
             kind,
@@ -218,7 +225,7 @@ fn chunk(props: &ChunkProps) -> Html {
                 data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r="7"
                 tabindex="0" role="button" aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
                 {onclick} {onkeydown}>
-                <title>{ format!("#{} {}: {}", event.0, d.node, label) }</title>
+                <title>{ format!("#{} {}: {}\n{clocks}", event.0, d.node, label) }</title>
             </circle>
         }
     });

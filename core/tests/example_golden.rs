@@ -39,6 +39,10 @@ mod crdt_counters;
 #[path = "../examples/metadata_cost.rs"]
 mod metadata_cost;
 
+#[allow(dead_code)]
+#[path = "../examples/logical_clocks.rs"]
+mod logical_clocks;
+
 fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
 }
@@ -578,4 +582,26 @@ fn metadata_cost_grows_with_the_cluster_and_only_pruning_loses_writes() {
         let err = metadata_cost::render(&args(bad)).unwrap_err();
         assert!(err.contains(bad.split(' ').next().unwrap()), "{bad}: {err}");
     }
+}
+
+#[test]
+fn logical_clocks_show_what_lamport_time_cannot_tell() {
+    let out = logical_clocks::render(&[]).unwrap();
+    // Stamps as the rules give them (IR1/IR2; vector merge on receive).
+    assert!(out.contains("b2  at B  receive m1  Lamport 3  vector {\"A\":2,\"B\":2}"));
+    assert!(out.contains("c2  at C  receive m2  Lamport 5  vector {\"A\":2,\"B\":3,\"C\":2}"));
+    // A chain through two messages is seen by both clocks.
+    assert!(out.contains("a1 vs c2: L 1 < 5; vector: before -> a1 happened before c2"));
+    // Lamport orders c1 before a2, yet they are concurrent: only the vector clock says so.
+    assert!(out.contains(
+        "c1 vs a2: L 1 < 2; vector: concurrent -> concurrent: a smaller Lamport time does not mean happened-before"
+    ));
+    assert!(out.contains("a1 vs b1: L 1 = 1; vector: concurrent"));
+    // The total order breaks Lamport ties by node.
+    assert!(out.contains("a1(1, A) < b1(1, B) < c1(1, C) < a2(2, A) < a3(3, A) < b2(3, B)"));
+    assert!(out.contains("read back equal: true"));
+    // A hostile clock at u64::MAX is refused and leaves the receiver unchanged.
+    assert!(out
+        .contains("refused (node A's counter is at u64::MAX and cannot advance); clock still {}"));
+    assert!(logical_clocks::render(&args("--nodes 3")).is_err());
 }

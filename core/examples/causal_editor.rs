@@ -5,6 +5,7 @@
 //! shows hold-back timeouts reported as "stuck waiting for X:n".
 //!
 //! `cargo run -p chronoscope --example causal_editor -- [--seed N] [--loss PERCENT]`
+mod common;
 
 use chronoscope::broadcast::causal::{CausalMessage, CausalQueue, Receipt};
 use chronoscope::node::NodeId;
@@ -122,15 +123,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

@@ -6,6 +6,8 @@
 //!
 //! Values outside their range are clamped, with a note saying so; an unknown flag, a missing
 //! value or one that is not a number is an error.
+mod common;
+
 use chronoscope::scenario::conflict_store::{run, Params};
 use chronoscope::store::Strategy;
 use std::fmt::Write;
@@ -63,15 +65,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

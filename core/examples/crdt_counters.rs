@@ -5,6 +5,8 @@
 //!
 //! Values outside their range are clamped, with a note saying so; an unknown flag, a missing
 //! value or one that is not a number is an error.
+mod common;
+
 use chronoscope::crdt::g_counter::Increment;
 use chronoscope::crdt::pn_counter::PnOp;
 use chronoscope::crdt::{CvRdt, GCounter, PnCounter, Update};
@@ -30,17 +32,7 @@ fn parse(args: &[String]) -> Result<Params, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }
 
 /// Runs the example for `args` and returns what it prints (or the error message).

@@ -3,6 +3,7 @@
 //! document's `hlc_gen` project), then a peer's stamp from a clock far in the future is refused.
 //!
 //! `cargo run -p chronoscope --example hlc_gen` (it takes no options).
+mod common;
 
 use chronoscope::clock::{HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use chronoscope::time::{Instant, Span};
@@ -132,15 +133,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

@@ -5,6 +5,7 @@
 //!
 //! `cargo run -p chronoscope --example lamport_chat -- [--nodes N] [--seed N] [--extra N]
 //! [--slow-ms MS] [--lat-min MS] [--lat-max MS]`
+mod common;
 
 use chronoscope::node::NodeId;
 use chronoscope::scenario::lamport_chat::{self, Params};
@@ -70,15 +71,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

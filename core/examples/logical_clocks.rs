@@ -5,6 +5,8 @@
 //! apart. Ends with ShiViz's JSON clock form, read back, and a hostile clock refused.
 //!
 //! `cargo run -p chronoscope --example logical_clocks` (it takes no options).
+mod common;
+
 use chronoscope::clock::{Causality, LamportClock, LamportStamp, VectorClock};
 use chronoscope::node::NodeId;
 use std::fmt::Write;
@@ -27,17 +29,7 @@ struct Event {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }
 
 /// Runs the example and returns what it prints (or the error message).

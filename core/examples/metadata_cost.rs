@@ -6,6 +6,8 @@
 //! `cargo run -p chronoscope --example metadata_cost [-- --cap 8] [--skew-ms -3600000]`
 //!
 //! An unknown flag, a missing value or one that is not a number is an error.
+mod common;
+
 use chronoscope::store::metadata::{cost_table, CostParams};
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -33,17 +35,7 @@ fn parse(args: &[String]) -> Result<CostParams, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }
 
 /// Runs the example for `args` and returns what it prints (or the error message).

@@ -3,6 +3,7 @@
 //! reading, and a smeared leap second.
 //!
 //! `cargo run -p chronoscope --example physical_clock` (it takes no options).
+mod common;
 
 use chronoscope::clock::{Adjustment, Applied, DriftWalk, LeapSecond, PhysicalClock};
 use chronoscope::time::{Instant, Span};
@@ -154,15 +155,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

@@ -7,6 +7,8 @@
 //! Without `--regex` the format is detected (`chronoscope::trace::import`): a file whose first
 //! line is a regex is ShiViz's file form (regex, delimiter, log); one starting with `{` is JSON
 //! lines; anything else a GoVector log. Bad input: a message naming the line, exit code 1.
+mod common;
+
 use std::process::ExitCode;
 
 use chronoscope::trace::dag::Log;
@@ -74,15 +76,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

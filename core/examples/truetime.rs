@@ -3,6 +3,7 @@
 //! `s = TT.now().latest` and waits until `TT.after(s)` before making its commit visible.
 //!
 //! `cargo run -p chronoscope --example truetime` (it takes no options).
+mod common;
 
 use chronoscope::clock::{PhysicalClock, TrueTime, TrueTimeConfig};
 use chronoscope::time::{Instant, Span};
@@ -116,15 +117,5 @@ pub fn render(args: &[String]) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match render(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run(render)
 }

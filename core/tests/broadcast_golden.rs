@@ -3,6 +3,8 @@
 //! documents' output — pinned; so are the event counts of the fixed-seed scenarios they print,
 //! so that any change in behaviour shows up here.
 #![cfg(not(target_arch = "wasm32"))]
+// Each example brings `examples/common` (its `main` helper, unused here) along with it.
+#![allow(clippy::duplicate_mod)]
 
 use chronoscope::scenario::{causal_broadcast, lamport_chat, snapshot};
 

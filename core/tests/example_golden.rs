@@ -2,6 +2,8 @@
 //! into this test (via `#[path]`) and run in-process; its key lines — the source documents'
 //! output — are pinned.
 #![cfg(not(target_arch = "wasm32"))]
+// Each example brings `examples/common` (its `main` helper, unused here) along with it.
+#![allow(clippy::duplicate_mod)]
 
 #[allow(dead_code)]
 #[path = "../examples/drift_sim.rs"]

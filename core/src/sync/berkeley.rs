@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
-use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
+use crate::sync::error::SyncConfigError;
 use crate::time::{Instant, Span};
 
 /// A node of a Berkeley run (the leader or a follower).
@@ -157,22 +157,12 @@ impl Berkeley {
     /// The leader: polls every `interval` (physical clock); samples further than `outlier`
     /// from the median offset are not averaged. Answers are awaited for one second of local
     /// time. Refused with [`SyncConfigError`] — never adjusted — if `interval` is shorter
-    /// than [`MIN_INTERVAL`] ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)),
+    /// than [`MIN_INTERVAL`](crate::sync::MIN_INTERVAL) ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)),
     /// `outlier` is negative ([`Negative`](SyncConfigError::Negative)), or `adjust` is
     /// refused by [`Adjust::validate`].
     pub fn leader(interval: Span, outlier: Span, adjust: Adjust) -> Result<Self, SyncConfigError> {
-        if interval < MIN_INTERVAL {
-            return Err(SyncConfigError::IntervalTooShort {
-                param: "interval",
-                value: interval,
-            });
-        }
-        if outlier < Span::ZERO {
-            return Err(SyncConfigError::Negative {
-                param: "outlier",
-                value: outlier,
-            });
-        }
+        SyncConfigError::check_interval("interval", interval)?;
+        SyncConfigError::check_non_negative("outlier", outlier)?;
         Ok(Berkeley {
             clock: Discipline::new(adjust)?,
             applied: 0,
@@ -389,6 +379,7 @@ mod tests {
     use super::*;
     use crate::clock::PhysicalClock;
     use crate::sim::{Latency, Network, SimConfig, Simulation};
+    use crate::sync::MIN_INTERVAL;
     use alloc::vec;
 
     #[test]

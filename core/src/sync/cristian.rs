@@ -15,7 +15,7 @@
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
-use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
+use crate::sync::error::SyncConfigError;
 use crate::time::{Instant, Span};
 
 /// A node of a Cristian run: the time server, or a client polling it.
@@ -117,15 +117,10 @@ impl Cristian {
 
     /// A client polling `server` every `interval` (of its physical clock), applying
     /// corrections with `adjust`. The first poll is one interval after start. Refused with
-    /// [`SyncConfigError::IntervalTooShort`] if `interval` is shorter than [`MIN_INTERVAL`],
+    /// [`SyncConfigError::IntervalTooShort`] if `interval` is shorter than [`MIN_INTERVAL`](crate::sync::MIN_INTERVAL),
     /// or as [`Adjust::validate`] says — never adjusted.
     pub fn client(server: NodeId, interval: Span, adjust: Adjust) -> Result<Self, SyncConfigError> {
-        if interval < MIN_INTERVAL {
-            return Err(SyncConfigError::IntervalTooShort {
-                param: "interval",
-                value: interval,
-            });
-        }
+        SyncConfigError::check_interval("interval", interval)?;
         Ok(Cristian {
             role: Role::Client {
                 server,
@@ -267,6 +262,7 @@ mod tests {
     use super::*;
     use crate::clock::PhysicalClock;
     use crate::sim::{Latency, LinkRule, Network, SimConfig, Simulation};
+    use crate::sync::MIN_INTERVAL;
     use alloc::vec;
     use alloc::vec::Vec;
 

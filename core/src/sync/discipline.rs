@@ -96,13 +96,10 @@ impl Adjust {
             {
                 Err(SyncConfigError::SlewRateOutOfRange { ppm: max_rate_ppm })
             }
-            Adjust::Hybrid { threshold, .. } if threshold < Span::ZERO => {
-                Err(SyncConfigError::Negative {
-                    param: "threshold",
-                    value: threshold,
-                })
+            Adjust::Hybrid { threshold, .. } => {
+                SyncConfigError::check_non_negative("threshold", threshold)
             }
-            Adjust::Slew { .. } | Adjust::Hybrid { .. } => Ok(()),
+            Adjust::Slew { .. } => Ok(()),
         }
     }
 }

@@ -52,6 +52,24 @@ pub enum SyncConfigError {
 }
 
 impl SyncConfigError {
+    /// Accepts a poll interval or round period of at least [`MIN_INTERVAL`], else refuses it
+    /// as [`IntervalTooShort`](SyncConfigError::IntervalTooShort) naming `param`.
+    pub fn check_interval(param: &'static str, value: Span) -> Result<(), SyncConfigError> {
+        if value < MIN_INTERVAL {
+            return Err(SyncConfigError::IntervalTooShort { param, value });
+        }
+        Ok(())
+    }
+
+    /// Accepts a bound or magnitude of zero or more, else refuses it as
+    /// [`Negative`](SyncConfigError::Negative) naming `param`.
+    pub fn check_non_negative(param: &'static str, value: Span) -> Result<(), SyncConfigError> {
+        if value < Span::ZERO {
+            return Err(SyncConfigError::Negative { param, value });
+        }
+        Ok(())
+    }
+
     /// The name of the parameter that was refused (`"interval"`, `"round"`, `"outlier"`,
     /// `"error"`, `"min_delay"`, `"window"`, `"threshold"` or `"max_rate_ppm"`).
     pub fn param(&self) -> &'static str {

@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Discipline, Disciplined};
-use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
+use crate::sync::error::SyncConfigError;
 use crate::sync::marzullo::{intersection, Agreement, Interval, MarzulloError};
 use crate::time::{Instant, Span};
 
@@ -155,19 +155,14 @@ impl NtpNode {
     /// [`SyncConfigError::Negative`] naming `"error"` if `error` is negative (an error bound
     /// is a magnitude; it is never replaced by its absolute value).
     pub fn server(error: Span, behaviour: ServerBehaviour) -> Result<Self, SyncConfigError> {
-        if error < Span::ZERO {
-            return Err(SyncConfigError::Negative {
-                param: "error",
-                value: error,
-            });
-        }
+        SyncConfigError::check_non_negative("error", error)?;
         Ok(NtpNode::Server { error, behaviour })
     }
 
     /// A client polling `servers` every `interval`, tolerating `f` liars, knowing one-way
     /// delays are at least `min_delay`. Corrections are stepped; answers are awaited for a
     /// second. Refused with [`SyncConfigError::IntervalTooShort`] if `interval` is shorter
-    /// than [`MIN_INTERVAL`], or [`SyncConfigError::Negative`] naming `"min_delay"` if
+    /// than [`MIN_INTERVAL`](crate::sync::MIN_INTERVAL), or [`SyncConfigError::Negative`] naming `"min_delay"` if
     /// `min_delay` is negative — never adjusted.
     pub fn client(
         servers: Vec<NodeId>,
@@ -175,18 +170,8 @@ impl NtpNode {
         interval: Span,
         min_delay: Span,
     ) -> Result<Self, SyncConfigError> {
-        if interval < MIN_INTERVAL {
-            return Err(SyncConfigError::IntervalTooShort {
-                param: "interval",
-                value: interval,
-            });
-        }
-        if min_delay < Span::ZERO {
-            return Err(SyncConfigError::Negative {
-                param: "min_delay",
-                value: min_delay,
-            });
-        }
+        SyncConfigError::check_interval("interval", interval)?;
+        SyncConfigError::check_non_negative("min_delay", min_delay)?;
         Ok(NtpNode::Client(Client {
             servers,
             f,
@@ -363,6 +348,7 @@ impl Protocol for NtpNode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::MIN_INTERVAL;
 
     #[test]
     fn an_absurd_error_interval_or_min_delay_is_refused_not_clamped() {

@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Discipline, Disciplined};
-use crate::sync::error::{SyncConfigError, MIN_INTERVAL};
+use crate::sync::error::SyncConfigError;
 use crate::sync::fault_tolerant_average::{fault_tolerant_average, fault_tolerant_midpoint, mean};
 use crate::time::{Instant, Span};
 
@@ -67,7 +67,7 @@ pub enum Behaviour {
 pub struct Config {
     /// Faults to tolerate (`f`).
     pub f: usize,
-    /// Round period `R` (software clock; at least [`MIN_INTERVAL`]).
+    /// Round period `R` (software clock; at least [`MIN_INTERVAL`](crate::sync::MIN_INTERVAL)).
     pub round: Span,
     /// Collection window `W` after a round starts (in `[0, R)`).
     pub window: Span,
@@ -172,24 +172,14 @@ pub enum RoundOutput {
 impl WelchLynch {
     /// A node with the shared `config`, behaving as `behaviour`. Corrections are stepped.
     /// The config is used exactly as given, or refused with [`SyncConfigError`]: a round
-    /// shorter than [`MIN_INTERVAL`] ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)
+    /// shorter than [`MIN_INTERVAL`](crate::sync::MIN_INTERVAL) ([`IntervalTooShort`](SyncConfigError::IntervalTooShort)
     /// naming `"round"`), a negative window ([`Negative`](SyncConfigError::Negative) naming
     /// `"window"`), or a window that does not end before the next round
     /// ([`WindowNotBelowRound`](SyncConfigError::WindowNotBelowRound)).
     pub fn new(config: Config, behaviour: Behaviour) -> Result<Self, SyncConfigError> {
         let Config { round, window, .. } = config;
-        if round < MIN_INTERVAL {
-            return Err(SyncConfigError::IntervalTooShort {
-                param: "round",
-                value: round,
-            });
-        }
-        if window < Span::ZERO {
-            return Err(SyncConfigError::Negative {
-                param: "window",
-                value: window,
-            });
-        }
+        SyncConfigError::check_interval("round", round)?;
+        SyncConfigError::check_non_negative("window", window)?;
         if window >= round {
             return Err(SyncConfigError::WindowNotBelowRound { window, round });
         }
@@ -350,6 +340,7 @@ impl Protocol for WelchLynch {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::sync::MIN_INTERVAL;
     use proptest::prelude::*;
 
     fn config(round: Span, window: Span) -> Config {

@@ -480,9 +480,10 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             </svg>
             <div class="diagram-scroll" ref={scroller} {onscroll}>
                 // The SVG carries its own copy of the names (for the SVG/PNG exports) in its first
-                // `gutter` units, which the negative margin keeps out of the scroller's view.
+                // `gutter` units, which the canvas's negative margin keeps out of the scroller's
+                // view (on the wrapper, so the exported SVG carries no page layout).
+                <div class="diagram-canvas" style={format!("margin-left: -{gutter}px")}>
                 <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
-                    style={format!("margin-left: -{gutter}px")}
                     viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="group" data-shown={shown.to_string()}
                     aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown; arrow keys move between events, Enter selects",
                         props.trace.node_count(), shown, total)}
@@ -499,6 +500,7 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                     <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
                     { for chunks }
                 </svg>
+                </div>
             </div>
         </div>
         </div>

@@ -186,12 +186,17 @@ struct ChunkProps {
     marked: Option<Shared<BTreeSet<EventId>>>,
     /// The diagram's tab stop, when it is one of this chunk's events.
     active: Option<EventId>,
+    /// Far from the visible window: drawn empty.
+    culled: bool,
 }
 
 /// The events `start .. start + visible`, the delivered messages received among them, and the
 /// lost messages sent among them.
 #[function_component(Chunk)]
 fn chunk(props: &ChunkProps) -> Html {
+    if props.culled {
+        return html! { <g class="chunk" /> };
+    }
     let range = props.start..props.start + props.visible;
     let full = &props.full.0;
     let highlight = &props.highlight.0;
@@ -454,13 +459,15 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             </g>
         }
     });
-    let chunks = (0..total.div_ceil(CHUNK)).filter(|&c| chunk_visible(c)).map(|c| {
+    // Every chunk stays in the list (culled ones empty), so scrolling never re-creates the
+    // chunk holding the focused event: a keyed list whose keys change may rebuild its items.
+    let chunks = (0..total.div_ceil(CHUNK)).map(|c| {
         let start = c * CHUNK;
         html! {
             <Chunk key={c} trace={props.trace.clone()} full={(*full).clone()} {start}
                 visible={shown.saturating_sub(start).min(CHUNK)} highlight={(*highlight).clone()}
                 selected={props.selected} compare={props.compare} pick={(*pick).clone()} marked={props.marked.clone()}
-                active={active.filter(|e| e.index() / CHUNK == c)} />
+                active={active.filter(|e| e.index() / CHUNK == c)} culled={!chunk_visible(c)} />
         }
     });
     html! {

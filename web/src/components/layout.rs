@@ -412,7 +412,7 @@ pub fn step(dots: &[Dot], lanes: &[Lane], from: EventId, how: Move) -> Option<Ev
         Move::Earlier => on(here.node).take_while(|d| d.event != from).last(),
         Move::Later => on(here.node).skip_while(|d| d.event != from).nth(1),
         Move::LaneStart => on(here.node).next(),
-        Move::LaneEnd => on(here.node).last(),
+        Move::LaneEnd => on(here.node).next_back(),
         Move::First => dots.first(),
         Move::Last => dots.last(),
         Move::Up | Move::Down => {

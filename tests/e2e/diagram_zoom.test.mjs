@@ -45,7 +45,8 @@ test('lane names stay in view beside the scroller, and scrolled events never pas
   await page.locator('svg.spacetime').waitFor();
   await page.locator('.pb-last').click();
   const names = page.locator('.lane-gutter text');
-  const texts = async () => (await names.allInnerTexts()).map((t) => t.trim());
+  // The drawn text of each label (its last child; the first is its hover title).
+  const texts = () => names.evaluateAll((ts) => ts.map((t) => t.lastChild.textContent));
   assert.deepEqual(await texts(), ['A', 'B', 'C', 'D']);
   const scroller = page.locator('.diagram-scroll');
   for (const left of [0, 600, 0]) {

@@ -7,6 +7,8 @@
 //! lab's animation, or a browser tab then carries those effects out (after the stateright
 //! `Actor`/`Command` and smoltcp `poll(now)` designs).
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 
@@ -121,6 +123,22 @@ pub trait Protocol {
     type Operation: Clone + Debug;
     /// What the protocol reports (deliveries, display lines, verdicts).
     type Output: Clone + Debug;
+
+    /// How `message` reads in a trace label, after "send" or "recv" (e.g. `rumour B#5`).
+    /// The default is its `Debug` form; a protocol shown to people gives a human one.
+    fn describe_message(message: &Self::Message) -> String {
+        format!("{message:?}")
+    }
+
+    /// How a local operation reads in a trace label (default: its `Debug` form).
+    fn describe_operation(operation: &Self::Operation) -> String {
+        format!("{operation:?}")
+    }
+
+    /// How an output reads in a trace label (default: its `Debug` form).
+    fn describe_output(output: &Self::Output) -> String {
+        format!("{output:?}")
+    }
 
     /// Called once when the run starts.
     fn on_start(&mut self, _ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {}

@@ -40,19 +40,30 @@ test('zoom changes the distance between events, by mouse and by keyboard, and st
   assert.deepEqual(page.errors, []);
 });
 
-test('lane names stay in view when the diagram is scrolled', async () => {
+test('lane names stay in view beside the scroller, and scrolled events never pass under them', async () => {
   const page = await openPage(browser, '#/lab/happens-before?seed=5&nodes=4&actions=40');
   await page.locator('svg.spacetime').waitFor();
-  await page.locator('.pb-first').click();
-  await page.locator('.diagram-scroll').evaluate((el) => { el.scrollLeft = 0; });
-  const pinned = page.locator('.lane-names span').first();
-  assert.equal(await pinned.isVisible(), false);
-  await page.locator('.diagram-scroll').evaluate((el) => { el.scrollLeft = 600; });
-  await pinned.waitFor({ state: 'visible' });
-  assert.deepEqual(await page.locator('.lane-names span').allInnerTexts(), ['A', 'B', 'C', 'D']);
-  // Scrolling back hides the pinned copy and keeps the scroller itself (its position is kept).
-  await page.locator('.diagram-scroll').evaluate((el) => { el.scrollLeft = 0; });
-  await pinned.waitFor({ state: 'hidden' });
-  assert.equal(await page.locator('.diagram-scroll').evaluate((el) => el.scrollLeft), 0);
+  await page.locator('.pb-last').click();
+  const names = page.locator('.lane-gutter text');
+  // The drawn text of each label (its last child; the first is its hover title).
+  const texts = () => names.evaluateAll((ts) => ts.map((t) => t.lastChild.textContent));
+  assert.deepEqual(await texts(), ['A', 'B', 'C', 'D']);
+  const scroller = page.locator('.diagram-scroll');
+  for (const left of [0, 600, 0]) {
+    await scroller.evaluate((el, left) => { el.scrollLeft = left; }, left);
+    assert.equal(await scroller.evaluate((el) => el.scrollLeft), left, 'the scroller keeps its position');
+    assert.equal(await names.first().isVisible(), true);
+    assert.deepEqual(await texts(), ['A', 'B', 'C', 'D']);
+    // The names sit left of the scroller: an event is either right of them or clipped away.
+    const [gutterRight, scrollerLeft] = await page.evaluate(() => [
+      document.querySelector('.lane-gutter').getBoundingClientRect().right,
+      document.querySelector('.diagram-scroll').getBoundingClientRect().left,
+    ]);
+    assert.ok(scrollerLeft >= gutterRight - 0.5);
+  }
+  // At the start, the first event is right next to the names.
+  const first = await page.locator('svg.spacetime circle[data-event="0"]').boundingBox();
+  const gutter = await page.locator('.lane-gutter').boundingBox();
+  assert.ok(first.x > gutter.x + gutter.width && first.x < gutter.x + gutter.width + 60, JSON.stringify({ first, gutter }));
   assert.deepEqual(page.errors, []);
 });

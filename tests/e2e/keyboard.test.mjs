@@ -1,6 +1,6 @@
 // End-to-end: a lab used with the keyboard alone, from the page's body: Tab reaches the
-// parameter form, the playback controls, an event of the diagram and the export buttons, and
-// each works from the keys. Space or Enter on a focused button presses it once (it does not
+// parameter form, the playback controls, the diagram (one tab stop; arrows move between its
+// events) and the export buttons, and each works from the keys. Space or Enter on a focused button presses it once (it does not
 // also play or pause), and keys typed into a text field are not playback shortcuts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,10 +90,14 @@ test('keyboard only: the form, the playback controls, an event and the exports o
   assert.equal(await page.evaluate(() => window.scrollY), scrollY);
   assert.equal(await playing(page), false);
   assert.equal((await position(page))[0], total);
-  // Enter on the next event moves the selection.
-  await page.keyboard.press('Tab');
+  // The diagram is one tab stop: → moves to the lane's next event (not the playback), and
+  // Enter on it moves the selection.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((e) => document.activeElement?.dataset?.event !== e, event);
   const next = await page.evaluate(() => document.activeElement.dataset.event);
   assert.notEqual(next, event);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('tabindex')), '0');
+  assert.equal((await position(page))[0], total, 'arrows in the diagram do not step the playback');
   await page.keyboard.press('Enter');
   await page.waitForFunction((e) =>
     document.querySelector(`svg.spacetime circle[data-event="${e}"]`)?.classList.contains('selected'), next);

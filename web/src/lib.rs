@@ -47,15 +47,29 @@ fn switch(route: Route) -> Html {
 /// The whole app: header, router, footer.
 #[function_component(App)]
 pub fn app() -> Html {
+    let menu = use_node_ref();
+    let close_menu = {
+        let menu = menu.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(details) = menu.cast::<web_sys::Element>() {
+                let _ = details.remove_attribute("open");
+            }
+        })
+    };
     html! {
         <HashRouter>
             <header class="top">
                 <h1><Link<Route> to={Route::Home}>{"Chronoscope"}</Link<Route>></h1>
-                <nav aria-label="Labs">
-                    { for labs::LABS.iter().map(|lab| html! {
-                        <Link<Route> to={Route::Lab { slug: lab.slug.to_string() }}>{ lab.title }</Link<Route>>
-                    }) }
-                </nav>
+                // One tab stop, not one per lab, until opened (keyboard users reach a lab's
+                // controls sooner); choosing a lab closes it.
+                <details class="lab-menu" ref={menu.clone()}>
+                    <summary>{"Labs"}</summary>
+                    <nav aria-label="Labs" onclick={close_menu}>
+                        { for labs::LABS.iter().map(|lab| html! {
+                            <Link<Route> to={Route::Lab { slug: lab.slug.to_string() }}>{ lab.title }</Link<Route>>
+                        }) }
+                    </nav>
+                </details>
             </header>
             <main>
                 <Switch<Route> render={switch} />

@@ -11,6 +11,7 @@
 //! them, each at most once.
 
 use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -26,6 +27,12 @@ pub struct FifoMessage<T> {
     pub id: BroadcastId,
     /// The payload.
     pub payload: T,
+}
+
+impl<T: fmt::Debug> fmt::Display for FifoMessage<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}", self.id, self.payload)
+    }
 }
 
 /// Why an incoming message was refused.
@@ -98,6 +105,23 @@ pub enum FifoOutput<T> {
         /// Why.
         error: FifoError,
     },
+}
+
+impl<T: fmt::Debug> fmt::Display for FifoOutput<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FifoOutput::Delivered { id, payload } => write!(f, "deliver {id} {payload:?}"),
+            FifoOutput::HeldBack { id, waiting_for } => {
+                write!(f, "hold {id} — waiting for {waiting_for}")
+            }
+            FifoOutput::Stuck {
+                id,
+                waiting_for,
+                waited,
+            } => write!(f, "{id} stuck waiting for {waiting_for} ({waited})"),
+            FifoOutput::Rejected { from, error } => write!(f, "rejected from {from}: {error}"),
+        }
+    }
 }
 
 /// The largest gap accepted between a message and the next expected from its sender.
@@ -183,6 +207,13 @@ impl<T: Clone + fmt::Debug> Protocol for FifoBroadcast<T> {
     type Timer = BroadcastId;
     type Operation = T;
     type Output = FifoOutput<T>;
+
+    fn describe_message(message: &FifoMessage<T>) -> String {
+        message.to_string()
+    }
+    fn describe_output(output: &FifoOutput<T>) -> String {
+        output.to_string()
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();

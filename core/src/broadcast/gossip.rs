@@ -10,6 +10,7 @@
 //!
 //! Invariant: every node delivers each message at most once.
 
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -86,6 +87,13 @@ impl<T: Clone + fmt::Debug> Protocol for GossipBroadcast<T> {
     type Timer = ();
     type Operation = T;
     type Output = RelayOutput<T>;
+
+    fn describe_message(message: &Relayed<T>) -> String {
+        message.to_string()
+    }
+    fn describe_output(output: &RelayOutput<T>) -> String {
+        output.to_string()
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();

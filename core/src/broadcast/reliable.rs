@@ -12,6 +12,7 @@
 //! correct node delivers a message, every correct node does.
 
 use alloc::collections::BTreeSet;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -26,6 +27,12 @@ pub struct Relayed<T> {
     pub id: BroadcastId,
     /// The payload.
     pub payload: T,
+}
+
+impl<T: fmt::Debug> fmt::Display for Relayed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}", self.id, self.payload)
+    }
 }
 
 /// Why an incoming message was refused.
@@ -68,6 +75,15 @@ pub enum RelayOutput<T> {
         /// Why.
         error: RelayError,
     },
+}
+
+impl<T: fmt::Debug> fmt::Display for RelayOutput<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RelayOutput::Delivered { id, payload } => write!(f, "deliver {id} {payload:?}"),
+            RelayOutput::Rejected { from, error } => write!(f, "rejected from {from}: {error}"),
+        }
+    }
 }
 
 /// The bookkeeping shared by relaying broadcasts: own sequence numbers and the set of
@@ -155,6 +171,13 @@ impl<T: Clone + fmt::Debug> Protocol for ReliableBroadcast<T> {
     type Timer = ();
     type Operation = T;
     type Output = RelayOutput<T>;
+
+    fn describe_message(message: &Relayed<T>) -> String {
+        message.to_string()
+    }
+    fn describe_output(output: &RelayOutput<T>) -> String {
+        output.to_string()
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();

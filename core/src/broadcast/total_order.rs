@@ -16,6 +16,8 @@
 //! cut-off node stalls everyone, which is reported ("stuck waiting for …"), never silent.
 
 use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -351,6 +353,28 @@ impl<T: Clone + fmt::Debug> Protocol for TotalOrder<T> {
     type Timer = LamportStamp;
     type Operation = T;
     type Output = TotalOrderOutput<T>;
+
+    fn describe_message(packet: &ChatPacket<T>) -> String {
+        match &packet.body {
+            ChatBody::Chat { stamp, text } => format!("chat {stamp} {text:?}"),
+            ChatBody::Ack { clock } => format!("ack, clock {clock}"),
+        }
+    }
+    fn describe_output(output: &TotalOrderOutput<T>) -> String {
+        match output {
+            TotalOrderOutput::Pending { stamp, text } => format!("pending {stamp} {text:?}"),
+            TotalOrderOutput::Display { stamp, text } => format!("display {stamp} {text:?}"),
+            TotalOrderOutput::Stuck {
+                stamp,
+                waiting_for,
+                waited,
+            } => {
+                let from: Vec<String> = waiting_for.iter().map(ToString::to_string).collect();
+                format!("{stamp} stuck {waited}, waiting for {}", from.join(", "))
+            }
+            TotalOrderOutput::Rejected { from, error } => format!("rejected from {from}: {error}"),
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();

@@ -13,6 +13,9 @@
 //! Invariant: the server's tokens strictly increase; with [`Fencing::On`] the store's
 //! accepted tokens never decrease.
 
+use alloc::format;
+use alloc::string::String;
+
 use crate::lease::fencing::{FencedStore, Fencing, WriteError};
 use crate::lease::server::{LeaseError, LeaseServer};
 use crate::node::NodeId;
@@ -263,6 +266,60 @@ impl Protocol for LeaseNode {
     type Timer = LeaseTimer;
     type Operation = LeaseOp;
     type Output = LeaseOutput;
+
+    fn describe_message(message: &LeaseMessage) -> String {
+        match message {
+            LeaseMessage::Acquire { duration } => format!("ask for a lease of {duration}"),
+            LeaseMessage::Granted { token, duration } => {
+                format!("lease granted: token {token} for {duration}")
+            }
+            LeaseMessage::Refused(error) => format!("lease refused: {error}"),
+            LeaseMessage::Write { token, value } => format!("write {value} with token {token}"),
+            LeaseMessage::WriteAck { token, result } => match result {
+                Ok(()) => format!("write with token {token} accepted"),
+                Err(error) => format!("write with token {token} rejected: {error}"),
+            },
+        }
+    }
+    fn describe_operation(operation: &LeaseOp) -> String {
+        match operation {
+            LeaseOp::Acquire => String::from("ask for the lease"),
+            LeaseOp::AcquireFor(duration) => format!("ask for the lease for {duration}"),
+        }
+    }
+    fn describe_output(output: &LeaseOutput) -> String {
+        match output {
+            LeaseOutput::Granted { to, token } => format!("granted token {token} to {to}"),
+            LeaseOutput::Expired { holder, token } => {
+                format!("{holder}'s lease (token {token}) expired")
+            }
+            LeaseOutput::RequestRefused { from, error } => {
+                format!("refused {from}'s request: {error}")
+            }
+            LeaseOutput::Accepted { from, token, value } => {
+                format!("store accepted {value} from {from} (token {token})")
+            }
+            LeaseOutput::Rejected { from, error } => {
+                format!("store rejected {from}'s write: {error}")
+            }
+            LeaseOutput::Acquired {
+                token,
+                local_expiry,
+            } => format!("holds token {token} until {local_expiry} (local clock)"),
+            LeaseOutput::CheckPassed { token, remaining } => {
+                format!("token {token} still valid, {remaining} left")
+            }
+            LeaseOutput::CheckFailed { token } => format!("token {token} no longer valid"),
+            LeaseOutput::WriteSent { token, value } => {
+                format!("sent write {value} with token {token}")
+            }
+            LeaseOutput::WriteDone { token, result } => match result {
+                Ok(()) => format!("write with token {token} done"),
+                Err(error) => format!("write with token {token} failed: {error}"),
+            },
+            LeaseOutput::Refused(error) => format!("request refused: {error}"),
+        }
+    }
 
     fn on_message(
         &mut self,

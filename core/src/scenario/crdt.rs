@@ -10,6 +10,7 @@
 
 use alloc::collections::BTreeSet;
 use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
@@ -65,6 +66,15 @@ pub enum CounterOp {
     Decrement(u64),
 }
 
+impl fmt::Display for CounterOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CounterOp::Increment(n) => write!(f, "+{n}"),
+            CounterOp::Decrement(n) => write!(f, "−{n}"),
+        }
+    }
+}
+
 /// What a replica reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CounterOutput {
@@ -114,6 +124,24 @@ impl Protocol for CounterReplica {
     type Timer = ();
     type Operation = CounterOp;
     type Output = CounterOutput;
+
+    fn describe_message(state: &PnCounter) -> String {
+        format!("counter state {state} = {}", state.value())
+    }
+    fn describe_operation(op: &CounterOp) -> String {
+        op.to_string()
+    }
+    fn describe_output(output: &CounterOutput) -> String {
+        match output {
+            CounterOutput::Applied { op, value } => format!("{op} → {value}"),
+            CounterOutput::Refused { op } => format!("{op} refused: it would overflow"),
+            CounterOutput::Merged {
+                from,
+                before,
+                after,
+            } => format!("merge {from}'s state: {before} → {after}"),
+        }
+    }
 
     fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         out.set_timer(self.period, ());

@@ -3,6 +3,9 @@
 //! simplest protocol that produces a rich happens-before graph (sends, receives, internal
 //! events, concurrency), used by the Happens-before lab and the simulator benchmark.
 
+use alloc::format;
+use alloc::string::String;
+
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::time::Span;
@@ -84,6 +87,15 @@ impl Protocol for Gossip {
     type Timer = ();
     type Operation = ();
     type Output = GossipOutput;
+
+    fn describe_message(rumour: &Rumour) -> String {
+        format!("rumour {}#{}", rumour.origin, rumour.number)
+    }
+    fn describe_output(output: &GossipOutput) -> String {
+        match output {
+            GossipOutput::Internal => String::from("internal step"),
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         self.arm(ctx, out);

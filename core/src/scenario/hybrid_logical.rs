@@ -13,6 +13,8 @@
 //! within ε of each other — which a clock set back, or a node far ahead without a max offset,
 //! breaks.
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
@@ -228,6 +230,10 @@ impl Protocol for HlcNode {
     type Timer = ();
     type Operation = ();
     type Output = ();
+
+    fn describe_message(stamp: &HlcTimestamp) -> String {
+        format!("HLC {stamp}")
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         self.arm(ctx, out);

@@ -14,6 +14,8 @@
 //! timestamp below that of a transaction on a node late in its sawtooth — a violation.
 
 use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -208,6 +210,25 @@ impl Protocol for SpannerNode {
     type Timer = TxnTimer;
     type Operation = TxnOp;
     type Output = TxnEvent;
+
+    fn describe_message(notice: &Notice) -> String {
+        format!("txn {} committed", notice.0)
+    }
+    fn describe_operation(operation: &TxnOp) -> String {
+        match operation {
+            TxnOp::Sync => String::from("time masters sync: ε restarts"),
+        }
+    }
+    fn describe_output(event: &TxnEvent) -> String {
+        match event {
+            TxnEvent::Begin { txn, interval, s } => {
+                format!("txn {txn} begins: TT.now() = {interval}, s = {s}")
+            }
+            TxnEvent::Commit { txn, s, wait } => {
+                format!("txn {txn} commits at s = {s} after waiting {wait}")
+            }
+        }
+    }
 
     fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         for &(after, txn) in &self.starts {

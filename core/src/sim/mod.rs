@@ -385,7 +385,7 @@ impl<P: Protocol> Simulation<P> {
                         .set_fate(message, MessageFate::Dropped(DropReason::ReceiverCrashed));
                 } else {
                     let label = if self.labels {
-                        format!("recv {payload:?} from {from}")
+                        format!("recv {} from {from}", P::describe_message(&payload))
                     } else {
                         String::new()
                     };
@@ -408,7 +408,7 @@ impl<P: Protocol> Simulation<P> {
             }
             Pending::Operation { node, operation } => {
                 let label = if self.labels {
-                    format!("{operation:?}")
+                    P::describe_operation(&operation)
                 } else {
                     String::new()
                 };
@@ -529,7 +529,7 @@ impl<P: Protocol> Simulation<P> {
             }
             Effect::Output(output) => {
                 let label = if self.labels {
-                    format!("{output:?}")
+                    P::describe_output(&output)
                 } else {
                     String::new()
                 };
@@ -546,7 +546,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn send(&mut self, from: NodeId, to: NodeId, payload: P::Message) {
         let label = if self.labels {
-            format!("send {payload:?} to {to}")
+            format!("send {} to {to}", P::describe_message(&payload))
         } else {
             String::new()
         };

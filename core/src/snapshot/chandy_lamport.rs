@@ -518,6 +518,53 @@ impl Protocol for Bank {
     type Operation = BankOp;
     type Output = BankOutput;
 
+    fn describe_message(message: &BankMessage) -> String {
+        match message {
+            BankMessage::Money { amount } => format!("${amount}"),
+            BankMessage::Marker { id, initiator } => {
+                format!("marker of snapshot {id} ({initiator}'s)")
+            }
+            BankMessage::Report(r) => format!(
+                "snapshot {id} report: {node} holds ${balance}",
+                id = r.id,
+                node = r.node,
+                balance = r.balance
+            ),
+        }
+    }
+    fn describe_operation(operation: &BankOp) -> String {
+        match operation {
+            BankOp::Transfer { to, amount } => format!("transfer ${amount} to {to}"),
+            BankOp::Snapshot(id) => format!("start snapshot {id}"),
+        }
+    }
+    fn describe_output(output: &BankOutput) -> String {
+        match output {
+            BankOutput::Sent { to, amount } => format!("sent ${amount} to {to}"),
+            BankOutput::Received { from, amount } => format!("received ${amount} from {from}"),
+            BankOutput::Recorded { id, balance } => {
+                format!("snapshot {id}: recorded own balance ${balance}")
+            }
+            BankOutput::ChannelRecorded { id, channel } => format!(
+                "snapshot {id}: channel {}→{} held ${}",
+                channel.from,
+                channel.to,
+                channel.total()
+            ),
+            BankOutput::Completed(state) => format!(
+                "snapshot {} complete: ${} in balances + ${} in flight",
+                state.id,
+                state.total().saturating_sub(state.in_flight_total()),
+                state.in_flight_total()
+            ),
+            BankOutput::TimedOut { id, missing } => {
+                let missing: Vec<String> = missing.iter().map(|n| format!("{n}")).collect();
+                format!("snapshot {id} timed out waiting for {}", missing.join(", "))
+            }
+            BankOutput::Rejected(error) => format!("refused: {error}"),
+        }
+    }
+
     fn on_start(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();
         self.arm(ctx, out);

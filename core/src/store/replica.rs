@@ -15,7 +15,7 @@
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -686,6 +686,33 @@ impl Protocol for Replica {
     type Timer = ();
     type Operation = Operation;
     type Output = Output;
+
+    fn describe_message(message: &Message) -> String {
+        format!("{message:?}").replacen("Replicate", "replicate", 1)
+    }
+    fn describe_operation(operation: &Operation) -> String {
+        let context = |c: &WriteContext| match c {
+            WriteContext::Blind => "blind",
+            WriteContext::LastRead => "after a read",
+            WriteContext::Given(_) => "with a given context",
+        };
+        match operation {
+            Operation::Get { key } => format!("get {key}"),
+            Operation::Put {
+                key,
+                value,
+                context: c,
+            } => format!("put {key}={value:?} ({})", context(c)),
+            Operation::Delete { key, context: c } => format!("delete {key} ({})", context(c)),
+            Operation::Resolve { key, merge } => match merge {
+                Merge::Union => format!("resolve {key}: keep the union"),
+                Merge::Pick(i) => format!("resolve {key}: pick sibling {i}"),
+            },
+        }
+    }
+    fn describe_output(output: &Output) -> String {
+        output.to_string()
+    }
 
     fn on_start(&mut self, _ctx: &mut Ctx<'_>, out: &mut Outbox<Self>) {
         if let Some(period) = self.anti_entropy {

@@ -14,6 +14,8 @@
 //! `(max − min)/2`, so right after a round every participating clock is within
 //! `max − min` (plus drift during the round) of every other — tests check this bound.
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::node::NodeId;
@@ -302,6 +304,28 @@ impl Protocol for Berkeley {
     /// A manual round (ignored by followers).
     type Operation = ();
     type Output = BerkeleyOutput;
+
+    fn describe_message(message: &BerkeleyMessage) -> String {
+        match message {
+            BerkeleyMessage::Poll { round } => format!("poll, round {round}"),
+            BerkeleyMessage::Report { round, time } => format!("report {time}, round {round}"),
+            BerkeleyMessage::Adjust { round, delta } => format!("adjust by {delta}, round {round}"),
+        }
+    }
+    fn describe_output(output: &BerkeleyOutput) -> String {
+        match output {
+            BerkeleyOutput::Round(r) => format!(
+                "round {}: average offset {} over {} clocks, {} missing",
+                r.round,
+                r.average_offset,
+                r.samples.len(),
+                r.missing.len()
+            ),
+            BerkeleyOutput::Adjusted { round, delta } => {
+                format!("adjusted by {delta}, round {round}")
+            }
+        }
+    }
 
     fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         if let Some(l) = &self.leader {

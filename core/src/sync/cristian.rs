@@ -12,6 +12,9 @@
 //! `(RTT − 2·min)/2 ≤ (max − min)` of the server's clock (Cristian's accuracy bound), and
 //! an asymmetric path biases it by half the asymmetry — tests measure both.
 
+use alloc::format;
+use alloc::string::String;
+
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::sync::discipline::{Adjust, Discipline, Disciplined};
@@ -182,6 +185,26 @@ impl Protocol for Cristian {
     type Timer = Poll;
     type Operation = Poll;
     type Output = CristianOutput;
+
+    fn describe_message(message: &CristianMessage) -> String {
+        match message {
+            CristianMessage::Request { id } => format!("time request #{id}"),
+            CristianMessage::Reply { id, server_time } => {
+                format!("time reply #{id}: {server_time}")
+            }
+        }
+    }
+    fn describe_operation(_: &Poll) -> String {
+        String::from("poll the server")
+    }
+    fn describe_output(output: &CristianOutput) -> String {
+        match output {
+            CristianOutput::Adjusted(e) => {
+                format!("adjusted by {} (round trip {})", e.offset, e.rtt)
+            }
+            CristianOutput::Discarded(e) => format!("reply discarded: round trip {}", e.rtt),
+        }
+    }
 
     fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         if let Role::Client { interval, .. } = &self.role {

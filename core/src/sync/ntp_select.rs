@@ -17,6 +17,8 @@
 //! interval contains the true offset, so right after the correction the client is within
 //! half the interval's width of true time.
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::node::NodeId;
@@ -258,6 +260,32 @@ impl Protocol for NtpNode {
     type Timer = NtpTimer;
     type Operation = ();
     type Output = NtpOutput;
+
+    fn describe_message(message: &NtpMessage) -> String {
+        match message {
+            NtpMessage::Query { round } => format!("query, round {round}"),
+            NtpMessage::Answer { round, time, error } => {
+                format!("answer {time} ± {error}, round {round}")
+            }
+        }
+    }
+    fn describe_output(output: &NtpOutput) -> String {
+        let NtpOutput::Selected {
+            round,
+            sources,
+            agreed,
+            correction,
+            ..
+        } = output;
+        match agreed {
+            Ok(a) => format!(
+                "round {round}: {} of {} sources agree, corrected by {correction}",
+                a.sources,
+                sources.len()
+            ),
+            Err(e) => format!("round {round}: no agreement ({e})"),
+        }
+    }
 
     fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         if let NtpNode::Client(c) = self {

@@ -18,6 +18,8 @@
 //! drives them apart without bound.
 
 use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::node::NodeId;
@@ -262,6 +264,20 @@ impl Protocol for WelchLynch {
     type Timer = RoundTimer;
     type Operation = ();
     type Output = RoundOutput;
+
+    fn describe_message(message: &TimeMessage) -> String {
+        format!("time {}, round {}", message.time, message.round)
+    }
+    fn describe_output(output: &RoundOutput) -> String {
+        match output {
+            RoundOutput::Adjusted {
+                round, correction, ..
+            } => format!("round {round}: corrected by {correction}"),
+            RoundOutput::NoAgreement { round } => {
+                format!("round {round}: no agreement, clock left alone")
+            }
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         // The first round starts at the first multiple of R after the clock's reading.

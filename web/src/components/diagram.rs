@@ -3,6 +3,13 @@
 //! an event selects it; the diagram then highlights its causal past and future and marks the
 //! events concurrent with it. Every lab reuses this component.
 //!
+//! Keyboard: the diagram is one tab stop (a roving tabindex, as in the WAI-ARIA grid pattern:
+//! lanes are rows, events are cells). Only the *active* event is in the tab order; ←/→ move it
+//! along its lane in time order, ↑/↓ to the nearest event on the lane above or below, Home/End
+//! to the lane's first or last event (with Ctrl: the diagram's), Enter or Space select it. The
+//! keys a focused diagram handles are not playback shortcuts. Lane names sit in a column left
+//! of the scrolling part, so scrolling never slides events under them.
+//!
 //! Geometry comes from the pure [`layout`](super::layout::layout); causality from the core's
 //! happens-before queries — the view computes neither itself.
 
@@ -13,15 +20,18 @@ use yew::prelude::*;
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
+
 use super::layout::{
-    cursor_x, in_flight, layout, Arrow, ArrowState, Diagram, DotKind, LayoutOptions,
+    cursor_x, in_flight, layout, step, Arrow, ArrowState, Diagram, DotKind, LayoutOptions, Move,
+    DOT_RADIUS,
 };
 use super::SharedTrace;
 
 /// The diagram's styles, embedded in the SVG so that exported SVG/PNG files look the same.
 pub const DIAGRAM_CSS: &str = "
 .lane line { stroke: #b8b8b8; stroke-width: 2; }
-.lane-label { font: 700 15px system-ui, sans-serif; fill: #1d1d1f; }
+.lane-label { font: 700 14px ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; fill: #1d1d1f; }
 .msg { stroke: #4a5568; stroke-width: 1.4; }
 .msg.in-flight { stroke-dasharray: 5 4; stroke: #2b6cb0; }
 .msg.dropped { stroke-dasharray: 2 3; stroke: #c53030; }
@@ -39,7 +49,7 @@ marker path { fill: #4a5568; }
 .event.selected { fill: #e53e3e; stroke: #000; stroke-width: 2.5; }
 .event.marked { stroke: #d69e2e; stroke-width: 4; }
 .event.compared { stroke: #000; stroke-width: 3; stroke-dasharray: 2 2; opacity: 1; }
-.event:focus-visible { outline: 3px solid #2b6cb0; }
+.event:focus-visible { stroke: #1a202c; stroke-width: 3; outline: 3px solid #2b6cb0; outline-offset: 2px; opacity: 1; }
 ";
 
 /// Props of [`SpaceTimeDiagram`].
@@ -174,12 +184,19 @@ struct ChunkProps {
     /// (event, shift held)
     pick: Callback<(EventId, bool)>,
     marked: Option<Shared<BTreeSet<EventId>>>,
+    /// The diagram's tab stop, when it is one of this chunk's events.
+    active: Option<EventId>,
+    /// Far from the visible window: drawn empty.
+    culled: bool,
 }
 
 /// The events `start .. start + visible`, the delivered messages received among them, and the
 /// lost messages sent among them.
 #[function_component(Chunk)]
 fn chunk(props: &ChunkProps) -> Html {
+    if props.culled {
+        return html! { <g class="chunk" /> };
+    }
     let range = props.start..props.start + props.visible;
     let full = &props.full.0;
     let highlight = &props.highlight.0;
@@ -195,16 +212,6 @@ fn chunk(props: &ChunkProps) -> Html {
         };
         let event = d.event;
         let onclick = props.pick.reform(move |e: MouseEvent| (event, e.shift_key()));
-        let onkeydown = {
-            let pick = props.pick.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                // Enter or Space, like a button; Space must not scroll the page.
-                if matches!(e.key().as_str(), "Enter" | " ") {
-                    e.prevent_default();
-                    pick.emit((event, e.shift_key()));
-                }
-            })
-        };
         let (label, clocks) = props
             .trace
             .event(event)
@@ -222,9 +229,10 @@ fn chunk(props: &ChunkProps) -> Html {
         );
         html! {
             <circle key={format!("ev-{}", event.0)} {class}
-                data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r="7"
-                tabindex="0" role="button" aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
-                {onclick} {onkeydown}>
+                data-event={event.0.to_string()} cx={d.x.to_string()} cy={d.y.to_string()} r={DOT_RADIUS.to_string()}
+                tabindex={if props.active == Some(event) { "0" } else { "-1" }} role="button"
+                aria-label={format!("event {} at {}: {}", event.0, d.node, label)}
+                {onclick}>
                 <title>{ format!("#{} {}: {}\n{clocks}", event.0, d.node, label) }</title>
             </circle>
         }
@@ -234,6 +242,21 @@ fn chunk(props: &ChunkProps) -> Html {
             { for arrows.map(|a| arrow_html(a, props.selected, highlight)) }
             { for dots }
         </g>
+    }
+}
+
+/// The event a keyboard event was aimed at (a dot carries its id in `data-event`).
+fn event_of_target(target: Option<web_sys::EventTarget>) -> Option<EventId> {
+    let el = target?.dyn_into::<web_sys::Element>().ok()?;
+    el.get_attribute("data-event")?.parse().ok().map(EventId)
+}
+
+/// Focuses an SVG element (`SVGElement.focus()`; web-sys binds it only on HTML elements).
+fn focus_element(el: &web_sys::Element) {
+    if let Ok(focus) = js_sys::Reflect::get(el, &"focus".into()) {
+        if let Some(focus) = focus.dyn_ref::<js_sys::Function>() {
+            let _ = focus.call0(el);
+        }
     }
 }
 
@@ -247,22 +270,42 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
         column: LayoutOptions::default().column * ZOOM_LEVELS[*zoom],
         ..LayoutOptions::default()
     };
-    // Geometry of the whole run, computed once per trace and zoom level.
-    let full = use_memo((props.trace.clone(), *zoom), move |(trace, _)| {
-        Shared(Rc::new(layout(trace, usize::MAX, &opts)))
-    });
+    // Geometry of the whole run, computed once per trace, names and zoom level.
+    let full = use_memo(
+        (props.trace.clone(), props.lane_names.clone(), *zoom),
+        move |(trace, names, _)| {
+            let names = names.as_ref().map_or(&[][..], |n| &n.0[..]);
+            Shared(Rc::new(layout(trace, usize::MAX, names, &opts)))
+        },
+    );
+    let diagram = &full.0;
+    // Lanes start right of the gutter; the gutter's width is the part of the SVG that the
+    // scroller hides (the pinned column shows the names instead).
+    let (origin, gutter) = (diagram.origin, diagram.gutter.width);
     let highlight = use_memo(
         (props.trace.clone(), props.selected),
         |(trace, selected)| Shared(Rc::new(Highlight::of(trace, *selected))),
     );
+    let total = props.trace.events().len();
+    let shown = props.shown.min(total);
+    // The roving tab stop: the event last moved to (or clicked), else the selected one, else
+    // the first; always a visible one.
+    let active_state = use_state(|| None::<EventId>);
+    let visible = |e: &EventId| e.index() < shown;
+    let active = (*active_state)
+        .filter(visible)
+        .or(props.selected.filter(visible))
+        .or((shown > 0).then_some(EventId(0)));
     // One callback for the whole diagram that always calls the latest handlers, so chunks'
     // props stay equal across renders.
     let handlers = use_mut_ref(|| (props.on_select.clone(), props.on_compare.clone()));
     *handlers.borrow_mut() = (props.on_select.clone(), props.on_compare.clone());
     let pick = {
         let handlers = handlers.clone();
+        let set_active = active_state.setter();
         use_memo((), move |_| {
             Callback::from(move |(event, shift): (EventId, bool)| {
+                set_active.set(Some(event));
                 let (on_select, on_compare) = handlers.borrow().clone();
                 if shift {
                     on_compare.emit(event)
@@ -272,10 +315,61 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
             })
         })
     };
-    let total = props.trace.events().len();
-    let shown = props.shown.min(total);
-    let cursor_x = cursor_x(shown, &opts);
+    let cursor_x = cursor_x(shown, origin, &opts);
     let scroller = use_node_ref();
+    // Set when a key moved the tab stop: once the new active event is drawn, it takes the focus.
+    let focus_pending = use_mut_ref(|| false);
+    {
+        let (scroller, focus_pending) = (scroller.clone(), focus_pending.clone());
+        use_effect_with(active, move |active| {
+            if std::mem::take(&mut *focus_pending.borrow_mut()) {
+                let dot = active.and_then(|e| {
+                    let el = scroller.cast::<web_sys::Element>()?;
+                    el.query_selector(&format!("circle[data-event=\"{}\"]", e.0))
+                        .ok()?
+                });
+                if let Some(dot) = dot {
+                    focus_element(&dot);
+                }
+            }
+        });
+    }
+    let onkeydown = {
+        let (full, set_active, pick) = (full.clone(), active_state.setter(), pick.clone());
+        let focus_pending = focus_pending.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(from) = event_of_target(e.target()) else {
+                return;
+            };
+            if e.alt_key() {
+                return;
+            }
+            let diagram = &full.0;
+            let dots = &diagram.dots[..shown.min(diagram.dots.len())];
+            if let Some(how) = Move::from_key(&e.key(), e.ctrl_key() || e.meta_key()) {
+                // Handled here: the document's playback shortcuts skip prevented keys.
+                e.prevent_default();
+                if let Some(to) = step(dots, &diagram.lanes, from, how) {
+                    *focus_pending.borrow_mut() = true;
+                    set_active.set(Some(to));
+                }
+            } else if matches!(e.key().as_str(), "Enter" | " ") {
+                // Enter or Space, like a button; Space must not scroll the page.
+                e.prevent_default();
+                pick.emit((from, e.shift_key()));
+            }
+        })
+    };
+    let onfocusin = {
+        let (set_active, current) = (active_state.setter(), active);
+        Callback::from(move |e: FocusEvent| {
+            if let Some(event) = event_of_target(e.target()) {
+                if Some(event) != current {
+                    set_active.set(Some(event));
+                }
+            }
+        })
+    };
     // Where to scroll once a new zoom level is drawn: the same point in the run stays centred.
     let pending_scroll = use_mut_ref(|| None::<f64>);
     {
@@ -292,17 +386,17 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
     let zoom_to = {
         let (zoom, scroller, pending_scroll) =
             (zoom.clone(), scroller.clone(), pending_scroll.clone());
-        let left_margin = opts.left;
         Callback::from(move |level: usize| {
             let level = level.min(ZOOM_LEVELS.len() - 1);
             if level == *zoom {
                 return;
             }
             if let Some(el) = scroller.cast::<web_sys::Element>() {
+                // The scroller shows the SVG from x = scrollLeft + gutter.
                 let half = f64::from(el.client_width()) / 2.0;
-                let centre = f64::from(el.scroll_left()) + half - left_margin;
+                let centre = f64::from(el.scroll_left()) + gutter + half - origin;
                 let ratio = ZOOM_LEVELS[level] / ZOOM_LEVELS[*zoom];
-                *pending_scroll.borrow_mut() = Some(centre * ratio + left_margin - half);
+                *pending_scroll.borrow_mut() = Some(centre * ratio + origin - gutter - half);
             }
             zoom.set(level);
         })
@@ -312,9 +406,10 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
         let scroller = scroller.clone();
         use_effect_with(cursor_x as i64, move |_| {
             if let Some(el) = scroller.cast::<web_sys::Element>() {
-                let (left, width) = (f64::from(el.scroll_left()), f64::from(el.client_width()));
+                let left = f64::from(el.scroll_left()) + gutter;
+                let width = f64::from(el.client_width());
                 if width > 0.0 && (cursor_x > left + width - 40.0 || cursor_x < left) {
-                    el.set_scroll_left((cursor_x - width * 0.75).max(0.0) as i32);
+                    el.set_scroll_left((cursor_x - gutter - width * 0.75).max(0.0) as i32);
                 }
             }
         });
@@ -334,49 +429,45 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
         })
     };
     let cull = total > CULL_ABOVE;
-    let (view_left, view_width) = *viewport;
+    let (view_left, view_width) = (viewport.0 + gutter, viewport.1);
+    let active_chunk = active.map(|e| e.index() / CHUNK);
     let chunk_visible = |c: usize| {
-        if !cull {
+        if !cull || Some(c) == active_chunk {
+            // The tab stop's chunk is always drawn, so Tab always finds the diagram.
             return true;
         }
-        let x0 = opts.left + opts.column * (c * CHUNK) as f64;
-        let x1 = x0 + opts.column * CHUNK as f64;
+        let x0 = origin + opts.column * (c * CHUNK) as f64;
+        let x1 = x0 + opts.column * (CHUNK + 1) as f64;
         x1 >= view_left - view_width && x0 <= view_left + 2.0 * view_width
     };
-    let travelling = in_flight(&props.trace, shown, &opts);
-    let diagram = &full.0;
-    let lane_name = |lane: &super::layout::Lane| {
-        props
-            .lane_names
-            .as_ref()
-            .and_then(|n| n.0.get(lane.node.index()).cloned())
-            .unwrap_or_else(|| lane.node.to_string())
-    };
-    // Once the lane labels drawn in the SVG scroll out of view, a pinned copy keeps the lanes
-    // named (the SVG's own labels stay, so exported SVG/PNG files carry them).
-    // Always rendered (hidden while the SVG's labels are in view) and placed after the scroller,
-    // so showing it never makes Yew reuse the scroller's element and lose its scroll position.
-    let pinned_names = html! {
-        <div class="lane-names" aria-hidden="true" hidden={view_left <= opts.left * 0.5}>
-            { for diagram.lanes.iter().map(|lane| html! {
-                <span style={format!("top: {}px", lane.y - 10.0)}>{ lane_name(lane) }</span>
-            }) }
-        </div>
+    let travelling = in_flight(&props.trace, shown, origin, &opts);
+    let labels = |class: &'static str| {
+        html! {
+            <g class={class}>
+                { for diagram.gutter.labels.iter().map(|l| html! {
+                    <text class="lane-label" x={l.x.to_string()} y={l.baseline.to_string()}>
+                        <title>{ l.full.clone() }</title>{ l.text.clone() }
+                    </text>
+                }) }
+            </g>
+        }
     };
     let lanes = diagram.lanes.iter().map(|lane| {
         html! {
             <g class="lane" key={format!("lane-{}", lane.node.0)}>
-                <text class="lane-label" x="8" y={(lane.y + 5.0).to_string()}>{ lane_name(lane) }</text>
-                <line x1={opts.left.to_string()} y1={lane.y.to_string()} x2={diagram.width.to_string()} y2={lane.y.to_string()} />
+                <line x1={lane.x1.to_string()} y1={lane.y.to_string()} x2={diagram.width.to_string()} y2={lane.y.to_string()} />
             </g>
         }
     });
-    let chunks = (0..total.div_ceil(CHUNK)).filter(|&c| chunk_visible(c)).map(|c| {
+    // Every chunk stays in the list (culled ones empty), so scrolling never re-creates the
+    // chunk holding the focused event: a keyed list whose keys change may rebuild its items.
+    let chunks = (0..total.div_ceil(CHUNK)).map(|c| {
         let start = c * CHUNK;
         html! {
             <Chunk key={c} trace={props.trace.clone()} full={(*full).clone()} {start}
                 visible={shown.saturating_sub(start).min(CHUNK)} highlight={(*highlight).clone()}
-                selected={props.selected} compare={props.compare} pick={(*pick).clone()} marked={props.marked.clone()} />
+                selected={props.selected} compare={props.compare} pick={(*pick).clone()} marked={props.marked.clone()}
+                active={active.filter(|e| e.index() / CHUNK == c)} culled={!chunk_visible(c)} />
         }
     });
     html! {
@@ -389,25 +480,49 @@ pub fn space_time_diagram(props: &DiagramProps) -> Html {
                 disabled={*zoom + 1 == ZOOM_LEVELS.len()} onclick={zoom_to.reform({ let z = *zoom; move |_| z + 1 })}>{"+"}</button>
         </div>
         <div class="diagram-viewport">
-        <div class="diagram-scroll" ref={scroller} {onscroll}>
-            <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
-                viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="img" data-shown={shown.to_string()}
-                aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown",
-                    props.trace.node_count(), shown, total)}>
-                <style>{ DIAGRAM_CSS }</style>
-                <defs>
-                    <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
-                        <path d="M 0 0 L 10 5 L 0 10 z" />
-                    </marker>
-                </defs>
-                { for lanes }
-                <g class="in-flight-layer">{ for travelling.iter().map(|a| arrow_html(a, props.selected, &highlight.0)) }</g>
-                <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
-                { for chunks }
+            // The lane names, pinned: the scroller beside them never slides events underneath.
+            <svg class="lane-gutter" aria-hidden="true" width={gutter.to_string()} height={diagram.height.to_string()}
+                viewBox={format!("0 0 {} {}", gutter, diagram.height)}>
+                { labels("lane-labels") }
             </svg>
+            <div class="diagram-scroll" ref={scroller} {onscroll}>
+                // The SVG carries its own copy of the names (for the SVG/PNG exports) in its first
+                // `gutter` units, which the canvas's negative margin keeps out of the scroller's
+                // view (on the wrapper, so the exported SVG carries no page layout).
+                <div class="diagram-canvas" style={format!("margin-left: -{gutter}px")}>
+                <svg class="spacetime" width={diagram.width.to_string()} height={diagram.height.to_string()}
+                    viewBox={format!("0 0 {} {}", diagram.width, diagram.height)} role="group" data-shown={shown.to_string()}
+                    aria-label={format!("Space-time diagram: {} nodes, {} of {} events shown; arrow keys move between events, Enter selects",
+                        props.trace.node_count(), shown, total)}
+                    {onkeydown} {onfocusin}>
+                    <style>{ DIAGRAM_CSS }</style>
+                    <defs>
+                        <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" />
+                        </marker>
+                    </defs>
+                    { labels("gutter-copy") }
+                    { for lanes }
+                    <g class="in-flight-layer">{ for travelling.iter().map(|a| arrow_html(a, props.selected, &highlight.0)) }</g>
+                    <line class="cursor" x1={cursor_x.to_string()} y1="0" x2={cursor_x.to_string()} y2={diagram.height.to_string()} />
+                    { for chunks }
+                </svg>
+                </div>
+            </div>
         </div>
-        { pinned_names }
         </div>
-        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::layout::LABEL_FONT;
+
+    #[test]
+    fn the_embedded_css_draws_labels_at_the_size_the_layout_measures() {
+        assert!(DIAGRAM_CSS.contains(&format!(
+            ".lane-label {{ font: 700 {LABEL_FONT}px ui-monospace"
+        )));
     }
 }

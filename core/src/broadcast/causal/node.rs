@@ -4,6 +4,7 @@
 //! message that reports it "stuck waiting for X:n" once held `stuck_after`.
 
 use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -43,6 +44,15 @@ pub enum CausalWire<T> {
     Data(CausalMessage<T>),
     /// "I have this message" (only when retransmission is on).
     Ack(BroadcastId),
+}
+
+impl<T: fmt::Debug> fmt::Display for CausalWire<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CausalWire::Data(m) => write!(f, "{} {:?} {}", m.id(), m.payload, m.clock),
+            CausalWire::Ack(id) => write!(f, "ack {id}"),
+        }
+    }
 }
 
 /// Timers of a [`CausalBroadcast`] node.
@@ -193,6 +203,13 @@ impl<T: Clone + fmt::Debug> Protocol for CausalBroadcast<T> {
     type Timer = CausalTimer;
     type Operation = T;
     type Output = CausalOutput<T>;
+
+    fn describe_message(message: &CausalWire<T>) -> String {
+        message.to_string()
+    }
+    fn describe_output(output: &CausalOutput<T>) -> String {
+        output.to_string()
+    }
 
     fn on_start(&mut self, ctx: &mut Context<'_>, _out: &mut Outbox<Self>) {
         self.peers = ctx.peers.to_vec();

@@ -20,6 +20,8 @@ pub mod import;
 pub mod js_regex;
 pub mod json;
 pub mod json_lines;
+pub mod motifs;
+pub mod search;
 pub mod shiviz;
 pub mod validity;
 

@@ -11,8 +11,11 @@
 //! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines).
 
 pub mod happens_before;
+pub mod host_order;
 
 // Importing real logs (ShiViz, JSON lines) into a happens-before DAG, and exporting it.
+pub mod cluster;
+pub mod compare;
 pub mod dag;
 pub mod error;
 pub mod export;

@@ -1,0 +1,147 @@
+//! Pairwise comparison of two executions, after ShiViz's "pairwise view" (Beschastnikh et al.,
+//! "Debugging distributed systems", CACM 2016, §4 "comparing executions"): hosts are matched by
+//! name and, on each shared host, events by their text in local order — the `k`-th event with a
+//! given text on host `h` in one execution matches the `k`-th with that text on `h` in the
+//! other. Whatever is left unmatched is a difference: hosts only one execution has (with all
+//! their events) and events only one execution has.
+//!
+//! Invariant: comparing an execution with itself finds no difference; comparison is symmetric
+//! (swapping the executions swaps the sides); the [`Comparison::distance`] is a metric on the
+//! multisets of `(host, text)` pairs.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::dag::Execution;
+use super::EventId;
+
+/// What differs between a left and a right execution.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Comparison {
+    /// Hosts only the left execution has, in its host order.
+    pub left_hosts: Vec<String>,
+    /// Hosts only the right execution has, in its host order.
+    pub right_hosts: Vec<String>,
+    /// Left events with no counterpart on the right, ascending.
+    pub left_events: Vec<EventId>,
+    /// Right events with no counterpart on the left, ascending.
+    pub right_events: Vec<EventId>,
+}
+
+impl Comparison {
+    /// How many events differ, both sides together.
+    pub fn distance(&self) -> usize {
+        self.left_events.len() + self.right_events.len()
+    }
+    /// Whether the executions have the same hosts and the same events on each.
+    pub fn is_same(&self) -> bool {
+        self.left_hosts.is_empty() && self.right_hosts.is_empty() && self.distance() == 0
+    }
+}
+
+/// `(host name, text)` → that pair's events in local order.
+fn occurrences(exec: &Execution) -> BTreeMap<(&str, &str), Vec<EventId>> {
+    let mut out: BTreeMap<(&str, &str), Vec<EventId>> = BTreeMap::new();
+    for h in 0..exec.hosts().len() {
+        let host = crate::node::NodeId(h as u32);
+        for &e in exec.events_of(host) {
+            let text = exec.events()[e.index()].text.as_str();
+            out.entry((exec.host_name(host), text)).or_default().push(e);
+        }
+    }
+    out
+}
+
+/// Compares two executions (see the module docs).
+///
+/// ```
+/// use chronoscope::trace::compare::compare;
+/// use chronoscope::trace::shiviz::{parse, ParseOptions, GOVECTOR_REGEX};
+/// let opts = ParseOptions::new(GOVECTOR_REGEX).unwrap();
+/// let a = parse("a {\"a\":1}\nstart\na {\"a\":2}\nstop\n", &opts).unwrap();
+/// let b = parse("a {\"a\":1}\nstart\na {\"a\":2}\ncrash\n", &opts).unwrap();
+/// let c = compare(&a.executions[0], &b.executions[0]);
+/// assert_eq!((c.left_events.len(), c.right_events.len()), (1, 1));
+/// assert!(compare(&a.executions[0], &a.executions[0]).is_same());
+/// ```
+pub fn compare(left: &Execution, right: &Execution) -> Comparison {
+    let only = |a: &Execution, b: &Execution| -> Vec<String> {
+        a.hosts()
+            .iter()
+            .filter(|h| !b.hosts().contains(h))
+            .cloned()
+            .collect()
+    };
+    let (l, r) = (occurrences(left), occurrences(right));
+    let unmatched = |mine: &BTreeMap<(&str, &str), Vec<EventId>>,
+                     theirs: &BTreeMap<(&str, &str), Vec<EventId>>| {
+        let mut out: Vec<EventId> = mine
+            .iter()
+            .flat_map(|(key, events)| {
+                let matched = theirs.get(key).map_or(0, Vec::len);
+                events.iter().skip(matched).copied()
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    };
+    Comparison {
+        left_hosts: only(left, right),
+        right_hosts: only(right, left),
+        left_events: unmatched(&l, &r),
+        right_events: unmatched(&r, &l),
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::trace::shiviz::{parse, ParseOptions, GOVECTOR_REGEX};
+    use proptest::prelude::*;
+
+    /// A one-host-per-event-line log from `(host, text)` pairs.
+    fn exec(events: &[(u8, u8)]) -> Execution {
+        let mut count = [0u64; 3];
+        let mut text = String::new();
+        for (h, t) in events {
+            let h = *h as usize % 3;
+            count[h] += 1;
+            text.push_str(&alloc::format!(
+                "h{h} {{\"h{h}\":{}}}\nevent {}\n",
+                count[h],
+                t % 4
+            ));
+        }
+        let opts = ParseOptions::new(GOVECTOR_REGEX).unwrap();
+        parse(&text, &opts).unwrap().executions.remove(0)
+    }
+
+    fn events() -> impl Strategy<Value = Vec<(u8, u8)>> {
+        prop::collection::vec((0u8..3, 0u8..4), 1..20)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn self_comparison_is_empty_and_comparison_is_symmetric(a in events(), b in events()) {
+            let (x, y) = (exec(&a), exec(&b));
+            prop_assert!(compare(&x, &x).is_same());
+            let (xy, yx) = (compare(&x, &y), compare(&y, &x));
+            prop_assert_eq!(&xy.left_events, &yx.right_events);
+            prop_assert_eq!(&xy.left_hosts, &yx.right_hosts);
+            // Matched events pair up one to one: the unmatched counts differ by the sizes.
+            prop_assert_eq!(
+                x.events().len() as i64 - xy.left_events.len() as i64,
+                y.events().len() as i64 - xy.right_events.len() as i64
+            );
+        }
+
+        #[test]
+        fn distance_obeys_the_triangle_inequality(a in events(), b in events(), c in events()) {
+            let (x, y, z) = (exec(&a), exec(&b), exec(&c));
+            let d = |p: &Execution, q: &Execution| compare(p, q).distance();
+            prop_assert!(d(&x, &z) <= d(&x, &y) + d(&y, &z));
+        }
+    }
+}

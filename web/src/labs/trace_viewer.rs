@@ -73,33 +73,30 @@ struct Loaded {
     execution: usize,
 }
 
-/// Events whose text or a field value contains `needle` (case-insensitive); `key=value`
-/// searches one field.
-pub fn search(exec: &Execution, needle: &str) -> BTreeSet<EventId> {
-    let needle = needle.trim().to_lowercase();
-    if needle.is_empty() {
-        return BTreeSet::new();
-    }
-    let (field, value) = match needle.split_once('=') {
-        Some((k, v)) => (Some(k.trim().to_string()), v.trim().to_string()),
-        None => (None, needle.clone()),
-    };
-    exec.events()
-        .iter()
-        .filter(|e| match &field {
-            Some(k) => e
-                .fields
-                .iter()
-                .any(|(fk, fv)| fk.to_lowercase() == *k && fv.to_lowercase().contains(&value)),
-            None => {
-                e.text.to_lowercase().contains(&value)
-                    || e.fields
-                        .iter()
-                        .any(|(_, v)| v.to_lowercase().contains(&value))
-            }
-        })
-        .map(|e| e.id)
+/// Events the search query matches (text, `field=value` or `host=NAME`; see
+/// `chronoscope::trace::search`).
+pub fn search(exec: &Execution, query: &str) -> BTreeSet<EventId> {
+    chronoscope::trace::search::search(exec, query)
+        .into_iter()
         .collect()
+}
+
+/// Execution events `hits` as the diagram draws them: how many of them are visible (a hidden
+/// host's are not) and the drawn events standing for them — a collapsed run of local events
+/// stands for every event in it, so a match inside a run marks the run.
+pub fn drawn_matches(
+    hits: impl IntoIterator<Item = EventId>,
+    map: &[Option<EventId>],
+) -> (usize, BTreeSet<EventId>) {
+    let mut count = 0;
+    let mut drawn = BTreeSet::new();
+    for hit in hits {
+        if let Some(d) = map.get(hit.index()).copied().flatten() {
+            count += 1;
+            drawn.insert(d);
+        }
+    }
+    (count, drawn)
 }
 
 /// The Trace visualizer page.
@@ -476,32 +473,26 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
         |(exec, hidden, collapse)| visible_execution(&exec.0, hidden, *collapse),
     );
     let (trace, names, original, map) = (*built).clone();
-    let matches = {
-        let original = original.clone();
-        use_memo(
-            (
-                props.exec.clone(),
-                props.query.clone(),
-                props.highlighted.clone(),
-                built.clone(),
-            ),
-            move |(exec, q, highlighted, _)| {
-                let hits = search(&exec.0, q);
-                let host_of = |id: &EventId| exec.0.event(*id).map(|e| e.host.index());
-                // Map original event ids to the (possibly filtered) trace's ids.
-                Shared(Rc::new(
-                    original
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, o)| {
-                            hits.contains(o) || host_of(o).is_some_and(|h| highlighted.contains(&h))
-                        })
-                        .map(|(i, _)| EventId(i as u32))
-                        .collect::<BTreeSet<_>>(),
-                ))
-            },
-        )
-    };
+    let matches = use_memo(
+        (
+            props.exec.clone(),
+            props.query.clone(),
+            props.highlighted.clone(),
+            built.clone(),
+        ),
+        move |(exec, q, highlighted, built)| {
+            let map = &built.3;
+            let (count, mut drawn) = drawn_matches(search(&exec.0, q), map);
+            let lit = exec
+                .0
+                .events()
+                .iter()
+                .filter(|e| highlighted.contains(&e.host.index()))
+                .map(|e| e.id);
+            drawn.extend(drawn_matches(lit, map).1);
+            (count, Shared(Rc::new(drawn)))
+        },
+    );
     let concurrent = props
         .selected
         .filter(|e| e.index() < trace.events().len())
@@ -582,7 +573,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 <label>{"search "}<input class="trace-search" type="search" value={props.query.clone()} oninput={on_query}
                     placeholder="text, or field=value" /></label>
                 if !props.query.trim().is_empty() {
-                    <span class="trace-matches">{ format!("{} match(es)", matches.0.len()) }</span>
+                    <span class="trace-matches">{ format!("{} match(es)", matches.0) }</span>
                 }
                 <label><input class="trace-collapse" type="checkbox" checked={props.collapse}
                     onchange={props.on_collapse.reform(|e: Event| e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked()))} />
@@ -592,7 +583,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
             <div class="run-body">
                 <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={props.selected}
                     on_select={props.on_select.clone()} compare={props.compare} on_compare={props.on_compare.clone()}
-                    lane_names={Some(Shared(Rc::new(names)))} marked={Some((*matches).clone())} />
+                    lane_names={Some(Shared(Rc::new(names)))} marked={Some(matches.1.clone())} />
                 <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} />
             </div>
             if let Some(set) = concurrent {
@@ -707,6 +698,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn search_under_collapse_counts_every_match_and_marks_its_run() {
+        // Three local events on a, then a send; with runs collapsed x1..x3 are drawn as one.
+        let text = "a {\"a\":1}\nx1\na {\"a\":2}\nx2\na {\"a\":3}\nx3\na {\"a\":4}\nsend\nb {\"a\":4, \"b\":1}\nrecv\n";
+        let log = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        let (_, _, _, map) = visible_execution(exec, &BTreeSet::new(), true);
+        let (count, drawn) = drawn_matches(search(exec, "x"), &map);
+        assert_eq!(
+            count, 3,
+            "x1, x2 and x3 all match, though two are inside a run"
+        );
+        assert_eq!(drawn, BTreeSet::from([EventId(0)]));
+        let (count, drawn) = drawn_matches(search(exec, "host=b"), &map);
+        assert_eq!((count, drawn.len()), (1, 1));
+        // A hidden host's matches are not counted.
+        let (_, _, _, map) = visible_execution(exec, &BTreeSet::from([0]), true);
+        assert_eq!(drawn_matches(search(exec, "x"), &map).0, 0);
     }
 
     #[test]

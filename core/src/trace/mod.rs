@@ -26,6 +26,7 @@ pub mod json_lines;
 pub mod motifs;
 pub mod search;
 pub mod shiviz;
+pub mod skew;
 pub mod validity;
 
 use alloc::string::String;

@@ -9,7 +9,6 @@
 //! (swapping the executions swaps the sides); the [`Comparison::distance`] is a metric on the
 //! multisets of `(host, text)` pairs.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -40,16 +39,33 @@ impl Comparison {
     }
 }
 
-/// `(host name, text)` → that pair's events in local order.
-fn occurrences(exec: &Execution) -> BTreeMap<(&str, &str), Vec<EventId>> {
-    let mut out: BTreeMap<(&str, &str), Vec<EventId>> = BTreeMap::new();
-    for h in 0..exec.hosts().len() {
-        let host = crate::node::NodeId(h as u32);
-        for &e in exec.events_of(host) {
-            let text = exec.events()[e.index()].text.as_str();
-            out.entry((exec.host_name(host), text)).or_default().push(e);
+/// Every event as `(host name, text, id)`, sorted (so equal pairs are in local order).
+fn keyed(exec: &Execution) -> Vec<(&str, &str, EventId)> {
+    let mut out: Vec<(&str, &str, EventId)> = exec
+        .events()
+        .iter()
+        .map(|e| (exec.host_name(e.host), e.text.as_str(), e.id))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The events of `mine` beyond the count of their `(host, text)` pair in `theirs`, ascending.
+fn unmatched(mine: &[(&str, &str, EventId)], theirs: &[(&str, &str, EventId)]) -> Vec<EventId> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < mine.len() {
+        let key = (mine[i].0, mine[i].1);
+        let run = mine[i..].partition_point(|e| (e.0, e.1) == key);
+        while j < theirs.len() && (theirs[j].0, theirs[j].1) < key {
+            j += 1;
         }
+        let matched = theirs[j..].partition_point(|e| (e.0, e.1) == key);
+        out.extend(mine[i + matched.min(run)..i + run].iter().map(|e| e.2));
+        i += run;
+        j += matched;
     }
+    out.sort_unstable();
     out
 }
 
@@ -73,19 +89,7 @@ pub fn compare(left: &Execution, right: &Execution) -> Comparison {
             .cloned()
             .collect()
     };
-    let (l, r) = (occurrences(left), occurrences(right));
-    let unmatched = |mine: &BTreeMap<(&str, &str), Vec<EventId>>,
-                     theirs: &BTreeMap<(&str, &str), Vec<EventId>>| {
-        let mut out: Vec<EventId> = mine
-            .iter()
-            .flat_map(|(key, events)| {
-                let matched = theirs.get(key).map_or(0, Vec::len);
-                events.iter().skip(matched).copied()
-            })
-            .collect();
-        out.sort_unstable();
-        out
-    };
+    let (l, r) = (keyed(left), keyed(right));
     Comparison {
         left_hosts: only(left, right),
         right_hosts: only(right, left),

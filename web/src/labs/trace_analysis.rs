@@ -263,7 +263,9 @@ pub struct AnalysisProps {
 pub fn analysis_panel(props: &AnalysisProps) -> Html {
     let s = props.settings.clone();
     let log = &props.log.0;
-    let exec = &log.executions[props.execution.min(log.executions.len() - 1)];
+    let Some(exec) = log.executions.get(props.execution) else {
+        return html! {};
+    };
     let set = |f: fn(&mut Settings, String)| {
         let (s, cb) = (s.clone(), props.on_settings.clone());
         move |value: String| {

@@ -293,6 +293,28 @@ pub fn analysis_panel(props: &AnalysisProps) -> Html {
     let a = &props.analysis;
     let n = a.findings.len();
     let step = props.step.min(n.saturating_sub(1));
+    // Keep the current result in view inside the (scrolling) list.
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with((step, n), move |(step, _)| {
+            use wasm_bindgen::JsCast;
+            if let Some(list) = list.cast::<web_sys::HtmlElement>() {
+                let item = list
+                    .children()
+                    .item(*step as u32)
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(item) = item {
+                    let (top, bottom) =
+                        (item.offset_top(), item.offset_top() + item.offset_height());
+                    if top < list.scroll_top() || bottom > list.scroll_top() + list.client_height()
+                    {
+                        list.set_scroll_top(top - list.client_height() / 2);
+                    }
+                }
+            }
+        });
+    }
     let go = |to: usize| props.on_step.reform(move |_: MouseEvent| to);
     let on_key = {
         let on_step = props.on_step.clone();
@@ -407,7 +429,7 @@ pub fn analysis_panel(props: &AnalysisProps) -> Html {
                         <span class="finding-position">{ format!("{} of {n}", step + 1) }</span>
                         <button class="finding-next" onclick={go((step + 1) % n)} aria-label="next result">{"next ▶"}</button>
                     </div>
-                    <ol class="trace-findings" role="listbox" tabindex="0" aria-label="Results (arrow keys step through them)"
+                    <ol ref={list} class="trace-findings" role="listbox" tabindex="0" aria-label="Results (arrow keys step through them)"
                         aria-activedescendant={format!("finding-{step}")} onkeydown={on_key}>{ for items }</ol>
                 }
             }

@@ -26,14 +26,13 @@ pub struct InspectorProps {
     pub log: Option<LogDetails>,
 }
 
-/// An imported log's view of the drawn events: lane (host) names and, per drawn event, its
-/// line, its clock as logged and its captured fields.
+/// An imported log's view: lane (host) names and what the log says about the selected event.
 #[derive(Clone, PartialEq)]
 pub struct LogDetails {
     /// Host names, indexed by lane.
     pub hosts: std::rc::Rc<Vec<String>>,
-    /// Per drawn event: what the log says about it.
-    pub events: std::rc::Rc<Vec<LoggedEvent>>,
+    /// The selected event as logged (computed for that event only, so big logs cost nothing).
+    pub event: Option<LoggedEvent>,
 }
 
 /// One logged event, as the log wrote it.
@@ -81,10 +80,7 @@ pub fn event_inspector(props: &InspectorProps) -> Html {
     };
     let total = props.trace.events().len();
     let concurrent = total - 1 - highlight.past.len() - highlight.future.len();
-    let logged = props
-        .log
-        .as_ref()
-        .and_then(|l| l.events.get(event.id.index()));
+    let logged = props.log.as_ref().and_then(|l| l.event.as_ref());
     let times = match logged {
         // An imported log has no simulated time: show the log's own record instead.
         Some(logged) => {

@@ -482,43 +482,26 @@ fn visible_in_order(
     (trace.into(), names, original, map)
 }
 
-/// What the inspector shows of the log for each drawn event: the host names of the lanes, and
-/// per drawn event its line, its clock keyed by host names, its fields and how many log events
-/// it stands for.
-fn log_details(
+/// What the inspector shows of the log for the drawn event `drawn`: its line, its clock keyed
+/// by host names, its fields and how many log events it stands for (a collapsed run).
+fn logged_event(
     exec: &Execution,
-    names: &[String],
     original: &[EventId],
     map: &[Option<EventId>],
-) -> LogDetails {
-    let mut stands_for = vec![0usize; original.len()];
-    for d in map.iter().flatten() {
-        if let Some(n) = stands_for.get_mut(d.index()) {
-            *n += 1;
-        }
-    }
-    let events = original
+    drawn: EventId,
+) -> Option<LoggedEvent> {
+    let e = exec.event(*original.get(drawn.index())?)?;
+    let entries: Vec<String> = e
+        .clock
         .iter()
-        .zip(stands_for)
-        .filter_map(|(o, n)| {
-            let e = exec.event(*o)?;
-            let entries: Vec<String> = e
-                .clock
-                .iter()
-                .map(|(h, c)| format!("{:?}:{c}", exec.host_name(h)))
-                .collect();
-            Some(LoggedEvent {
-                line: e.line,
-                clock: format!("{{{}}}", entries.join(", ")),
-                fields: e.fields.clone(),
-                stands_for: n.max(1),
-            })
-        })
+        .map(|(h, c)| format!("{:?}:{c}", exec.host_name(h)))
         .collect();
-    LogDetails {
-        hosts: Rc::new(names.to_vec()),
-        events: Rc::new(events),
-    }
+    Some(LoggedEvent {
+        line: e.line,
+        clock: format!("{{{}}}", entries.join(", ")),
+        fields: e.fields.clone(),
+        stands_for: map.iter().filter(|d| **d == Some(drawn)).count().max(1),
+    })
 }
 
 /// The drawn events concurrent with the drawn event `selected`, decided on the full execution
@@ -563,10 +546,12 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
         (props.log.clone(), props.execution, props.settings.clone()),
         |(log, execution, settings)| Rc::new(analyse(&log.0, *execution, settings)),
     );
-    let details = use_memo((props.exec.clone(), built.clone()), |(exec, built)| {
-        let (_, names, original, map) = &**built;
-        log_details(&exec.0, names, original, map)
-    });
+    let details = LogDetails {
+        hosts: Rc::new(built.1.clone()),
+        event: props
+            .selected
+            .and_then(|d| logged_event(exec, &built.2, &built.3, d)),
+    };
     let (trace, names, original, map) = (*built).clone();
     let matches = use_memo(
         (
@@ -724,7 +709,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={props.selected}
                     on_select={props.on_select.clone()} compare={props.compare} on_compare={props.on_compare.clone()}
                     lane_names={Some(Shared(Rc::new(names)))} marked={Some(matches.1.clone())} />
-                <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} log={Some((*details).clone())} />
+                <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} log={Some(details)} />
             </div>
             if let Some(set) = concurrent {
                 <p class="concurrent-set">{ format!("Concurrent with the selected event: {}",
@@ -883,8 +868,9 @@ mod tests {
                 );
             }
         }
-        let details = log_details(exec, &names, &original, &[]);
-        assert_eq!(details.events[0].clock, "{\"client\":1}");
+        let first = logged_event(exec, &original, &[], EventId(0)).unwrap();
+        assert_eq!(first.clock, "{\"client\":1}");
+        assert_eq!((first.line, first.stands_for), (1, 1));
     }
 
     #[test]

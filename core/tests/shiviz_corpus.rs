@@ -318,8 +318,7 @@ fn a_gap_in_a_hosts_numbering_is_reported_where_it_starts() {
 /// execution; the banner before the first one is skipped; the initial state (host "--", all
 /// clocks 0) does not match the regex.
 const TLA_LOG: &str = include_str!("data/tla_ping_pong.log");
-const TLA_PARSER: &str = r#"^State \d+: <(?<event>\w+\([^)]*\)) line (?<location>[^>]*)>$\n(?:^.*\n)*?^/\\ Clock = "(?<clock>.*)"$\n(?:^.*\n)*?^/\\ Host = "(?<host>[^"]*)"$"#;
-const TLA_DELIMITER: &str = r"^Error: (?<trace>Invariant \w+ is violated)\.$";
+use chronoscope::trace::shiviz::{TLA_DELIMITER, TLA_REGEX as TLA_PARSER};
 
 #[test]
 fn a_tla_trace_with_escaped_clocks_and_anchored_lines_imports() {

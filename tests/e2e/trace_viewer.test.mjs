@@ -312,8 +312,9 @@ test('a TLA+ error-trace dump with escaped clocks and a ^-anchored multi-line re
   const page = await openPage(browser, '#/lab/trace');
   await page.locator('svg.spacetime').waitFor();
   const text = await readFile(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../core/tests/data/tla_ping_pong.log'), 'utf8');
-  await page.locator('.trace-regex').fill(String.raw`^State \d+: <(?<event>\w+\([^)]*\)) line (?<location>[^>]*)>$\n(?:^.*\n)*?^/\\ Clock = "(?<clock>.*)"$\n(?:^.*\n)*?^/\\ Host = "(?<host>[^"]*)"$`);
-  await page.locator('.trace-delimiter').fill(String.raw`^Error: (?<trace>Invariant \w+ is violated)\.$`);
+  await page.locator('.trace-format').selectOption('tla');
+  assert.match(await page.locator('.trace-regex').inputValue(), /^\^State/);
+  assert.equal(await page.locator('.trace-delimiter').inputValue(), String.raw`^Error: (?<trace>Invariant \w+ is violated)\.$`);
   await page.locator('.trace-text').fill(text);
   await page.locator('.trace-parse').click();
   await page.waitForFunction(() => document.querySelector('.trace-summary')?.textContent.includes('8 events'));

@@ -35,6 +35,15 @@ pub const GOVECTOR_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
 /// `simpledb` example).
 pub const EVENT_FIRST_REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
 
+/// A parser regex for TLC's error traces with ShiViz's `Host` and `Clock` trace expressions
+/// (TLA+ CommunityModules' `ShiViz` module): the `State n: <Action(args) line …>` line, then —
+/// among the state's variables, each on a line starting with `/\` — the clock (a JSON string
+/// with escaped quotes) and the host. The initial state (`<Initial predicate>`) is not an event.
+pub const TLA_REGEX: &str = r#"^State \d+: <(?<event>\w+\([^)]*\)) line (?<location>[^>]*)>$\n(?:^.*\n)*?^/\\ Clock = "(?<clock>.*)"$\n(?:^.*\n)*?^/\\ Host = "(?<host>[^"]*)"$"#;
+
+/// The delimiter for TLC's output with `-continue`: one execution per violated invariant.
+pub const TLA_DELIMITER: &str = r"^Error: (?<trace>Invariant \w+ is violated)\.$";
+
 /// The compiled parser and delimiter regexes.
 ///
 /// ```

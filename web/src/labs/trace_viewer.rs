@@ -15,7 +15,9 @@ use chronoscope::trace::dag::{Execution, Log};
 use chronoscope::trace::export::{
     to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
 };
-use chronoscope::trace::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
+use chronoscope::trace::shiviz::{
+    self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX, TLA_DELIMITER, TLA_REGEX,
+};
 use chronoscope::trace::{json_lines, EventId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -234,6 +236,7 @@ pub fn trace_viewer_lab() -> Html {
                 "shiviz-file" => (Format::ShiVizFile, "", ""),
                 "json-lines" => (Format::JsonLines, "", ""),
                 "event-first" => (Format::ShiViz, EVENT_FIRST_REGEX, ""),
+                "tla" => (Format::ShiViz, TLA_REGEX, TLA_DELIMITER),
                 _ => (Format::ShiViz, GOVECTOR_REGEX, ""),
             };
             format.set(f);
@@ -299,6 +302,7 @@ pub fn trace_viewer_lab() -> Html {
                             <option value="govector" selected=true>{"ShiViz / GoVector (host line first)"}</option>
                             <option value="event-first">{"ShiViz, event line first (e.g. simpledb)"}</option>
                             <option value="shiviz-export">{"ShiViz (as exported by Chronoscope)"}</option>
+                            <option value="tla">{"TLA+ (TLC error traces with ShiViz's Host and Clock)"}</option>
                             <option value="shiviz-file">{"ShiViz file (regex on line 1, delimiter on line 2)"}</option>
                             <option value="json-lines">{"JSON lines {\"node\",\"event\",\"vc\"}"}</option>
                         </select>

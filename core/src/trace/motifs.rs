@@ -68,6 +68,12 @@ pub enum MotifError {
         /// The 1-based position of the message in the pattern.
         position: usize,
     },
+    /// A message shares no host variable with the messages before it (a motif is one
+    /// connected shape, written in the order it happens).
+    Disconnected {
+        /// The 1-based position of the message in the pattern.
+        position: usize,
+    },
     /// More messages than the search accepts.
     TooLong {
         /// The limit.
@@ -86,6 +92,10 @@ impl fmt::Display for MotifError {
             MotifError::SelfMessage { position } => write!(
                 f,
                 "message {position} of the motif goes from a host to itself; use two variables"
+            ),
+            MotifError::Disconnected { position } => write!(
+                f,
+                "message {position} of the motif involves none of the hosts named before it; write a connected motif in the order it happens"
             ),
             MotifError::TooLong { limit } => {
                 write!(f, "the motif has more than {limit} messages; shorten it")
@@ -114,6 +124,7 @@ impl Pattern {
     /// let p = Pattern::parse("A->B, B->A").unwrap();
     /// assert_eq!(p.variables(), ["A", "B"]);
     /// assert!(Pattern::parse("A->A").is_err());
+    /// assert!(Pattern::parse("A->B, C->D").unwrap_err().to_string().contains("connected"));
     /// assert!(Pattern::parse("A-B").unwrap_err().to_string().contains("X->Y"));
     /// ```
     pub fn parse(text: &str) -> Result<Pattern, MotifError> {
@@ -150,6 +161,9 @@ impl Pattern {
                 return Err(MotifError::TooLong {
                     limit: MAX_PATTERN_MESSAGES,
                 });
+            }
+            if !edges.is_empty() && !vars.iter().any(|v| v == from || v == to) {
+                return Err(MotifError::Disconnected { position });
             }
             edges.push((var(from, &mut vars), var(to, &mut vars)));
         }
@@ -480,6 +494,19 @@ mod tests {
                 prop_assert!(from.len() >= min);
             }
         }
+    }
+
+    #[test]
+    fn the_generated_runs_have_motifs_to_check() {
+        // The properties above are not vacuous: the generated runs do contain motifs.
+        let (mut rr, mut tri, mut bc) = (0, 0, 0);
+        for seed in 0..16 {
+            let exec = execution(seed, 4, 6);
+            rr += request_response(&exec, DEFAULT_MAX_GAP).len();
+            tri += find(&exec, &Pattern::parse("A->B, B->C").unwrap(), DEFAULT_MAX_GAP).len();
+            bc += broadcasts(&exec, 2).len() + gathers(&exec, 2).len();
+        }
+        assert!(rr > 0 && tri > 0 && bc > 0, "{rr} {tri} {bc}");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!
 //! Real logs come in through [`import`] ([`shiviz`] and [`json_lines`] readers, checked by
 //! [`validity`]) as a happens-before DAG ([`dag`]) that converts to a `Trace`, and go out
-//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines).
+//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines). Pure analyses over an
+//! imported execution: [`search`], [`motifs`], [`compare`], [`cluster`], [`host_order`] and the
+//! clock-skew audit [`skew`].
 
 pub mod happens_before;
 pub mod host_order;

@@ -1,7 +1,7 @@
 //! Clustering the executions of a log, as ShiViz's cluster view does (Beschastnikh et al.,
 //! "Debugging distributed systems", CACM 2016, §4): by number of processes (hosts), or by
 //! distance to a chosen base execution, the distance being the number of differing events
-//! found by [`compare`](super::compare::compare).
+//! found by [`compare`].
 //!
 //! Invariant: every execution lands in exactly one cluster; clusters are ordered by their key
 //! (ascending), executions inside a cluster by their position in the log.

@@ -503,7 +503,12 @@ mod tests {
         for seed in 0..16 {
             let exec = execution(seed, 4, 6);
             rr += request_response(&exec, DEFAULT_MAX_GAP).len();
-            tri += find(&exec, &Pattern::parse("A->B, B->C").unwrap(), DEFAULT_MAX_GAP).len();
+            tri += find(
+                &exec,
+                &Pattern::parse("A->B, B->C").unwrap(),
+                DEFAULT_MAX_GAP,
+            )
+            .len();
             bc += broadcasts(&exec, 2).len() + gathers(&exec, 2).len();
         }
         assert!(rr > 0 && tri > 0 && bc > 0, "{rr} {tri} {bc}");

@@ -74,7 +74,47 @@ mod native {
         group.finish();
     }
 
-    criterion_group!(benches, trace_import);
+    /// Motif search, comparison and the skew audit over the same 100,000 events. Goal (issue
+    /// 12): motif search under 1 s.
+    fn trace_analysis(c: &mut Criterion) {
+        use chronoscope::trace::{compare, motifs, skew};
+        let text = generate();
+        let options = ParseOptions::new(GOVECTOR_REGEX).unwrap();
+        let log = shiviz::parse(&text, &options).unwrap();
+        let exec = &log.executions[0];
+        let custom = motifs::Pattern::parse("A->B, B->C, C->A").unwrap();
+        // Timestamps: the event's position, with host 3's clock 5 units ahead.
+        let ts: Vec<Option<i64>> = exec
+            .events()
+            .iter()
+            .map(|e| Some(i64::from(e.line) + if e.host.0 == 3 { 5 } else { 0 }))
+            .collect();
+        let mut group = c.benchmark_group("trace_analysis");
+        group.throughput(Throughput::Elements(EVENTS as u64));
+        group.sample_size(10);
+        group.bench_function("motif_request_response_100k", |b| {
+            b.iter(|| motifs::request_response(exec, motifs::DEFAULT_MAX_GAP).len())
+        });
+        group.bench_function("motif_custom_triangle_100k", |b| {
+            b.iter(|| motifs::find(exec, &custom, motifs::DEFAULT_MAX_GAP).len())
+        });
+        group.bench_function("motif_broadcast_and_gather_100k", |b| {
+            b.iter(|| motifs::broadcasts(exec, 2).len() + motifs::gathers(exec, 2).len())
+        });
+        group.bench_function("compare_with_itself_100k", |b| {
+            b.iter(|| compare::compare(exec, exec).distance())
+        });
+        group.bench_function("skew_audit_100k", |b| {
+            b.iter(|| {
+                let found = skew::disagreements(exec, &ts, 1000).total;
+                let bounds = skew::offset_bounds(exec, &ts, chronoscope::node::NodeId(0));
+                (found, bounds)
+            })
+        });
+        group.finish();
+    }
+
+    criterion_group!(benches, trace_import, trace_analysis);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

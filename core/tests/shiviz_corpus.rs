@@ -311,3 +311,86 @@ fn a_gap_in_a_hosts_numbering_is_reported_where_it_starts() {
         }
     );
 }
+
+/// A TLC error-trace dump (`tlc -continue` found two violations) with ShiViz's `Host` and
+/// `Clock` trace expressions: clocks printed as escaped JSON strings, read with a multi-line
+/// regex whose lines start with `^`; each `Error: Invariant … is violated.` line starts an
+/// execution; the banner before the first one is skipped; the initial state (host "--", all
+/// clocks 0) does not match the regex.
+const TLA_LOG: &str = include_str!("data/tla_ping_pong.log");
+use chronoscope::trace::shiviz::{TLA_DELIMITER, TLA_REGEX as TLA_PARSER};
+
+#[test]
+fn a_tla_trace_with_escaped_clocks_and_anchored_lines_imports() {
+    let opts = ParseOptions::new(TLA_PARSER)
+        .unwrap()
+        .with_delimiter(TLA_DELIMITER)
+        .unwrap();
+    let log = shiviz::parse(TLA_LOG, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<_> = log.executions.iter().map(|e| e.name()).collect();
+    assert_eq!(
+        names,
+        [
+            Some("Invariant AllPongsCounted is violated"),
+            Some("Invariant NoPongBeforeDone is violated")
+        ]
+    );
+    let first = &log.executions[0];
+    assert_eq!(first.hosts(), ["n1", "n2", "n3"]);
+    assert_eq!(first.events().len(), 8);
+    let texts: Vec<_> = first.events().iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts[0], "SendPing(n1, n2)");
+    assert_eq!(texts[7], "RecvPong(n1)");
+    // Ping n1→n2, ping n1→n3, pong n2→n1, pong n3→n1.
+    let messages: Vec<_> = first
+        .messages()
+        .map(|(s, r)| {
+            (
+                first.events()[s.index()].line,
+                first.events()[r.index()].line,
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    let e = &first.events()[0];
+    assert_eq!(e.line, 16, "the event's line is its State line");
+    assert_eq!(
+        e.fields,
+        [(
+            "location".to_string(),
+            "21, col 5 to line 25, col 42 of module PingPong".to_string()
+        )]
+    );
+    let second = &log.executions[1];
+    assert_eq!((second.hosts().len(), second.events().len()), (2, 3));
+    assert_eq!(second.messages().count(), 1);
+    // Without the anchors' multi-line meaning, or with the clock read literally, it fails.
+    let literal = TLA_LOG.replace("\\\"", "'");
+    let err = shiviz::parse(&literal, &opts).unwrap_err().to_string();
+    assert!(
+        err.contains("not valid JSON") && err.contains("line 17"),
+        "{err}"
+    );
+    assert!(
+        err.contains(r#"/\ Clock = "{'n1':1"#),
+        "quotes the log line: {err}"
+    );
+}
+
+#[test]
+fn regex_errors_quote_the_pattern_as_written() {
+    let err = ParseOptions::new(r"(?<host>\S+) (?<clock>{.*}) (?<event>.*").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(r#""(?<host>\\S+) (?<clock>{.*}) (?<event>.*""#),
+        "{text}"
+    );
+    assert!(!text.contains("x{2000}"), "no internal rewrite: {text}");
+    let err = ParseOptions::new(r"^(?<event>(?!Initial)\w+) (?<host>\w+) (?<clock>.*)")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("negative look-ahead") && err.contains("character 11"),
+        "{err}"
+    );
+}

@@ -130,7 +130,8 @@ fn simpledb_without_its_regex_is_detected_as_event_line_first() {
     assert!(
         err.ends_with(
             "simpledb.log: line 190: the clock names host \"24471\", which logs no event; \
-             remove the entry or add that host's events"
+             remove the entry or add that host's events; the line reads: \
+             24468 {\"24468\":42,\"24469\":38,\"24471\":39,\"24464\":40,\"24470\":40}"
         ),
         "{err}"
     );

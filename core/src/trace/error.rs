@@ -5,6 +5,7 @@
 //! ShiViz's `ModelGraph` checks), stated so that the message says what is wrong *and* how to
 //! repair it.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
@@ -23,6 +24,8 @@ pub struct ImportError {
     pub line: Option<u32>,
     /// What went wrong.
     pub kind: ImportErrorKind,
+    /// The text of that line as logged (shortened), so the message shows what was read.
+    pub quote: Option<Box<str>>,
 }
 
 /// What went wrong while importing a log.
@@ -32,7 +35,9 @@ pub enum ImportErrorKind {
     BadRegex {
         /// `"parser"` or `"delimiter"`.
         role: &'static str,
-        /// The regex engine's explanation.
+        /// The pattern exactly as the user wrote it.
+        pattern: String,
+        /// What is wrong with it.
         message: String,
     },
     /// The parser regex lacks a required named group.
@@ -133,16 +138,49 @@ impl ImportError {
         ImportError {
             line: Some(line),
             kind,
+            quote: None,
         }
     }
+    /// An error at no line (a regex given apart from the log).
+    pub fn general(kind: ImportErrorKind) -> Self {
+        ImportError {
+            line: None,
+            kind,
+            quote: None,
+        }
+    }
+    /// Adds the text of the error's line, taken from `text` (the whole original text), cut
+    /// to [`QUOTE_CHARS`] characters.
+    pub fn quoting(mut self, text: &str) -> Self {
+        if let Some(line) = self
+            .line
+            .and_then(|l| (l as usize).checked_sub(1))
+            .and_then(|l| text.split('\n').nth(l))
+        {
+            let line = line.trim_end_matches('\r');
+            let mut quote: String = line.chars().take(QUOTE_CHARS).collect();
+            if line.chars().nth(QUOTE_CHARS).is_some() {
+                quote.push('…');
+            }
+            self.quote = Some(quote.into_boxed_str());
+        }
+        self
+    }
 }
+
+/// The longest quote of a log line an error carries, in characters.
+pub const QUOTE_CHARS: usize = 120;
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(line) = self.line {
             write!(f, "line {line}: ")?;
         }
-        write!(f, "{}", self.kind)
+        write!(f, "{}", self.kind)?;
+        if let Some(quote) = &self.quote {
+            write!(f, "; the line reads: {quote}")?;
+        }
+        Ok(())
     }
 }
 
@@ -150,7 +188,9 @@ impl fmt::Display for ImportErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ImportErrorKind::*;
         match self {
-            BadRegex { role, message } => write!(f, "the {role} regex does not compile: {message}"),
+            BadRegex { role, pattern, message } => {
+                write!(f, "the {role} regex {pattern:?} does not compile: {message}")
+            }
             MissingGroup { role, group } => write!(
                 f,
                 "the {role} regex needs a named group (?<{group}>...); add one"

@@ -6,7 +6,9 @@
 //! JavaScript (ASCII / JS-whitespace) meaning instead of Unicode's; `{` and `}` that are not a
 //! quantifier become literals, as in JavaScript; `\/` becomes `/`; inside classes `[`, `&`,
 //! `~` are literals. What JavaScript has and the engine lacks (look-around, back-references)
-//! is reported as a compile error. Invariant: translation never panics, for any input.
+//! is reported as a compile error naming the feature and its position in the pattern as the
+//! user wrote it; no error message ever shows the translation. Invariant: translation never
+//! panics, for any input.
 
 use alloc::string::{String, ToString};
 
@@ -17,26 +19,88 @@ use regex_automata::util::syntax;
 const JS_SPACE: &str =
     r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
 
-/// Compiles a JavaScript regex; the error is the engine's message.
+/// Compiles a JavaScript regex. The error explains what is wrong in the pattern as written
+/// (never in its translation): JavaScript features the engine lacks (look-around,
+/// back-references) are named with their position; other errors give the engine's reason.
 ///
 /// ```
 /// use chronoscope::trace::js_regex::compile;
 /// let re = compile(r"(?<host>\w+) (?<clock>{.*})").unwrap();
 /// assert!(re.is_match(r#"alice {"alice":1}"#));
-/// assert!(compile(r"(?=x)").is_err());
+/// let err = compile(r"^(?!Init)\S+").unwrap_err();
+/// assert!(err.contains("look-ahead (?!") && err.contains("character 2"), "{err}");
+/// assert!(!compile(r"(\S").unwrap_err().contains("x{2000}"), "no internal rewrite");
 /// ```
 pub fn compile(pattern: &str) -> Result<Regex, String> {
+    if let Some(message) = unsupported(pattern) {
+        return Err(message);
+    }
     let translated = translate(pattern);
     Regex::builder()
         .syntax(syntax::Config::new().multi_line(true).crlf(true))
         .build(&translated)
-        .map_err(|e| {
-            let mut message = e.to_string();
-            if let Some(syntax) = e.syntax_error() {
-                message = syntax.to_string().replace('\n', " ");
+        .map_err(|e| match e.syntax_error() {
+            // The engine's message quotes the translated pattern; keep only its reason.
+            Some(syntax) => {
+                let text = syntax.to_string();
+                let reason = text
+                    .lines()
+                    .rev()
+                    .find_map(|l| l.strip_prefix("error: "))
+                    .unwrap_or("the pattern is not a valid regex");
+                String::from(reason)
             }
-            message
+            None => e.to_string(),
         })
+}
+
+/// The first JavaScript feature in `pattern` that the engine cannot run, explained, with its
+/// 1-based character position in the pattern.
+fn unsupported(pattern: &str) -> Option<String> {
+    let chars: alloc::vec::Vec<char> = pattern.chars().collect();
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let at = i + 1;
+        match chars[i] {
+            '\\' => {
+                match chars.get(i + 1) {
+                    Some(d @ '1'..='9') if !in_class => {
+                        return Some(alloc::format!(
+                            "the back-reference \\{d} at character {at} is JavaScript syntax this engine cannot run; match the repeated text with its own pattern"
+                        ))
+                    }
+                    Some('k') if !in_class && chars.get(i + 2) == Some(&'<') => {
+                        return Some(alloc::format!(
+                            "the named back-reference \\k<…> at character {at} is JavaScript syntax this engine cannot run; match the repeated text with its own pattern"
+                        ))
+                    }
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class && chars.get(i + 1) == Some(&'?') => {
+                let what = match (chars.get(i + 2), chars.get(i + 3)) {
+                    (Some('='), _) => Some("look-ahead (?=…)"),
+                    (Some('!'), _) => Some("negative look-ahead (?!…)"),
+                    (Some('<'), Some('=')) => Some("look-behind (?<=…)"),
+                    (Some('<'), Some('!')) => Some("negative look-behind (?<!…)"),
+                    _ => None,
+                };
+                if let Some(what) = what {
+                    return Some(alloc::format!(
+                        "the {what} at character {at} is JavaScript syntax this engine cannot run (it matches in linear time, without look-around); capture the text instead and search the imported events"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Rewrites JavaScript regex syntax into the engine's syntax (see the module docs).

@@ -56,6 +56,10 @@ fn text_of(value: Json) -> String {
 /// assert_eq!(err.line, Some(2));
 /// ```
 pub fn parse(text: &str) -> Result<Log, ImportError> {
+    parse_lines(text).map_err(|e| e.quoting(text))
+}
+
+fn parse_lines(text: &str) -> Result<Log, ImportError> {
     let mut log = Log::default();
     let mut header: Option<Vec<String>> = None;
     let mut name: Option<String> = None;

@@ -8,11 +8,16 @@
 //!
 //! Real logs come in through [`import`] ([`shiviz`] and [`json_lines`] readers, checked by
 //! [`validity`]) as a happens-before DAG ([`dag`]) that converts to a `Trace`, and go out
-//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines).
+//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines). Pure analyses over an
+//! imported execution: [`search`], [`motifs`], [`compare`], [`cluster`], [`host_order`] and the
+//! clock-skew audit [`skew`].
 
 pub mod happens_before;
+pub mod host_order;
 
 // Importing real logs (ShiViz, JSON lines) into a happens-before DAG, and exporting it.
+pub mod cluster;
+pub mod compare;
 pub mod dag;
 pub mod error;
 pub mod export;
@@ -20,7 +25,10 @@ pub mod import;
 pub mod js_regex;
 pub mod json;
 pub mod json_lines;
+pub mod motifs;
+pub mod search;
 pub mod shiviz;
+pub mod skew;
 pub mod validity;
 
 use alloc::string::String;

@@ -5,7 +5,10 @@
 //! group an extra field — is applied over the whole text, globally and multi-line, as ShiViz
 //! does with a JavaScript regex; the regex decides the layout (GoVector puts the `host {clock}`
 //! line after the event line). An optional *delimiter regex* splits the text into executions:
-//! each match starts a new one, named by its `trace` group. The *file form* carries both: first
+//! each match starts a new one, named by its `trace` group; text before the first delimiter
+//! that holds no event is a preamble and skipped (ShiViz would refuse it). A clock may be
+//! written as the contents of a JSON string (`{\"n1\":1}`, as TLC prints it); it is read
+//! with `\"` unescaped, as ShiViz retries it. The *file form* carries both: first
 //! line the parser regex, second line the delimiter (blank for none), then the log.
 //!
 //! Invariant: any text and any regex give a [`Log`] or an [`ImportError`] naming the line of the
@@ -32,6 +35,15 @@ pub const GOVECTOR_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
 /// `simpledb` example).
 pub const EVENT_FIRST_REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
 
+/// A parser regex for TLC's error traces with ShiViz's `Host` and `Clock` trace expressions
+/// (TLA+ CommunityModules' `ShiViz` module): the `State n: <Action(args) line …>` line, then —
+/// among the state's variables, each on a line starting with `/\` — the clock (a JSON string
+/// with escaped quotes) and the host. The initial state (`<Initial predicate>`) is not an event.
+pub const TLA_REGEX: &str = r#"^State \d+: <(?<event>\w+\([^)]*\)) line (?<location>[^>]*)>$\n(?:^.*\n)*?^/\\ Clock = "(?<clock>.*)"$\n(?:^.*\n)*?^/\\ Host = "(?<host>[^"]*)"$"#;
+
+/// The delimiter for TLC's output with `-continue`: one execution per violated invariant.
+pub const TLA_DELIMITER: &str = r"^Error: (?<trace>Invariant \w+ is violated)\.$";
+
 /// The compiled parser and delimiter regexes.
 ///
 /// ```
@@ -52,19 +64,19 @@ pub struct ParseOptions {
 }
 
 fn compile(role: &'static str, pattern: &str) -> Result<Regex, ImportError> {
-    js_regex::compile(pattern).map_err(|message| ImportError {
-        line: None,
-        kind: K::BadRegex { role, message },
+    js_regex::compile(pattern).map_err(|message| {
+        ImportError::general(K::BadRegex {
+            role,
+            pattern: pattern.to_owned(),
+            message,
+        })
     })
 }
 
 fn group(re: &Regex, role: &'static str, name: &'static str) -> Result<usize, ImportError> {
     re.group_info()
         .to_index(regex_automata::PatternID::ZERO, name)
-        .ok_or(ImportError {
-            line: None,
-            kind: K::MissingGroup { role, group: name },
-        })
+        .ok_or(ImportError::general(K::MissingGroup { role, group: name }))
 }
 
 impl ParseOptions {
@@ -124,9 +136,9 @@ impl Lines {
 /// Parses a log with the given regexes.
 pub fn parse(text: &str, options: &ParseOptions) -> Result<Log, ImportError> {
     if text.contains("\r\n") {
-        return parse_from(&text.replace("\r\n", "\n"), 0, options);
+        return parse(&text.replace("\r\n", "\n"), options);
     }
-    parse_from(text, 0, options)
+    parse_from(text, 0, options).map_err(|e| e.quoting(text))
 }
 
 /// Parses the file form: line 1 the parser regex, line 2 the delimiter regex (blank: none),
@@ -152,7 +164,7 @@ pub fn parse_file(text: &str) -> Result<Log, ImportError> {
     if !delimiter.trim().is_empty() {
         options = options.with_delimiter(delimiter).map_err(at(2))?;
     }
-    parse_from(text, base, &options)
+    parse_from(text, base, &options).map_err(|e| e.quoting(text))
 }
 
 /// Parses `text[base..]`, numbering lines in all of `text`.
@@ -197,6 +209,11 @@ fn parse_from(text: &str, base: usize, options: &ParseOptions) -> Result<Log, Im
         seen.push(label);
         let raw = read_events(text, base + start, base + end, &lines, options)?;
         if raw.is_empty() {
+            // Text before the first delimiter with no event in it is a preamble (a model
+            // checker's banner before its first error trace), not an execution.
+            if name.is_none() && segments.len() > 1 {
+                continue;
+            }
             let execution = label.to_owned();
             return Err(ImportError::at(*line, K::NoEvents { execution }));
         }
@@ -259,14 +276,34 @@ fn read_events(
     Ok(events)
 }
 
-/// Reads a clock: a JSON object of host name → whole number.
+/// Reads a clock: a JSON object of host name → whole number. A clock written as an escaped
+/// JSON string's contents (`{\"n1\":1}`, as TLC's ShiViz output prints it) is read again with
+/// `\"` unescaped, as ShiViz does.
+///
+/// ```
+/// use chronoscope::trace::shiviz::read_clock;
+/// let clock = read_clock(r#"{\"n1\":0,\"n2\":1}"#).unwrap();
+/// assert_eq!(clock, [("n1".to_string(), 0), ("n2".to_string(), 1)]);
+/// assert!(read_clock(r#"{\"n1\":x}"#).unwrap_err().contains("not valid JSON"));
+/// ```
 pub fn read_clock(text: &str) -> Result<Vec<(String, u64)>, String> {
     if let Some(clock) = read_plain_clock(text) {
         return Ok(clock);
     }
-    let value =
-        json::parse(text).map_err(|e| format!("the clock is not valid JSON: {e} of {text:?}"))?;
-    clock_from_json(value)
+    match json::parse(text) {
+        Ok(value) => clock_from_json(value),
+        Err(e) if text.contains("\\\"") => {
+            let unescaped = text.replace("\\\"", "\"");
+            if let Some(clock) = read_plain_clock(&unescaped) {
+                return Ok(clock);
+            }
+            let value = json::parse(&unescaped).map_err(|_| {
+                format!("the clock is not valid JSON, even with \\\" read as \": {e} of {text:?}")
+            })?;
+            clock_from_json(value)
+        }
+        Err(e) => Err(format!("the clock is not valid JSON: {e} of {text:?}")),
+    }
 }
 
 /// The common case without building a JSON tree: `{"name": 12, …}` with no escapes in names.

@@ -15,12 +15,24 @@ use chronoscope::trace::dag::{Execution, Log};
 use chronoscope::trace::export::{
     to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
 };
-use chronoscope::trace::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
+use chronoscope::trace::shiviz::{
+    self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX, TLA_DELIMITER, TLA_REGEX,
+};
 use chronoscope::trace::{json_lines, EventId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use chronoscope::trace::host_order::{self, HostOrder};
+
 use crate::components::diagram::{Shared, SpaceTimeDiagram};
+use crate::components::inspector::{LogDetails, LoggedEvent};
+
+#[path = "trace_analysis.rs"]
+mod analysis;
+use analysis::{analyse, AnalysisPanel, Settings};
+
+/// A log shared between components (equality is identity).
+pub type SharedLog = Shared<Log>;
 use crate::components::export::{ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::SharedTrace;
@@ -73,33 +85,30 @@ struct Loaded {
     execution: usize,
 }
 
-/// Events whose text or a field value contains `needle` (case-insensitive); `key=value`
-/// searches one field.
-pub fn search(exec: &Execution, needle: &str) -> BTreeSet<EventId> {
-    let needle = needle.trim().to_lowercase();
-    if needle.is_empty() {
-        return BTreeSet::new();
-    }
-    let (field, value) = match needle.split_once('=') {
-        Some((k, v)) => (Some(k.trim().to_string()), v.trim().to_string()),
-        None => (None, needle.clone()),
-    };
-    exec.events()
-        .iter()
-        .filter(|e| match &field {
-            Some(k) => e
-                .fields
-                .iter()
-                .any(|(fk, fv)| fk.to_lowercase() == *k && fv.to_lowercase().contains(&value)),
-            None => {
-                e.text.to_lowercase().contains(&value)
-                    || e.fields
-                        .iter()
-                        .any(|(_, v)| v.to_lowercase().contains(&value))
-            }
-        })
-        .map(|e| e.id)
+/// Events the search query matches (text, `field=value` or `host=NAME`; see
+/// `chronoscope::trace::search`).
+pub fn search(exec: &Execution, query: &str) -> BTreeSet<EventId> {
+    chronoscope::trace::search::search(exec, query)
+        .into_iter()
         .collect()
+}
+
+/// Execution events `hits` as the diagram draws them: how many of them are visible (a hidden
+/// host's are not) and the drawn events standing for them — a collapsed run of local events
+/// stands for every event in it, so a match inside a run marks the run.
+pub fn drawn_matches(
+    hits: impl IntoIterator<Item = EventId>,
+    map: &[Option<EventId>],
+) -> (usize, BTreeSet<EventId>) {
+    let mut count = 0;
+    let mut drawn = BTreeSet::new();
+    for hit in hits {
+        if let Some(d) = map.get(hit.index()).copied().flatten() {
+            count += 1;
+            drawn.insert(d);
+        }
+    }
+    (count, drawn)
 }
 
 /// The Trace visualizer page.
@@ -124,6 +133,9 @@ pub fn trace_viewer_lab() -> Html {
     let query = use_state(String::new);
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
+    let order = use_state(HostOrder::default);
+    let settings = use_state(Settings::default);
+    let step = use_state(|| 0usize);
 
     let parse = {
         let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
@@ -224,6 +236,7 @@ pub fn trace_viewer_lab() -> Html {
                 "shiviz-file" => (Format::ShiVizFile, "", ""),
                 "json-lines" => (Format::JsonLines, "", ""),
                 "event-first" => (Format::ShiViz, EVENT_FIRST_REGEX, ""),
+                "tla" => (Format::ShiViz, TLA_REGEX, TLA_DELIMITER),
                 _ => (Format::ShiViz, GOVECTOR_REGEX, ""),
             };
             format.set(f);
@@ -247,9 +260,12 @@ pub fn trace_viewer_lab() -> Html {
     });
     let view = current.map(|(l, exec)| {
         html! {
-            <ExecutionView key={format!("{:p}-{}-{:?}-{}", Rc::as_ptr(&l.log), l.execution, *hidden, *collapse)} log={Shared(l.log.clone())}
+            <ExecutionView key={format!("{:p}-{}-{:?}-{}-{:?}", Rc::as_ptr(&l.log), l.execution, *hidden, *collapse, *order)} log={Shared(l.log.clone())}
                 execution={l.execution} exec={Shared(Rc::new(exec))} hidden={(*hidden).clone()} collapse={*collapse} highlighted={(*highlighted).clone()} query={(*query).clone()}
-                selected={*selected} compare={*compare}
+                selected={*selected} compare={*compare} order={*order} settings={(*settings).clone()} step={*step}
+                on_order={ let o = order.clone(); let s = selected.clone(); Callback::from(move |v: HostOrder| { s.set(None); o.set(v); }) }
+                on_settings={ let st = settings.clone(); let p = step.clone(); Callback::from(move |v: Settings| { p.set(0); st.set(v); }) }
+                on_step={ let p = step.clone(); Callback::from(move |v: usize| p.set(v)) }
                 on_select={ let s = selected.clone(); Callback::from(move |e| s.set(Some(e))) }
                 on_compare={ let c = compare.clone(); Callback::from(move |e| c.set(Some(e))) }
                 on_hide={ let h = hidden.clone(); let s = selected.clone(); Callback::from(move |host: usize| {
@@ -264,8 +280,8 @@ pub fn trace_viewer_lab() -> Html {
                     h.set(next);
                 }) }
                 on_collapse={ let c = collapse.clone(); let s = selected.clone(); Callback::from(move |on: bool| { s.set(None); c.set(on); }) }
-                on_execution={ let l2 = loaded.clone(); let s = selected.clone(); Callback::from(move |i: usize| {
-                    if let Some(cur) = (*l2).clone() { l2.set(Some(Loaded { execution: i, ..cur })); s.set(None); }
+                on_execution={ let l2 = loaded.clone(); let s = selected.clone(); let p = step.clone(); let h = hidden.clone(); Callback::from(move |i: usize| {
+                    if let Some(cur) = (*l2).clone() { l2.set(Some(Loaded { execution: i, ..cur })); s.set(None); p.set(0); h.set(BTreeSet::new()); }
                 }) }
                 on_query={ let q = query.clone(); Callback::from(move |v: String| q.set(v)) } />
         }
@@ -286,6 +302,7 @@ pub fn trace_viewer_lab() -> Html {
                             <option value="govector" selected=true>{"ShiViz / GoVector (host line first)"}</option>
                             <option value="event-first">{"ShiViz, event line first (e.g. simpledb)"}</option>
                             <option value="shiviz-export">{"ShiViz (as exported by Chronoscope)"}</option>
+                            <option value="tla">{"TLA+ (TLC error traces with ShiViz's Host and Clock)"}</option>
                             <option value="shiviz-file">{"ShiViz file (regex on line 1, delimiter on line 2)"}</option>
                             <option value="json-lines">{"JSON lines {\"node\",\"event\",\"vc\"}"}</option>
                         </select>
@@ -332,6 +349,12 @@ struct ExecutionViewProps {
     on_collapse: Callback<bool>,
     on_execution: Callback<usize>,
     on_query: Callback<String>,
+    order: HostOrder,
+    on_order: Callback<HostOrder>,
+    settings: Settings,
+    on_settings: Callback<Settings>,
+    step: usize,
+    on_step: Callback<usize>,
 }
 
 /// What the diagram draws: the trace of the visible hosts, their names, the execution's event
@@ -344,9 +367,22 @@ type Visible = (SharedTrace, Vec<String>, Vec<EventId>, Vec<Option<EventId>>);
 /// B → C), the drawn trace gets an undrawn predecessor edge from the latest event of each
 /// visible host in the event's causal past (`Execution::cut_through`), so the diagram's
 /// past/future/concurrent colouring and the inspector agree with the whole log.
+#[cfg(test)]
 fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool) -> Visible {
+    let order: Vec<usize> = (0..exec.hosts().len()).collect();
+    visible_in_order(exec, hidden, collapse, &order)
+}
+
+/// [`visible_execution`] with the lanes in `order` (host indices; a permutation).
+fn visible_in_order(
+    exec: &Execution,
+    hidden: &BTreeSet<usize>,
+    collapse: bool,
+    order: &[usize],
+) -> Visible {
     let full = exec.to_trace();
-    if hidden.is_empty() && !collapse {
+    let identity = order.iter().enumerate().all(|(i, h)| i == *h);
+    if hidden.is_empty() && !collapse && identity {
         let ids: Vec<EventId> = exec.events().iter().map(|e| e.id).collect();
         let map = ids.iter().copied().map(Some).collect();
         return (full.into(), exec.hosts().to_vec(), ids, map);
@@ -356,7 +392,9 @@ fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool)
     // predecessors.
     use chronoscope::node::NodeId;
     use chronoscope::trace::{EventKind, MessageFate, MessageId, Trace};
-    let keep: Vec<usize> = (0..exec.hosts().len())
+    let keep: Vec<usize> = order
+        .iter()
+        .copied()
         .filter(|h| !hidden.contains(h))
         .collect();
     let lane = |node: NodeId| {
@@ -415,7 +453,7 @@ fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool)
         runs[node.index()] = (collapse && local).then(|| (id, 1, e.label.clone()));
         // Causality through hidden hosts: the latest event of every other visible host that
         // happened before this one (its cut's frontier) becomes a direct predecessor.
-        if !hidden.is_empty() {
+        if keep.len() < exec.hosts().len() {
             let cut = exec.cut_through(e.id);
             for &h in keep.iter().filter(|&&h| h != e.node.index()) {
                 let latest = cut
@@ -448,6 +486,28 @@ fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool)
     (trace.into(), names, original, map)
 }
 
+/// What the inspector shows of the log for the drawn event `drawn`: its line, its clock keyed
+/// by host names, its fields and how many log events it stands for (a collapsed run).
+fn logged_event(
+    exec: &Execution,
+    original: &[EventId],
+    map: &[Option<EventId>],
+    drawn: EventId,
+) -> Option<LoggedEvent> {
+    let e = exec.event(*original.get(drawn.index())?)?;
+    let entries: Vec<String> = e
+        .clock
+        .iter()
+        .map(|(h, c)| format!("{:?}:{c}", exec.host_name(h)))
+        .collect();
+    Some(LoggedEvent {
+        line: e.line,
+        clock: format!("{{{}}}", entries.join(", ")),
+        fields: e.fields.clone(),
+        stands_for: map.iter().filter(|d| **d == Some(drawn)).count().max(1),
+    })
+}
+
 /// The drawn events concurrent with the drawn event `selected`, decided on the full execution
 /// (`Execution::concurrent_with`), so hiding a host never makes ordered events look concurrent.
 fn concurrent_in_view(
@@ -472,35 +532,76 @@ fn concurrent_in_view(
 fn execution_view(props: &ExecutionViewProps) -> Html {
     let exec = &props.exec.0;
     let built = use_memo(
-        (props.exec.clone(), props.hidden.clone(), props.collapse),
-        |(exec, hidden, collapse)| visible_execution(&exec.0, hidden, *collapse),
+        (
+            props.exec.clone(),
+            props.hidden.clone(),
+            props.collapse,
+            props.order,
+        ),
+        |(exec, hidden, collapse, order)| {
+            let lanes: Vec<usize> = host_order::order(&exec.0, *order)
+                .into_iter()
+                .map(|h| h.index())
+                .collect();
+            visible_in_order(&exec.0, hidden, *collapse, &lanes)
+        },
     );
+    let analysis = use_memo(
+        (props.log.clone(), props.execution, props.settings.clone()),
+        |(log, execution, settings)| Rc::new(analyse(&log.0, *execution, settings)),
+    );
+    let details = LogDetails {
+        hosts: Rc::new(built.1.clone()),
+        event: props
+            .selected
+            .and_then(|d| logged_event(exec, &built.2, &built.3, d)),
+    };
     let (trace, names, original, map) = (*built).clone();
-    let matches = {
-        let original = original.clone();
-        use_memo(
-            (
-                props.exec.clone(),
-                props.query.clone(),
-                props.highlighted.clone(),
-                built.clone(),
-            ),
-            move |(exec, q, highlighted, _)| {
-                let hits = search(&exec.0, q);
-                let host_of = |id: &EventId| exec.0.event(*id).map(|e| e.host.index());
-                // Map original event ids to the (possibly filtered) trace's ids.
-                Shared(Rc::new(
-                    original
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, o)| {
-                            hits.contains(o) || host_of(o).is_some_and(|h| highlighted.contains(&h))
-                        })
-                        .map(|(i, _)| EventId(i as u32))
-                        .collect::<BTreeSet<_>>(),
-                ))
-            },
-        )
+    let matches = use_memo(
+        (
+            props.exec.clone(),
+            props.query.clone(),
+            props.highlighted.clone(),
+            built.clone(),
+            analysis.clone(),
+        ),
+        move |(exec, q, highlighted, built, analysis)| {
+            let map = &built.3;
+            let (count, mut drawn) = drawn_matches(search(&exec.0, q), map);
+            let lit = exec
+                .0
+                .events()
+                .iter()
+                .filter(|e| highlighted.contains(&e.host.index()))
+                .map(|e| e.id);
+            drawn.extend(drawn_matches(lit, map).1);
+            let found = analysis
+                .findings
+                .iter()
+                .flat_map(|f| f.events.iter().copied());
+            drawn.extend(drawn_matches(found, map).1);
+            (count, Shared(Rc::new(drawn)))
+        },
+    );
+    let on_step = {
+        let (on_step, on_select, analysis, map) = (
+            props.on_step.clone(),
+            props.on_select.clone(),
+            analysis.clone(),
+            built.3.clone(),
+        );
+        Callback::from(move |i: usize| {
+            on_step.emit(i);
+            let first = analysis.findings.get(i).and_then(|f| {
+                drawn_matches(f.events.iter().copied(), &map)
+                    .1
+                    .into_iter()
+                    .next()
+            });
+            if let Some(d) = first {
+                on_select.emit(d);
+            }
+        })
     };
     let concurrent = props
         .selected
@@ -556,6 +657,17 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
             .map(|i| i.value())
             .unwrap_or_default()
     });
+    let on_order = props.on_order.reform(|e: Event| {
+        match e
+            .target_dyn_into::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
+            .as_deref()
+        {
+            Some("first") => HostOrder::FirstAppearance,
+            Some("events") => HostOrder::EventCount,
+            _ => HostOrder::AsImported,
+        }
+    });
     let hosts = exec.hosts().iter().enumerate().map(|(h, name)| {
         let on_hide = props.on_hide.reform(move |_: Event| h);
         let on_highlight = props.on_highlight.reform(move |_: MouseEvent| h);
@@ -582,18 +694,26 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 <label>{"search "}<input class="trace-search" type="search" value={props.query.clone()} oninput={on_query}
                     placeholder="text, or field=value" /></label>
                 if !props.query.trim().is_empty() {
-                    <span class="trace-matches">{ format!("{} match(es)", matches.0.len()) }</span>
+                    <span class="trace-matches">{ format!("{} match(es)", matches.0) }</span>
                 }
                 <label><input class="trace-collapse" type="checkbox" checked={props.collapse}
                     onchange={props.on_collapse.reform(|e: Event| e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked()))} />
                     {" collapse runs of local events"}</label>
                 <span class="hosts" role="group" aria-label="Show, hide or highlight hosts">{"hosts: "}{ for hosts }</span>
+                <label>{"order hosts "}<select class="host-order" onchange={on_order}>
+                    <option value="imported" selected={props.order == HostOrder::AsImported}>{"as imported"}</option>
+                    <option value="first" selected={props.order == HostOrder::FirstAppearance}>{"by first appearance"}</option>
+                    <option value="events" selected={props.order == HostOrder::EventCount}>{"by number of events"}</option>
+                </select></label>
             </div>
+            <AnalysisPanel log={props.log.clone()} execution={props.execution} analysis={(*analysis).clone()}
+                settings={props.settings.clone()} step={props.step} on_settings={props.on_settings.clone()}
+                on_step={on_step} on_execution={props.on_execution.clone()} />
             <div class="run-body">
                 <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={props.selected}
                     on_select={props.on_select.clone()} compare={props.compare} on_compare={props.on_compare.clone()}
-                    lane_names={Some(Shared(Rc::new(names)))} marked={Some((*matches).clone())} />
-                <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} />
+                    lane_names={Some(Shared(Rc::new(names)))} marked={Some(matches.1.clone())} />
+                <EventInspector trace={trace.clone()} selected={props.selected} compare={props.compare} log={Some(details)} />
             </div>
             if let Some(set) = concurrent {
                 <p class="concurrent-set">{ format!("Concurrent with the selected event: {}",
@@ -707,6 +827,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn search_under_collapse_counts_every_match_and_marks_its_run() {
+        // Three local events on a, then a send; with runs collapsed x1..x3 are drawn as one.
+        let text = "a {\"a\":1}\nx1\na {\"a\":2}\nx2\na {\"a\":3}\nx3\na {\"a\":4}\nsend\nb {\"a\":4, \"b\":1}\nrecv\n";
+        let log = import(text, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        let (_, _, _, map) = visible_execution(exec, &BTreeSet::new(), true);
+        let (count, drawn) = drawn_matches(search(exec, "x"), &map);
+        assert_eq!(
+            count, 3,
+            "x1, x2 and x3 all match, though two are inside a run"
+        );
+        assert_eq!(drawn, BTreeSet::from([EventId(0)]));
+        let (count, drawn) = drawn_matches(search(exec, "host=b"), &map);
+        assert_eq!((count, drawn.len()), (1, 1));
+        // A hidden host's matches are not counted.
+        let (_, _, _, map) = visible_execution(exec, &BTreeSet::from([0]), true);
+        assert_eq!(drawn_matches(search(exec, "x"), &map).0, 0);
+    }
+
+    #[test]
+    fn ordering_hosts_permutes_lanes_and_keeps_happens_before() {
+        use chronoscope::trace::happens_before::CausalIndex;
+        let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
+        let exec = &log.executions[0];
+        let (trace, names, original, _) = visible_in_order(exec, &BTreeSet::new(), false, &[1, 0]);
+        assert_eq!(names, ["server", "client"]);
+        assert_eq!(trace.events().len(), 5);
+        assert_eq!(trace.messages().len(), exec.messages().count());
+        let index = CausalIndex::build(&trace);
+        for a in trace.events() {
+            assert_eq!(
+                names[a.node.index()],
+                exec.host_name(exec.event(original[a.id.index()]).unwrap().host)
+            );
+            for b in trace.events() {
+                let (oa, ob) = (original[a.id.index()], original[b.id.index()]);
+                assert_eq!(
+                    index.happens_before(a.id, b.id),
+                    exec.happens_before(oa, ob)
+                );
+            }
+        }
+        let first = logged_event(exec, &original, &[], EventId(0)).unwrap();
+        assert_eq!(first.clock, "{\"client\":1}");
+        assert_eq!((first.line, first.stands_for), (1, 1));
     }
 
     #[test]

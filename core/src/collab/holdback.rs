@@ -12,6 +12,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::limits::Limits;
+use super::refusals::Refusal;
 use super::update::{Update, UpdateHash};
 use crate::node::NodeId;
 use crate::time::Instant;
@@ -72,8 +73,8 @@ impl HoldBack {
         })
     }
 
-    /// Holds `update` (received from `from`, missing `missing`), unless a cap is reached;
-    /// `Err(update)` hands it back when it is refused.
+    /// Holds `update` (received from `from`, missing `missing`), unless a cap is reached
+    /// (or it is held already): then it is dropped and [`Refusal::OverCap`] returned.
     pub fn hold(
         &mut self,
         update: Update,
@@ -81,13 +82,13 @@ impl HoldBack {
         now: Instant,
         missing: Vec<UpdateHash>,
         limits: &Limits,
-    ) -> Result<(), Update> {
+    ) -> Result<(), Refusal> {
         let mine = self.per_peer.get(&from).copied().unwrap_or(0);
         if self.held.len() >= limits.max_held_total
             || mine >= limits.max_held_per_peer
             || self.held.contains_key(&update.id)
         {
-            return Err(update);
+            return Err(Refusal::OverCap);
         }
         for m in &missing {
             self.waiting_on.entry(*m).or_default().push(update.id);

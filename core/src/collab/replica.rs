@@ -470,7 +470,7 @@ impl Replica {
             .map(|(a, s)| (*a, *s))
             .collect();
         if have.len() > 64 {
-            have.sort_unstable_by(|x, y| y.1.cmp(&x.1));
+            have.sort_unstable_by_key(|x| core::cmp::Reverse(x.1));
             have.truncate(64);
         }
         self.pending.insert(

@@ -659,12 +659,27 @@ impl Protocol for Replica {
         self.pending
             .retain(|_, p| now.since(p.sent) < stale + stale);
         self.requested.retain(|_, t| now.since(*t) < stale);
+        // Missing dependencies: ask the peer that sent the waiting update (unless asked
+        // recently) and, since that peer may be the one withholding them, one other peer
+        // in turn each tick.
         let mut by_peer: BTreeMap<NodeId, Vec<UpdateHash>> = BTreeMap::new();
+        let mut all = Vec::new();
         for (h, peer) in self.held.wanted().take(self.limits.max_hashes) {
             by_peer.entry(peer).or_default().push(h);
+            all.push(h);
         }
         for (peer, want) in by_peer {
             self.request(ctx, peer, want, false, out);
+        }
+        let others: Vec<NodeId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !p.gone)
+            .map(|(n, _)| n)
+            .collect();
+        if !all.is_empty() && !others.is_empty() {
+            let peer = others[self.ticks as usize % others.len()];
+            self.request(ctx, peer, all, true, out);
         }
         out.send_to_all(ctx.peers, self.heartbeat());
         if self.dirty {

@@ -24,7 +24,7 @@ use super::message::Message;
 use super::peers::{Peers, Presence};
 use super::persist::Saved;
 use super::refusals::{Refusal, Refusals};
-use super::update::{Author, AuthorKey, Op, Update, UpdateHash, MAX_DEPS};
+use super::update::{Author, AuthorKey, KeyCache, Op, Update, UpdateHash, MAX_DEPS};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::time::Instant;
@@ -153,13 +153,19 @@ pub struct Replica {
     dirty: bool,
     left: bool,
     total: Option<(Bucket, Bucket)>,
+    keys: KeyCache,
+    deferred: BTreeMap<NodeId, Vec<UpdateHash>>,
 }
 
 impl Replica {
     /// A replica with an empty text whose author key comes from the secret `seed`.
     pub fn new(seed: [u8; 32], limits: Limits) -> Replica {
+        Replica::with_author(Author::from_seed(seed), limits)
+    }
+
+    fn with_author(author: Author, limits: Limits) -> Replica {
         Replica {
-            author: Author::from_seed(seed),
+            author,
             limits,
             graph: Graph::new(),
             held: HoldBack::new(),
@@ -172,6 +178,8 @@ impl Replica {
             dirty: false,
             left: false,
             total: None,
+            keys: KeyCache::default(),
+            deferred: BTreeMap::new(),
         }
     }
 
@@ -217,9 +225,8 @@ impl Replica {
     }
 
     pub(super) fn from_parts(author: Author, limits: Limits, graph: Graph) -> Replica {
-        let mut r = Replica::new([0; 32], limits);
-        r.next_seq = graph.max_seq(&author.key()).saturating_add(1);
-        r.author = author;
+        let mut r = Replica::with_author(author, limits);
+        r.next_seq = graph.max_seq(&r.author.key()).saturating_add(1);
         r.graph = graph;
         r
     }
@@ -351,7 +358,7 @@ impl Replica {
             self.refuse(Refusal::Invalid, out);
             return false;
         }
-        if u.verify_signature().is_err() {
+        if self.keys.verify_signature(&u).is_err() {
             self.refuse(Refusal::BadSignature, out);
             return false;
         }
@@ -428,6 +435,24 @@ impl Replica {
     ) {
         let now = ctx.now;
         let retry = self.limits.request_retry;
+        // One request at a time per peer (so a flood of heartbeats naming made-up heads
+        // draws one request per retry period, not one per heartbeat).
+        let waiting = self
+            .pending
+            .values()
+            .any(|p| p.peer == peer && now.since(p.sent) < retry);
+        if waiting && !again {
+            // Asked once the answer comes (or at the next tick), so nothing is starved.
+            if self.peers.get(peer).is_some() {
+                let later = self.deferred.entry(peer).or_default();
+                for h in want {
+                    if later.len() < self.limits.max_hashes && !later.contains(&h) {
+                        later.push(h);
+                    }
+                }
+            }
+            return;
+        }
         let mut ask = Vec::new();
         for h in want {
             if ask.len() >= self.limits.max_hashes {
@@ -489,6 +514,22 @@ impl Replica {
                 have,
             },
         );
+    }
+
+    /// Asks `peer` again for whatever of `want` is still missing.
+    fn flush(
+        &mut self,
+        ctx: &mut Context<'_>,
+        peer: NodeId,
+        mut want: Vec<UpdateHash>,
+        out: &mut Outbox<Self>,
+    ) {
+        want.retain(|h| {
+            !self.graph.contains(h) && !self.held.contains(h) && !self.graph.is_invalid(h)
+        });
+        if !want.is_empty() {
+            self.request(ctx, peer, want, true, out);
+        }
     }
 
     fn heartbeat(&self) -> Message {
@@ -611,11 +652,11 @@ impl Protocol for Replica {
                 have,
             } => {
                 want.truncate(self.limits.max_hashes);
+                // Answered even when empty, so the requester's question is settled and its
+                // next one to this peer goes out at once.
                 let updates =
                     anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle);
-                if !updates.is_empty() {
-                    out.send(from, Message::Bundle { nonce, updates });
-                }
+                out.send(from, Message::Bundle { nonce, updates });
             }
             Message::Bundle { nonce, updates } => {
                 let Some(p) = self.pending.get(&nonce).filter(|p| p.peer == from) else {
@@ -628,13 +669,15 @@ impl Protocol for Replica {
                 for u in updates.into_iter().take(self.limits.max_bundle) {
                     changed |= self.receive_update(ctx, from, u, out);
                 }
-                let still: Vec<UpdateHash> = want
+                let mut still: Vec<UpdateHash> = want
                     .into_iter()
                     .filter(|h| !self.graph.contains(h) && !self.graph.is_invalid(h))
                     .collect();
-                if got_any && !still.is_empty() {
-                    self.request(ctx, from, still, true, out);
+                if !got_any {
+                    still.clear();
                 }
+                still.extend(self.deferred.remove(&from).unwrap_or_default());
+                self.flush(ctx, from, still, out);
             }
         }
         if changed {
@@ -680,6 +723,12 @@ impl Protocol for Replica {
         if !all.is_empty() && !others.is_empty() {
             let peer = others[self.ticks as usize % others.len()];
             self.request(ctx, peer, all, true, out);
+        }
+        let deferred = core::mem::take(&mut self.deferred);
+        for (peer, want) in deferred {
+            if self.peers.get(peer).is_some() {
+                self.flush(ctx, peer, want, out);
+            }
         }
         out.send_to_all(ctx.peers, self.heartbeat());
         if self.dirty {

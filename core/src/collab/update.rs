@@ -9,6 +9,7 @@
 //! (so two different updates can never share one) and was signed by the key it names (so a
 //! forger can author updates only under its own key).
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -157,6 +158,31 @@ impl Author {
     }
 }
 
+/// Author keys already decompressed (a quarter of a verification's cost), so that many
+/// updates by one author decompress its key once. Holds at most [`KeyCache::CAP`] keys and
+/// starts over when full, so made-up keys cost bounded memory.
+#[derive(Clone, Debug, Default)]
+pub struct KeyCache {
+    keys: BTreeMap<AuthorKey, Option<VerifyingKey>>,
+}
+
+impl KeyCache {
+    /// The most keys kept.
+    pub const CAP: usize = 256;
+
+    /// Checks `update`'s signature, like [`Update::verify_signature`].
+    pub fn verify_signature(&mut self, update: &Update) -> Result<(), UpdateError> {
+        if self.keys.len() >= Self::CAP && !self.keys.contains_key(&update.author) {
+            self.keys.clear();
+        }
+        let key = self
+            .keys
+            .entry(update.author)
+            .or_insert_with(|| VerifyingKey::from_bytes(&update.author.0).ok());
+        update.verify_with(key.as_ref())
+    }
+}
+
 /// One signed edit as it travels and is stored.
 ///
 /// # Examples
@@ -234,10 +260,16 @@ impl Update {
 
     /// Checks the signature of the id under the author's key (the costly part).
     pub fn verify_signature(&self) -> Result<(), UpdateError> {
+        let key = VerifyingKey::from_bytes(&self.author.0).ok();
+        self.verify_with(key.as_ref())
+    }
+
+    fn verify_with(&self, key: Option<&VerifyingKey>) -> Result<(), UpdateError> {
         let bad = UpdateError::BadSignature { id: self.id };
-        let key = VerifyingKey::from_bytes(&self.author.0).map_err(|_| bad)?;
         let signature = Signature::from_bytes(&self.signature);
-        key.verify_strict(&self.id.0, &signature).map_err(|_| bad)
+        key.ok_or(bad)?
+            .verify_strict(&self.id.0, &signature)
+            .map_err(|_| bad)
     }
 
     /// Appends the wire encoding (id, content, signature).

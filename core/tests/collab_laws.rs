@@ -624,7 +624,7 @@ fn stall(n: usize, seed: u64) -> (Replica, Replica, usize) {
     while rounds < 400 {
         if queue.is_empty() {
             // Quiet: the next heartbeat tick.
-            now = now + Span::from_millis(500);
+            now += Span::from_millis(500);
             for (i, r) in reps.iter_mut().enumerate() {
                 let mut ctx = Context {
                     node: NodeId(i as u32),
@@ -643,7 +643,7 @@ fn stall(n: usize, seed: u64) -> (Replica, Replica, usize) {
             continue;
         }
         let batch: Vec<_> = std::mem::take(&mut queue);
-        now = now + Span::from_millis(5);
+        now += Span::from_millis(5);
         for (from, to, m) in batch {
             delivered += 1;
             let mut ctx = Context {

@@ -155,6 +155,12 @@ impl Tab {
     }
 }
 
+/// How often the adversary attacks (true-time ms), until 5 s.
+const ATTACK_EVERY_MS: i64 = 250;
+/// How long each schedule runs: edits end by 3 s, partitions heal by 5 s, the adversary
+/// stops at 5 s; the rest is for anti-entropy to finish.
+const RUN_MS: i64 = 13_000;
+
 /// Which attacks the adversary uses (a bit each).
 const ATTACKS: u32 = 10;
 
@@ -332,7 +338,7 @@ impl Protocol for Node {
                 t.forward(&mut inner, out);
             }
             Node::Honest(_) => {}
-            Node::Adversary(_) => out.set_timer(Span::from_millis(150), Timer::Tick),
+            Node::Adversary(_) => out.set_timer(Span::from_millis(ATTACK_EVERY_MS), Timer::Tick),
         }
     }
 
@@ -386,7 +392,7 @@ impl Protocol for Node {
             Node::Adversary(a) => {
                 if ctx.now < a.stop_at {
                     a.attack(ctx, out);
-                    out.set_timer(Span::from_millis(150), Timer::Tick);
+                    out.set_timer(Span::from_millis(ATTACK_EVERY_MS), Timer::Tick);
                 }
             }
         }
@@ -466,7 +472,7 @@ fn run(s: &Schedule) -> Simulation<Node> {
         me: Author::from_seed([200; 32]),
         seq: 0,
         attacks: s.attacks,
-        stop_at: Instant::from_millis(6_000),
+        stop_at: Instant::from_millis(5_000),
         seen: Vec::new(),
         bundles: Vec::new(),
         keys: BTreeMap::new(),
@@ -517,7 +523,7 @@ fn run(s: &Schedule) -> Simulation<Node> {
         sim.schedule_operation(Instant::from_millis(at + away), NodeId(n), TestOp::Join)
             .unwrap();
     }
-    sim.run_until(Instant::from_millis(16_000));
+    sim.run_until(Instant::from_millis(RUN_MS));
     sim
 }
 

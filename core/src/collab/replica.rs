@@ -11,7 +11,7 @@
 //! it); two replicas that delivered the same updates show the same text; the node ids of
 //! the [`Context`] are used only to address answers, never as identities.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -155,6 +155,7 @@ pub struct Replica {
     total: Option<(Bucket, Bucket)>,
     keys: KeyCache,
     deferred: BTreeMap<NodeId, Vec<UpdateHash>>,
+    forgeries: BTreeSet<(UpdateHash, [u8; 64])>,
 }
 
 impl Replica {
@@ -180,6 +181,7 @@ impl Replica {
             total: None,
             keys: KeyCache::default(),
             deferred: BTreeMap::new(),
+            forgeries: BTreeSet::new(),
         }
     }
 
@@ -358,7 +360,15 @@ impl Replica {
             self.refuse(Refusal::Invalid, out);
             return false;
         }
-        if self.keys.verify_signature(&u).is_err() {
+        // A replayed forgery (same id *and* signature) is refused without verifying again.
+        let seen_forgery = self.forgeries.contains(&(u.id, u.signature));
+        if seen_forgery || self.keys.verify_signature(&u).is_err() {
+            if !seen_forgery {
+                if self.forgeries.len() >= KeyCache::CAP {
+                    self.forgeries.clear();
+                }
+                self.forgeries.insert((u.id, u.signature));
+            }
             self.refuse(Refusal::BadSignature, out);
             return false;
         }

@@ -156,7 +156,7 @@ impl Tab {
 }
 
 /// How often the adversary attacks (true-time ms), until 5 s.
-const ATTACK_EVERY_MS: i64 = 250;
+const ATTACK_EVERY_MS: i64 = 400;
 /// How long each schedule runs: edits end by 3 s, partitions heal by 5 s, the adversary
 /// stops at 5 s; the rest is for anti-entropy to finish.
 const RUN_MS: i64 = 13_000;
@@ -206,14 +206,20 @@ impl Adversary {
                 ch: FORGED,
             };
             out.push(f);
-            // Signed by me, claiming the victim's author (one per victim: signing is costly).
-            let me = &self.me;
-            let claim = self.claims.entry(victim.id).or_insert_with(|| {
-                let mut claim = Update::sign(me, victim.seq + 1, vec![victim.id], f_op());
-                claim.author = victim.author;
-                claim.id = claim.content_hash();
-                claim
-            });
+            // Signed by me, claiming an author's key: a few distinct ones per run (each
+            // costs a signature here and a verification at every receiver).
+            let claim = if self.claims.len() < 3 {
+                let me = &self.me;
+                self.claims.entry(victim.id).or_insert_with(|| {
+                    let mut claim = Update::sign(me, victim.seq + 1, vec![victim.id], f_op());
+                    claim.author = victim.author;
+                    claim.id = claim.content_hash();
+                    claim
+                })
+            } else {
+                let k = ctx.rng.below(self.claims.len() as u64) as usize;
+                self.claims.values().nth(k).expect("k < len")
+            };
             out.push(claim.clone());
         }
         out

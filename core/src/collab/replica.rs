@@ -147,7 +147,7 @@ pub struct Replica {
     peers: Peers,
     refusals: Refusals,
     pending: BTreeMap<u64, Pending>,
-    requested: BTreeMap<UpdateHash, Instant>,
+    requested: BTreeMap<(UpdateHash, NodeId), Instant>,
     next_seq: u64,
     ticks: u64,
     dirty: bool,
@@ -220,6 +220,16 @@ impl Replica {
     /// The peer table.
     pub fn peers(&self) -> &Peers {
         &self.peers
+    }
+    /// Requests waiting for an answer: `(nonce, peer asked, hashes wanted)`.
+    pub fn outstanding(&self) -> impl Iterator<Item = (u64, NodeId, &[UpdateHash])> + '_ {
+        self.pending
+            .iter()
+            .map(|(n, p)| (*n, p.peer, p.want.as_slice()))
+    }
+    /// Hashes to ask each peer for once its outstanding request is answered.
+    pub fn deferred(&self) -> &BTreeMap<NodeId, Vec<UpdateHash>> {
+        &self.deferred
     }
     /// Whether this replica has left.
     pub fn has_left(&self) -> bool {
@@ -468,9 +478,11 @@ impl Replica {
             if ask.len() >= self.limits.max_hashes {
                 break;
             }
+            // Recently asked of this peer; another peer advertising it is asked too (the
+            // first may be the one whose answers keep getting lost, or withheld).
             let recent = self
                 .requested
-                .get(&h)
+                .get(&(h, peer))
                 .is_some_and(|t| now.since(*t) < retry);
             if (again || !recent) && !ask.contains(&h) {
                 ask.push(h);
@@ -484,7 +496,7 @@ impl Replica {
         }
         if self.requested.len() < self.limits.max_held_total {
             for h in &ask {
-                self.requested.insert(*h, now);
+                self.requested.insert((*h, peer), now);
             }
         }
         if self.pending.len() >= self.limits.max_pending_requests {

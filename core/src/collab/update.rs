@@ -326,37 +326,54 @@ impl Update {
     }
 }
 
-fn encode_content(w: &mut Writer, author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) {
+/// Where canonical content bytes go: the wire encoding, or straight into the hash.
+trait Sink {
+    fn raw(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Writer {
+    fn raw(&mut self, bytes: &[u8]) {
+        Writer::raw(self, bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn raw(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+fn encode_content<S: Sink>(w: &mut S, author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) {
     w.raw(&author.0);
-    w.u64(seq);
-    w.len(deps.len());
+    w.raw(&seq.to_le_bytes());
+    w.raw(&u32::try_from(deps.len()).unwrap_or(u32::MAX).to_le_bytes());
     for d in deps {
         w.raw(&d.0);
     }
     match *op {
         Op::Insert { after, ch } => {
-            w.u8(0);
+            w.raw(&[0]);
             match after {
-                None => w.u8(0),
+                None => w.raw(&[0]),
                 Some(a) => {
-                    w.u8(1);
+                    w.raw(&[1]);
                     w.raw(&a.0);
                 }
             }
-            w.u32(ch as u32);
+            w.raw(&(ch as u32).to_le_bytes());
         }
         Op::Delete { target } => {
-            w.u8(1);
+            w.raw(&[1]);
             w.raw(&target.0);
         }
     }
 }
 
 fn content_hash(author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) -> UpdateHash {
-    let mut w = Writer::new();
-    w.raw(DOMAIN);
-    encode_content(&mut w, author, seq, deps, op);
-    UpdateHash(Sha256::digest(&w.bytes).into())
+    let mut h = Sha256::new();
+    h.update(DOMAIN);
+    encode_content(&mut h, author, seq, deps, op);
+    UpdateHash(h.finalize().into())
 }
 
 #[cfg(test)]

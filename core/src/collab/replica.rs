@@ -14,9 +14,9 @@
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::anti_entropy;
+pub use super::edit::{EditError, Operation};
 use super::graph::{Equivocation, Graph, Readiness};
 use super::holdback::{Held, HoldBack};
 use super::limits::{Bucket, Limits};
@@ -24,7 +24,7 @@ use super::message::Message;
 use super::peers::{Peers, Presence};
 use super::persist::Saved;
 use super::refusals::{Refusal, Refusals};
-use super::update::{Author, AuthorKey, KeyCache, Op, Update, UpdateHash, MAX_DEPS};
+use super::update::{Author, AuthorKey, KeyCache, Update, UpdateHash};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::time::Instant;
@@ -35,63 +35,6 @@ pub enum Timer {
     /// Every [`Limits::heartbeat`].
     Tick,
 }
-
-/// A local edit (what the editor's text area asks for).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Operation {
-    /// Insert `text` so that it starts at visible character `index`.
-    Insert {
-        /// Where (0 = the start).
-        index: usize,
-        /// What.
-        text: String,
-    },
-    /// Delete `len` visible characters from `index`.
-    Delete {
-        /// The first one.
-        index: usize,
-        /// How many.
-        len: usize,
-    },
-    /// Make the text equal to `text` (the text area's new value): the replica computes the
-    /// edit as the change between the common prefix and suffix.
-    Replace {
-        /// The new text.
-        text: String,
-    },
-    /// Say bye and stop.
-    Leave,
-}
-
-/// Why a local edit was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EditError {
-    /// The edit reaches past the end of the text.
-    OutOfRange {
-        /// The end the edit asked for.
-        end: usize,
-        /// The text's length.
-        len: usize,
-    },
-    /// The replica has left.
-    Left,
-}
-
-impl fmt::Display for EditError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EditError::OutOfRange { end, len } => {
-                write!(
-                    f,
-                    "edit reaches {end}, past the end of a {len}-character text"
-                )
-            }
-            EditError::Left => f.write_str("the replica has left the room"),
-        }
-    }
-}
-
-impl core::error::Error for EditError {}
 
 /// What the replica reports to its driver.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,18 +83,18 @@ struct Pending {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Replica {
-    author: Author,
-    limits: Limits,
-    graph: Graph,
+    pub(super) author: Author,
+    pub(super) limits: Limits,
+    pub(super) graph: Graph,
     held: HoldBack,
     peers: Peers,
     refusals: Refusals,
     pending: BTreeMap<u64, Pending>,
     requested: BTreeMap<(UpdateHash, NodeId), Instant>,
-    next_seq: u64,
+    pub(super) next_seq: u64,
     ticks: u64,
-    dirty: bool,
-    left: bool,
+    pub(super) dirty: bool,
+    pub(super) left: bool,
     total: Option<(Bucket, Bucket)>,
     keys: KeyCache,
     deferred: BTreeMap<NodeId, Vec<UpdateHash>>,
@@ -253,95 +196,6 @@ impl Replica {
             Some(Presence::Joined(n)) => out.output(Output::PeerJoined(n)),
             Some(Presence::Gone(n)) => out.output(Output::PeerGone(n)),
             None => {}
-        }
-    }
-
-    /// Applies a local edit, sending the updates it makes.
-    pub fn edit(
-        &mut self,
-        ctx: &mut Context<'_>,
-        operation: Operation,
-        out: &mut Outbox<Self>,
-    ) -> Result<(), EditError> {
-        if self.left {
-            return Err(EditError::Left);
-        }
-        let len = self.graph.rga().len();
-        let mut made = Vec::new();
-        match operation {
-            Operation::Insert { index, text } => {
-                if index > len {
-                    return Err(EditError::OutOfRange { end: index, len });
-                }
-                self.insert_local(index, &text, &mut made);
-            }
-            Operation::Delete { index, len: n } => {
-                let end = index.saturating_add(n);
-                if end > len {
-                    return Err(EditError::OutOfRange { end, len });
-                }
-                self.delete_local(index, n, &mut made);
-            }
-            Operation::Replace { text } => {
-                let old: Vec<char> = self.text().chars().collect();
-                let new: Vec<char> = text.chars().collect();
-                let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-                let suffix = old[prefix..]
-                    .iter()
-                    .rev()
-                    .zip(new[prefix..].iter().rev())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                self.delete_local(prefix, old.len() - prefix - suffix, &mut made);
-                let inserted: String = new[prefix..new.len() - suffix].iter().collect();
-                self.insert_local(prefix, &inserted, &mut made);
-            }
-            Operation::Leave => {
-                self.left = true;
-                let author = self.author.key();
-                out.send_to_all(ctx.peers, Message::Bye { author });
-                out.cancel_timer(Timer::Tick);
-                out.output(Output::Save(self.saved()));
-                return Ok(());
-            }
-        }
-        if !made.is_empty() {
-            self.dirty = true;
-            out.output(Output::Text(self.text()));
-            for chunk in made.chunks(self.limits.max_bundle.max(1)) {
-                out.send_to_all(ctx.peers, Message::Updates(chunk.to_vec()));
-            }
-        }
-        Ok(())
-    }
-
-    fn make(&mut self, op: Op) -> Option<Update> {
-        let heads = self.graph.heads().iter().copied().take(MAX_DEPS).collect();
-        let u = Update::sign(&self.author, self.next_seq, heads, op);
-        self.next_seq += 1;
-        self.graph
-            .deliver(u.clone(), self.limits.max_invalid)
-            .ok()
-            .map(|_| u)
-    }
-
-    fn insert_local(&mut self, index: usize, text: &str, made: &mut Vec<Update>) {
-        let mut after = index
-            .checked_sub(1)
-            .and_then(|i| self.graph.rga().hash_at(i));
-        for ch in text.chars() {
-            if let Some(u) = self.make(Op::Insert { after, ch }) {
-                after = Some(u.id);
-                made.push(u);
-            }
-        }
-    }
-
-    fn delete_local(&mut self, index: usize, len: usize, made: &mut Vec<Update>) {
-        for target in self.graph.rga().hashes_in(index, len) {
-            if let Some(u) = self.make(Op::Delete { target }) {
-                made.push(u);
-            }
         }
     }
 

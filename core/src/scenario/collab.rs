@@ -18,7 +18,7 @@ use crate::broadcast::causal::{CausalMessage, CausalQueue, Receipt};
 use crate::collab::message::Message;
 use crate::collab::replica::{Operation, Replica, Timer};
 use crate::collab::update::{Op, Update};
-use crate::collab::{Limits, Refusal, Refusals};
+use crate::collab::{Limits, Refusals};
 use crate::crdt::rga::{OpId, Rga, RgaOp};
 use crate::node::NodeId;
 use crate::protocol::{Context, Effect, Outbox, Protocol};
@@ -135,7 +135,7 @@ impl Protocol for PlainPeer {
 #[derive(Debug)]
 pub enum HashPeer {
     /// An honest replica.
-    Honest(Replica),
+    Honest(alloc::boxed::Box<Replica>),
     /// The forger: remembers the victim's last update.
     Forger(Option<Update>),
 }
@@ -271,7 +271,10 @@ pub fn hash_room(seed: u64) -> Result<Simulation<HashPeer>, SimError> {
     let peers = (0u8..4)
         .map(|i| match i {
             3 => HashPeer::Forger(None),
-            _ => HashPeer::Honest(Replica::new([i + 1; 32], Limits::default())),
+            _ => HashPeer::Honest(alloc::boxed::Box::new(Replica::new(
+                [i + 1; 32],
+                Limits::default(),
+            ))),
         })
         .collect();
     let mut sim = Simulation::new(peers, config(seed))?;
@@ -316,6 +319,7 @@ pub fn run(seed: u64) -> Result<Comparison, SimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collab::Refusal;
 
     #[test]
     fn the_forgery_splits_the_plain_room_and_not_the_hash_linked_one() {

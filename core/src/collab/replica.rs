@@ -542,6 +542,10 @@ impl Protocol for Replica {
                 let want = p.want.clone();
                 self.pending.remove(&nonce);
                 let got_any = !updates.is_empty();
+                if updates.len() > self.limits.max_bundle {
+                    // The first `max_bundle` are read; the rest are refused once.
+                    self.refuse(Refusal::OverCap, out);
+                }
                 for u in updates.into_iter().take(self.limits.max_bundle) {
                     changed |= self.receive_update(ctx, from, u, out);
                 }

@@ -96,7 +96,8 @@ mod native {
                     with_ctx(|ctx| {
                         let mut out = Outbox::new();
                         r.on_message(ctx, PEER, Message::Updates(vec![key.clone()]), &mut out);
-                        out.drain().count()
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
                     })
                 },
                 BatchSize::LargeInput,
@@ -131,7 +132,51 @@ mod native {
                         for m in flood {
                             r.on_message(ctx, PEER, m, &mut out);
                         }
-                        out.drain().count()
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // The same forged ids from 1,000 made-up transport ids (each its own rate budget):
+        // the table of unproven peers fills, the rest is refused at the door.
+        group.bench_function("flood_1000_senders_2k_chars", |b| {
+            b.iter_batched(
+                || (doc.clone(), forged.clone()),
+                |(mut r, flood)| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        for (k, m) in flood.into_iter().enumerate() {
+                            r.on_message(ctx, NodeId(10 + k as u32), m, &mut out);
+                        }
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // 1,000 forged ids from one peer with no rate limit: the hash check alone.
+        let open = Limits {
+            peer_messages_per_sec: u32::MAX / 2,
+            peer_bytes_per_sec: u32::MAX / 2,
+            total_messages_per_sec: u32::MAX / 2,
+            total_bytes_per_sec: u32::MAX / 2,
+            ..Limits::default()
+        };
+        let unlimited = Replica::restore([2; 32], open, &doc.saved()).unwrap();
+        group.bench_function("forged_ids_1000_unlimited_2k_chars", |b| {
+            b.iter_batched(
+                || (unlimited.clone(), forged[500..].to_vec()),
+                |(mut r, flood)| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        for m in flood.iter().cycle().take(1_000) {
+                            r.on_message(ctx, PEER, m.clone(), &mut out);
+                        }
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
                     })
                 },
                 BatchSize::LargeInput,

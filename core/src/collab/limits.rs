@@ -5,6 +5,8 @@
 //! bounded amount, and the replica's memory for other peers' unconfirmed input (held-back
 //! updates, unknown peers, outstanding requests) never exceeds the caps, whatever is sent.
 
+use core::fmt;
+
 use crate::time::{Instant, Span};
 
 /// Every cap and period of a replica.
@@ -70,6 +72,77 @@ impl Default for Limits {
             total_bytes_per_sec: 2 * 1024 * 1024,
             max_message_bytes: 256 * 1024,
         }
+    }
+}
+
+/// A cap that cannot work as given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitsError {
+    /// A period that is not positive (a zero heartbeat would fire forever at one instant).
+    NotPositive(&'static str),
+    /// A count or rate of zero, which would refuse everything.
+    Zero(&'static str),
+}
+
+impl fmt::Display for LimitsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitsError::NotPositive(what) => write!(f, "limit {what} must be a positive span"),
+            LimitsError::Zero(what) => write!(f, "limit {what} must be at least 1"),
+        }
+    }
+}
+
+impl core::error::Error for LimitsError {}
+
+impl Limits {
+    /// Checks that every period is positive and every cap at least 1.
+    ///
+    /// ```
+    /// use chronoscope::collab::limits::{Limits, LimitsError};
+    /// assert_eq!(Limits::default().validate(), Ok(()));
+    /// let bad = Limits { max_bundle: 0, ..Limits::default() };
+    /// assert_eq!(bad.validate(), Err(LimitsError::Zero("max_bundle")));
+    /// ```
+    pub fn validate(&self) -> Result<(), LimitsError> {
+        let spans = [
+            ("heartbeat", self.heartbeat),
+            ("gone_after", self.gone_after),
+            ("probation", self.probation),
+            ("hold_timeout", self.hold_timeout),
+            ("request_retry", self.request_retry),
+        ];
+        if let Some((what, _)) = spans.iter().find(|(_, s)| *s <= Span::ZERO) {
+            return Err(LimitsError::NotPositive(what));
+        }
+        let counts = [
+            ("max_peers", self.max_peers),
+            ("max_unproven_peers", self.max_unproven_peers),
+            ("max_held_per_peer", self.max_held_per_peer),
+            ("max_held_total", self.max_held_total),
+            ("max_bundle", self.max_bundle),
+            ("max_hashes", self.max_hashes),
+            ("max_pending_requests", self.max_pending_requests),
+            ("max_invalid", self.max_invalid),
+            ("peer_messages_per_sec", self.peer_messages_per_sec as usize),
+            ("peer_bytes_per_sec", self.peer_bytes_per_sec as usize),
+            (
+                "total_messages_per_sec",
+                self.total_messages_per_sec as usize,
+            ),
+            ("total_bytes_per_sec", self.total_bytes_per_sec as usize),
+            ("max_message_bytes", self.max_message_bytes),
+        ];
+        match counts.iter().find(|(_, n)| *n == 0) {
+            Some((what, _)) => Err(LimitsError::Zero(what)),
+            None => Ok(()),
+        }
+    }
+
+    /// The heartbeat period, at least 1 ms (so limits that skipped [`Limits::validate`]
+    /// still cannot make the timer fire forever at one instant).
+    pub fn tick_period(&self) -> Span {
+        self.heartbeat.max(Span::from_millis(1))
     }
 }
 

@@ -38,7 +38,7 @@ pub mod update;
 
 pub use edit::{EditError, Operation};
 pub use graph::Equivocation;
-pub use limits::Limits;
+pub use limits::{Limits, LimitsError};
 pub use message::Message;
 pub use persist::{RestoreError, Saved};
 pub use refusals::{Refusal, Refusals};

@@ -481,7 +481,7 @@ impl Protocol for Replica {
             out.output(Output::Text(self.text()));
         }
         out.send_to_all(ctx.peers, self.heartbeat());
-        out.set_timer(self.limits.heartbeat, Timer::Tick);
+        out.set_timer(self.limits.tick_period(), Timer::Tick);
     }
 
     fn on_message(
@@ -615,7 +615,7 @@ impl Protocol for Replica {
             self.dirty = false;
             out.output(Output::Save(self.saved()));
         }
-        out.set_timer(self.limits.heartbeat, Timer::Tick);
+        out.set_timer(self.limits.tick_period(), Timer::Tick);
     }
 
     fn on_operation(

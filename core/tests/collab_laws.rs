@@ -156,10 +156,10 @@ impl Tab {
 }
 
 /// How often the adversary attacks (true-time ms), until 5 s.
-const ATTACK_EVERY_MS: i64 = 400;
+const ATTACK_EVERY_MS: i64 = 500;
 /// How long each schedule runs: edits end by 3 s, partitions heal by 5 s, the adversary
 /// stops at 5 s; the rest is for anti-entropy to finish.
-const RUN_MS: i64 = 13_000;
+const RUN_MS: i64 = 12_000;
 
 /// Which attacks the adversary uses (a bit each).
 const ATTACKS: u32 = 10;

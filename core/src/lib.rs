@@ -14,6 +14,8 @@
 //! - [`trace`]: the record of a run, its happens-before queries, and log import/export.
 //! - [`scenario`]: ready-made runs that labs, examples and benchmarks share.
 //! - [`sync`], [`broadcast`], [`snapshot`], [`store`], [`crdt`], [`lease`]: the protocols.
+//! - [`ledger`]: the Chronos ledger, composed from the clocks, causal broadcast, leases and
+//!   snapshots.
 //!
 //! ```
 //! use chronoscope::scenario::happens_before::{self, Params};
@@ -30,6 +32,7 @@ pub mod broadcast;
 pub mod clock;
 pub mod crdt;
 pub mod lease;
+pub mod ledger;
 pub mod node;
 pub mod protocol;
 pub mod rng;

@@ -249,7 +249,7 @@ impl Params {
         if self.jump_ms != 0 {
             last = last.max(self.jump_at_ms.saturating_add(self.jump_ms.unsigned_abs()));
         }
-        self.at(last) + Span::from_millis(3_000) + ms(self.lease_ms).mul_f64(6.0)
+        self.at(last) + Span::from_millis(1_000).max(ms(self.lease_ms).mul_f64(10.0))
     }
 }
 
@@ -397,6 +397,12 @@ enum Planned {
 /// assert!(run.stale_rejected() && run.all_hold());
 /// ```
 pub fn run(params: &Params) -> Result<Run, LedgerScenarioError> {
+    run_with(params, true)
+}
+
+/// [`run`], choosing whether trace events get text labels (off: faster, for tests and
+/// benchmarks).
+pub fn run_with(params: &Params, labels: bool) -> Result<Run, LedgerScenarioError> {
     params.validate()?;
     let n = params.replicas;
     let config = params.config();
@@ -414,7 +420,7 @@ pub fn run(params: &Params) -> Result<Run, LedgerScenarioError> {
             ..Network::default()
         },
         clocks: Vec::new(),
-        labels: true,
+        labels,
     };
     let err = LedgerScenarioError::Sim;
     let mut sim = Simulation::new(nodes, sim_config).map_err(err)?;

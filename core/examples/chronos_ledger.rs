@@ -97,6 +97,7 @@ fn line(run: &Run, l: &Line, verbose: bool) -> Option<String> {
                 LedgerOutput::Restored { id, log_len } => {
                     format!("Restored from snapshot {id}: {log_len} entries, catching up")
                 }
+                LedgerOutput::Refused(e) => format!("Refused: {e}"),
                 LedgerOutput::Committed { from, entries, .. } if verbose => {
                     format!("Committed offsets {from}..{}", from + entries.len() as u64)
                 }

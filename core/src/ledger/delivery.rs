@@ -188,6 +188,14 @@ impl Delivery {
         }
     }
 
+    /// This replica.
+    pub fn node(&self) -> NodeId {
+        match self {
+            Delivery::Causal(q) => q.node(),
+            Delivery::Eager { me, .. } => *me,
+        }
+    }
+
     /// How many entries are held back.
     pub fn held(&self) -> usize {
         match self {

@@ -24,7 +24,7 @@ use super::commit::{Accept, CommitError, ReplicaLog, Replication};
 use super::delivery::Arrival;
 use super::election::{Candidacy, ElectionError};
 use super::entry::Entry;
-use super::state::{Overwritten, ReplicaState};
+use super::state::{AppendError, Overwritten, ReplicaState};
 use crate::broadcast::causal::{CausalError, CausalMessage};
 use crate::broadcast::BroadcastId;
 use crate::node::NodeId;
@@ -175,8 +175,8 @@ pub enum LedgerError {
     },
     /// The snapshot request was refused.
     Snapshot(SnapshotError),
-    /// The replica's own counter is exhausted.
-    Exhausted,
+    /// The append was refused.
+    Append(AppendError),
 }
 
 impl fmt::Display for LedgerError {
@@ -186,7 +186,7 @@ impl fmt::Display for LedgerError {
             LedgerError::NotDown => f.write_str("only a crashed replica can be restored"),
             LedgerError::WrongPart { part } => write!(f, "the backup part belongs to {part}"),
             LedgerError::Snapshot(e) => write!(f, "snapshot: {e}"),
-            LedgerError::Exhausted => f.write_str("no entry id left"),
+            LedgerError::Append(e) => write!(f, "append: {e}"),
         }
     }
 }
@@ -432,6 +432,18 @@ impl Replica {
             from: range.start,
             entries,
         });
+    }
+
+    /// After a restore: takes back its own entries whose dependencies are here.
+    fn recover(&mut self) {
+        if self.state.recovering().is_none() {
+            return;
+        }
+        for m in self.own.values() {
+            if !self.state.recover_own(m) {
+                break;
+            }
+        }
     }
 
     fn step_down(&mut self) {
@@ -690,6 +702,7 @@ impl Replica {
         self.state = self.state.restored_from(self.me, replayed);
         self.down = false;
         self.learner = true;
+        self.recover();
         out.output(LedgerOutput::Restored {
             id: part.id,
             log_len: self.state.log.len(),
@@ -760,9 +773,12 @@ impl Protocol for Replica {
             LedgerOp::AppendMany(values) => {
                 let mut sent = Vec::with_capacity(values.len());
                 for v in values {
-                    let Ok(m) = self.state.append(ctx.now, v) else {
-                        out.output(LedgerOutput::Refused(LedgerError::Exhausted));
-                        break;
+                    let m = match self.state.append(ctx.now, v) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            out.output(LedgerOutput::Refused(LedgerError::Append(e)));
+                            break;
+                        }
                     };
                     self.own.insert(m.id().seq, m.clone());
                     out.output(LedgerOutput::Appended(m.payload.clone()));

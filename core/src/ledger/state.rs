@@ -20,6 +20,41 @@ use crate::clock::{ClockError, HybridLogicalClock, VectorClock};
 use crate::node::NodeId;
 use crate::time::Instant;
 
+/// Why a local append was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendError {
+    /// The replica's entry counter is exhausted.
+    Clock(ClockError),
+    /// Restored from a backup, the replica has not yet recovered its own later entries
+    /// (`have` of `need`): a new one would reuse an id.
+    Recovering {
+        /// Own entries recovered.
+        have: u64,
+        /// Own entries it had appended before the crash.
+        need: u64,
+    },
+}
+
+impl core::fmt::Display for AppendError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AppendError::Clock(e) => write!(f, "{e}"),
+            AppendError::Recovering { have, need } => write!(
+                f,
+                "restored replica has recovered {have} of its {need} own entries; appends wait"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for AppendError {}
+
+impl From<ClockError> for AppendError {
+    fn from(e: ClockError) -> Self {
+        AppendError::Clock(e)
+    }
+}
+
 /// A committed entry a shipment replaced (only possible without fencing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Overwritten {
@@ -69,6 +104,7 @@ pub struct ReplicaState {
     pub hlc: HybridLogicalClock,
     pending: Vec<Entry>,
     in_log: BTreeSet<BroadcastId>,
+    own_floor: u64,
 }
 
 impl ReplicaState {
@@ -85,6 +121,7 @@ impl ReplicaState {
             hlc: HybridLogicalClock::unbounded(),
             pending: Vec::new(),
             in_log: BTreeSet::new(),
+            own_floor: 0,
         }
     }
 
@@ -109,7 +146,14 @@ impl ReplicaState {
 
     /// Appends a local value: stamps it (HLC at physical reading `now`, vector clock), makes
     /// it pending here, and returns the message to broadcast.
-    pub fn append(&mut self, now: Instant, value: u64) -> Result<CausalMessage<Entry>, ClockError> {
+    pub fn append(
+        &mut self,
+        now: Instant,
+        value: u64,
+    ) -> Result<CausalMessage<Entry>, AppendError> {
+        if let Some((have, need)) = self.recovering() {
+            return Err(AppendError::Recovering { have, need });
+        }
         let hlc = self
             .hlc
             .now(now)
@@ -227,6 +271,7 @@ impl ReplicaState {
         }
         let released = self.delivery.caught_up(&clock, &ids);
         for e in released {
+            self.absorb(&e, now);
             if !self.in_log.contains(&e.id) {
                 self.pending.push(e);
             }
@@ -274,13 +319,54 @@ impl ReplicaState {
     }
 
     /// Restores from a backup: the recorded state, with the persistent parts of `self`
-    /// (promise register, hybrid clock, own entry count) kept.
+    /// (promise register, hybrid clock, the count of entries it ever appended) kept.
+    ///
+    /// Its own entries appended after the backup are *not* taken back at once: whatever
+    /// they depended on may be missing here. Each returns through the leader's log or
+    /// [`recover_own`](Self::recover_own), once its dependencies are back; until all have,
+    /// the replica appends nothing new, so no entry id is ever used twice.
     pub fn restored_from(&self, me: NodeId, mut backup: ReplicaState) -> ReplicaState {
         backup.voter = self.voter;
         backup.hlc = self.hlc;
-        let own = VectorClock::from_entries([(me, self.delivery.delivered().get(me))]);
-        backup.delivery.caught_up(&own, &[]);
+        backup.own_floor = self.own_floor.max(self.delivery.delivered().get(me));
         backup
+    }
+
+    /// Takes back one of its own entries after a restore, once everything it depends on is
+    /// delivered here and it is the next of its own; returns whether it is back (or was).
+    pub fn recover_own(&mut self, message: &CausalMessage<Entry>) -> bool {
+        let me = self.delivery.node();
+        let id = message.payload.id;
+        let have = self.delivery.delivered().get(me);
+        if id.origin != me || id.seq <= have {
+            return true;
+        }
+        let delivered = self.delivery.delivered();
+        if id.seq != have + 1
+            || message
+                .clock
+                .iter()
+                .any(|(k, v)| k != me && delivered.get(k) < v)
+        {
+            return false;
+        }
+        let released = self
+            .delivery
+            .caught_up(&VectorClock::from_entries([(me, id.seq)]), &[id]);
+        for e in core::iter::once(message.payload.clone()).chain(released) {
+            self.absorb(&e, Instant::ZERO);
+            if !self.in_log.contains(&e.id) {
+                self.pending.push(e);
+            }
+        }
+        true
+    }
+
+    /// Whether this replica is still waiting to recover its own entries (after a restore).
+    pub fn recovering(&self) -> Option<(u64, u64)> {
+        let me = self.delivery.node();
+        let have = self.delivery.delivered().get(me);
+        (have < self.own_floor).then_some((have, self.own_floor))
     }
 }
 

@@ -76,14 +76,14 @@ mod native {
         let first = Accept {
             token: 101,
             from: 0,
-            entries,
+            entries: entries.into(),
             commit: n,
         };
         let _ = replica.accept(&first, true, Instant::ZERO);
         let next = Accept {
             token: 101,
             from: n,
-            entries: more,
+            entries: more.into(),
             commit: n + 1_000,
         };
         (replica, next)

@@ -14,6 +14,7 @@
 //! message is recorded as received whose sending is outside the cut.
 
 use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::commit::Accept;
@@ -28,7 +29,7 @@ use crate::time::Instant;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InFlight {
     /// Entries broadcast by a replica.
-    Entries(Vec<CausalMessage<Entry>>),
+    Entries(Arc<[CausalMessage<Entry>]>),
     /// A leader's shipment.
     Accept(Accept),
 }
@@ -57,7 +58,7 @@ impl BackupPart {
         for (_, m) in &self.in_flight {
             match m {
                 InFlight::Entries(list) => {
-                    for e in list {
+                    for e in list.iter() {
                         let _ = state.receive(e.clone(), Instant::ZERO);
                     }
                 }

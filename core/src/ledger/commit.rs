@@ -14,6 +14,7 @@
 //! log is a prefix of the log of the leader whose token it carries.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -36,8 +37,8 @@ pub struct Accept {
     pub token: u64,
     /// The first offset shipped.
     pub from: u64,
-    /// The entries at `from`, `from + 1`, …
-    pub entries: Vec<LogEntry>,
+    /// The entries at `from`, `from + 1`, … (shared: one shipment goes to every follower).
+    pub entries: Arc<[LogEntry]>,
     /// Offsets below this are committed.
     pub commit: u64,
 }
@@ -95,7 +96,7 @@ impl core::error::Error for CommitError {}
 /// ```
 /// use chronoscope::ledger::commit::{Accept, CommitError, ReplicaLog};
 /// let mut log = ReplicaLog::default();
-/// let empty = |token, from, commit| Accept { token, from, entries: vec![], commit };
+/// let empty = |token, from, commit| Accept { token, from, entries: vec![].into(), commit };
 /// assert_eq!(log.apply(&empty(102, 0, 0)), Ok(0));
 /// assert_eq!(log.validate(&empty(102, 3, 0)), Err(CommitError::Gap { from: 3, len: 0 }));
 /// assert_eq!(log.validate(&empty(103, 0, 0)), Ok(()));
@@ -296,7 +297,8 @@ mod tests {
                     token,
                     entry: entry(s),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             commit,
         }
     }

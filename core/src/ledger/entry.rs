@@ -11,6 +11,7 @@
 //! entry appears after an entry that depends on it ([`first_causal_violation`]).
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use core::fmt;
 
 use crate::broadcast::BroadcastId;
@@ -40,8 +41,9 @@ pub struct Entry {
     pub id: BroadcastId,
     /// The hybrid logical timestamp its origin gave it.
     pub hlc: HlcTimestamp,
-    /// The origin's delivered counts when it appended (its own entry included).
-    pub clock: VectorClock,
+    /// The origin's delivered counts when it appended (its own entry included); shared, so
+    /// copying an entry from queue to log to shipment never copies its clock.
+    pub clock: Arc<VectorClock>,
     /// The appended value.
     pub value: u64,
 }
@@ -52,7 +54,7 @@ impl Entry {
         Entry {
             id,
             hlc,
-            clock,
+            clock: Arc::new(clock),
             value,
         }
     }

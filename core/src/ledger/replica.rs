@@ -16,11 +16,12 @@
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
 use super::backup::{BackupPart, InFlight, Recorder};
-use super::commit::{Accept, CommitError, ReplicaLog, Replication};
+use super::commit::{Accept, CommitError, LogEntry, ReplicaLog, Replication};
 use super::delivery::Arrival;
 use super::election::{Candidacy, ElectionError};
 use super::entry::Entry;
@@ -74,8 +75,8 @@ impl Default for LedgerConfig {
 /// What travels between replicas.
 #[derive(Clone, Debug)]
 pub enum LedgerMessage {
-    /// Entries, by causal broadcast.
-    Entries(Vec<CausalMessage<Entry>>),
+    /// Entries, by causal broadcast (shared: one broadcast goes to every peer).
+    Entries(Arc<[CausalMessage<Entry>]>),
     /// A candidate asks for the lease.
     RequestLease {
         /// The token it will lead under.
@@ -515,12 +516,22 @@ impl Replica {
         let from = self.state.seal();
         let len = self.state.log.len();
         let commit = self.state.log.committed_len();
+        // Followers at the same offset share one shipment.
+        let mut shipments: Vec<(u64, Arc<[LogEntry]>)> = Vec::new();
         for &p in &self.peers {
             let next = l.replication.next(p).min(len);
+            let entries = match shipments.iter().find(|(n, _)| *n == next) {
+                Some((_, e)) => e.clone(),
+                None => {
+                    let e: Arc<[LogEntry]> = self.state.log.entries()[next as usize..].into();
+                    shipments.push((next, e.clone()));
+                    e
+                }
+            };
             let accept = Accept {
                 token: l.token,
                 from: next,
-                entries: self.state.log.entries()[next as usize..].to_vec(),
+                entries,
                 commit,
             };
             out.send(p, LedgerMessage::Accept(accept));
@@ -543,6 +554,7 @@ impl Replica {
 
     fn on_tick(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
         self.ticks += 1;
+        self.recover();
         let now = ctx.now;
         let lease = self.config.lease;
         match &mut self.role {
@@ -610,7 +622,7 @@ impl Replica {
                 .is_multiple_of(u64::from(self.config.resend_ticks))
             && !self.own.is_empty()
         {
-            let again: Vec<CausalMessage<Entry>> = self.own.values().cloned().collect();
+            let again: Arc<[CausalMessage<Entry>]> = self.own.values().cloned().collect();
             out.send_to_all(&self.peers, LedgerMessage::Entries(again));
         }
         out.set_timer(self.config.tick, LedgerTimer::Tick);
@@ -620,10 +632,10 @@ impl Replica {
         &mut self,
         ctx: &mut Context<'_>,
         from: NodeId,
-        list: Vec<CausalMessage<Entry>>,
+        list: Arc<[CausalMessage<Entry>]>,
         out: &mut Outbox<Self>,
     ) {
-        for m in list {
+        for m in list.iter().cloned() {
             let id = m.id();
             match self.state.receive(m, ctx.now) {
                 Ok(Arrival::Held { waiting_for }) => {
@@ -785,7 +797,7 @@ impl Protocol for Replica {
                     sent.push(m);
                 }
                 if !sent.is_empty() {
-                    out.send_to_all(&self.peers, LedgerMessage::Entries(sent));
+                    out.send_to_all(&self.peers, LedgerMessage::Entries(sent.into()));
                 }
             }
             LedgerOp::Snapshot(id) => self.snapshot(id, self.me, None, out),
@@ -819,6 +831,7 @@ impl Protocol for Replica {
                         .observe(from, &InFlight::Entries(list.clone()));
                 }
                 self.on_entries(ctx, from, list, out);
+                self.recover();
             }
             LedgerMessage::Accept(accept) => {
                 if self.recorder.recording() {
@@ -826,6 +839,7 @@ impl Protocol for Replica {
                         .observe(from, &InFlight::Accept(accept.clone()));
                 }
                 self.on_accept(ctx, from, accept, out);
+                self.recover();
             }
             LedgerMessage::RequestLease {
                 token,

@@ -393,7 +393,8 @@ mod tests {
                     token,
                     entry: m.payload.clone(),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             commit: 0,
         };
         rb.accept(&ship(101, &[&x, &y]), true, Instant::ZERO)

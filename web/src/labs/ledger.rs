@@ -458,11 +458,19 @@ fn timeline_svg(tl: &Timeline, lanes: usize, t: Instant) -> Html {
                     </g>
                 }
             }) }
-            { for tl.marks.iter().map(|(lane, at, label, class)| html! {
-                <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
-                    <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={(y(*lane) - 18.0).to_string()} y2={y(*lane).to_string()} />
-                    <text x={(x(*at) + 3.0).to_string()} y={(y(*lane) - 19.0).to_string()}>{ label.clone() }</text>
-                </g>
+            { for tl.marks.iter().map(|(lane, at, label, class)| {
+                // Refusals are labelled above the lane, snapshots and clock jumps below it.
+                let (y1, y2, ty) = if *class == "rejected" {
+                    (y(*lane) - 18.0, y(*lane), y(*lane) - 19.0)
+                } else {
+                    (y(*lane), y(*lane) + 18.0, y(*lane) + 28.0)
+                };
+                html! {
+                    <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
+                        <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={y1.to_string()} y2={y2.to_string()} />
+                        <text x={(x(*at) + 3.0).to_string()} y={ty.to_string()}>{ label.clone() }</text>
+                    </g>
+                }
             }) }
             <line class="tl-cursor" x1={x(t).to_string()} x2={x(t).to_string()} y1="6" y2={(y(lanes.saturating_sub(1)) + 20.0).to_string()} />
         </svg>
@@ -471,7 +479,7 @@ fn timeline_svg(tl: &Timeline, lanes: usize, t: Instant) -> Html {
 
 fn logs_view(run: &Run) -> Html {
     html! {
-        <div class="ledger-logs">
+        <div class="ledger-logs" style="display: flex; flex-wrap: wrap; gap: 0 2em;">
             { for run.replicas.iter().enumerate().map(|(i, r)| {
                 let s = r.state();
                 let committed = s.log.committed_len();

@@ -699,7 +699,7 @@ impl Replica {
         }
     }
 
-    fn restore(&mut self, part: BackupPart, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
+    fn restore(&mut self, part: BackupPart, out: &mut Outbox<Self>) {
         if !self.down {
             out.output(LedgerOutput::Refused(LedgerError::NotDown));
             return;
@@ -719,7 +719,6 @@ impl Replica {
             id: part.id,
             log_len: self.state.log.len(),
         });
-        let _ = ctx;
         out.set_timer(self.config.tick, LedgerTimer::Tick);
     }
 
@@ -773,7 +772,7 @@ impl Protocol for Replica {
     fn on_operation(&mut self, ctx: &mut Context<'_>, op: LedgerOp, out: &mut Outbox<Self>) {
         if self.down {
             match op {
-                LedgerOp::Restore(part) => self.restore(*part, ctx, out),
+                LedgerOp::Restore(part) => self.restore(*part, out),
                 _ => out.output(LedgerOutput::Refused(LedgerError::Down)),
             }
             return;

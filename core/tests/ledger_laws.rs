@@ -307,3 +307,36 @@ fn a_restored_leader_takes_back_its_own_entries_when_their_dependencies_arrive()
     let run = ledger::run_with(&p, false).unwrap();
     assert!(run.all_hold(), "{:?}", broken(&run));
 }
+
+/// Found by the law above: with four replicas (a majority of three) and one of them restored
+/// empty, two candidates kept splitting the three live votes, and a voter that granted a
+/// losing candidate stayed bound for a whole lease — no leader for seconds. A candidate that
+/// loses now tells its voters to release their promise.
+#[test]
+fn a_lost_election_does_not_block_the_next_one_for_a_lease() {
+    let p = Params {
+        seed: 654078526508900254,
+        replicas: 4,
+        appends: 17,
+        window_ms: 1000,
+        lease_ms: 300,
+        tick_ms: 25,
+        latency_min_ms: 1,
+        latency_max_ms: 2,
+        loss_percent: 6,
+        duplicate_percent: 3,
+        freeze_ms: 872,
+        freeze_at_ms: 237,
+        partition_ms: 0,
+        partition_at_ms: 0,
+        jump_ms: 0,
+        jump_at_ms: 0,
+        crash_replica: 3,
+        crash_at_ms: 453,
+        restore_after_ms: 347,
+        snapshots: 2,
+        ..Params::default()
+    };
+    let run = ledger::run_with(&p, false).unwrap();
+    assert!(run.all_hold(), "{:?}", broken(&run));
+}

@@ -177,12 +177,13 @@ impl LeaseVoter {
         }
     }
 
-    /// Withdraws a promise this replica made to itself as a candidate that lost: nobody
-    /// leads under that token, so nothing relies on it (the token stays seen).
-    pub fn release(&mut self, me: NodeId, token: u64) {
+    /// Withdraws the promise of `token` to `holder`, a candidate that lost (itself, or a
+    /// peer that said so): nobody leads under that token — the candidate ignores grants
+    /// that arrive late — so nothing relies on it (the token stays seen).
+    pub fn release(&mut self, holder: NodeId, token: u64) {
         if self
             .promise
-            .is_some_and(|p| p.holder == me && p.token == token)
+            .is_some_and(|p| p.holder == holder && p.token == token)
         {
             self.promise = None;
         }

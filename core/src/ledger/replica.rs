@@ -100,6 +100,11 @@ pub enum LedgerMessage {
         /// Why.
         error: ElectionError,
     },
+    /// A candidate lost under `token`: its voters may release their promise.
+    Release {
+        /// The token.
+        token: u64,
+    },
     /// The leader extends its lease.
     Renew {
         /// Its token.
@@ -451,10 +456,13 @@ impl Replica {
         self.role = Role::Follower { backoff: None };
     }
 
-    /// A candidacy under `token` failed: step down and release the promise to itself.
-    fn lose(&mut self, token: u64) {
+    /// A candidacy under `token` failed: step down, release the promise to itself, and
+    /// tell the voters they may release theirs (so a lost election does not block the next
+    /// one for a whole lease).
+    fn lose(&mut self, token: u64, out: &mut Outbox<Self>) {
         self.state.voter.release(self.me, token);
         self.step_down();
+        out.send_to_all(&self.peers, LedgerMessage::Release { token });
     }
 
     fn become_candidate(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
@@ -595,7 +603,7 @@ impl Replica {
             Role::Candidate(c, _) => {
                 if now.since(c.asked) > lease.mul_f64(0.25).max(self.config.tick.mul_f64(4.0)) {
                     let token = c.token;
-                    self.lose(token);
+                    self.lose(token, out);
                 }
             }
             Role::Follower { backoff } => {
@@ -880,10 +888,11 @@ impl Protocol for Replica {
                 if let ElectionError::StaleToken { highest, .. } = error {
                     self.state.voter.observe(highest);
                     if matches!(&self.role, Role::Candidate(c, _) if c.token == token) {
-                        self.lose(token);
+                        self.lose(token, out);
                     }
                 }
             }
+            LedgerMessage::Release { token } => self.state.voter.release(from, token),
             LedgerMessage::Renew { token, duration } => {
                 let duration = duration.min(self.config.lease);
                 if self.state.voter.renew(now, token, from, duration).is_ok() {

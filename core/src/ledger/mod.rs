@@ -11,7 +11,8 @@
 //! - [`state`]: one replica's state, the one door for live messages and replays.
 //! - [`backup`]: Chandy-Lamport backups ([`snapshot::chandy_lamport`](crate::snapshot::chandy_lamport)'s ids)
 //!   and restore.
-//! - [`replica`]: all of it as one [`Protocol`](crate::protocol::Protocol).
+//! - [`replica`]: all of it as one [`Protocol`](crate::protocol::Protocol); [`wire`]: its
+//!   settings, messages, operations and outputs.
 //! - [`verdict`]: the invariants a run is judged by.
 //!
 //! The unsafe variants ([`LedgerConfig::fencing`](replica::LedgerConfig::fencing) and
@@ -26,3 +27,4 @@ pub mod entry;
 pub mod replica;
 pub mod state;
 pub mod verdict;
+pub mod wire;

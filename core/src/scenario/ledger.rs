@@ -3,7 +3,7 @@
 //! freeze the leader past its lease (a GC pause, a throttled tab), cut the leader off by a
 //! partition that heals, jump the leader's clock, crash a replica and restore it from the
 //! latest backup — with message loss and duplication on top. The run ends long after the
-//! last fault, so the replicas must agree; the [`verdict`](crate::ledger::verdict)s say
+//! last fault, so the replicas must agree; the [verdicts](crate::ledger::verdict) say
 //! whether they do, and whether anything broke on the way.
 //!
 //! Channels are FIFO (Chandy-Lamport's assumption); latency is random per message, so a

@@ -16,6 +16,8 @@
 //! - [`sync`], [`broadcast`], [`snapshot`], [`store`], [`crdt`], [`lease`]: the protocols.
 //! - [`collab`]: the collaborative editor's Byzantine-safe replication (hash-linked,
 //!   signed updates over an RGA text).
+//! - [`ledger`]: the Chronos ledger, composed from the clocks, causal broadcast, leases and
+//!   snapshots.
 //!
 //! ```
 //! use chronoscope::scenario::happens_before::{self, Params};
@@ -33,6 +35,7 @@ pub mod clock;
 pub mod collab;
 pub mod crdt;
 pub mod lease;
+pub mod ledger;
 pub mod node;
 pub mod protocol;
 pub mod rng;

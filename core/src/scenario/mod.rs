@@ -13,6 +13,7 @@ pub mod happens_before;
 pub mod hybrid_logical;
 pub mod lamport_chat;
 pub mod lease;
+pub mod ledger;
 pub mod ntp_select;
 pub mod snapshot;
 pub mod true_time;

@@ -309,6 +309,13 @@ impl<P: Protocol> Simulation<P> {
         Ok(())
     }
 
+    /// Adds a partition to the network model from now on (a scenario that partitions
+    /// "whoever leads at time t" only knows the side once the run reaches t). Messages
+    /// already judged keep their fate.
+    pub fn add_partition(&mut self, partition: Partition) {
+        self.network.partitions.push(partition);
+    }
+
     /// The current true time.
     pub fn now(&self) -> Instant {
         self.now

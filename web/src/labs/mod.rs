@@ -15,6 +15,7 @@ pub mod hybrid_logical;
 pub mod kit;
 pub mod lamport_chat;
 pub mod lease;
+pub mod ledger;
 pub mod param_form;
 pub mod snapshot;
 pub mod trace_viewer;
@@ -143,6 +144,16 @@ pub const LABS: &[LabInfo] = &[
     source: "Gray & Cheriton 1989; Kleppmann 2016",
     view: || html! { <lease::LeaseLab /> },
     tour: Some(TourInfo { steps: lease::tour_steps, notes: |q| lease::params_from_query(q).1 }),
+    },
+    LabInfo {
+        slug: ledger::SLUG,
+        title: "Chronos ledger",
+        summary: "A replicated log: HLC-stamped appends spread by causal broadcast, a leader leased by a majority \
+                  and fenced by tokens, Chandy-Lamport backups. Freeze the leader, partition it, jump its clock, \
+                  crash a replica — and switch fencing or causal delivery off to see what breaks.",
+        source: "Kulkarni et al. 2014; Birman, Schiper & Stephenson 1991; Chandy & Lamport 1985; Kleppmann 2016",
+        view: || html! { <ledger::LedgerLab /> },
+        tour: Some(TourInfo { steps: ledger::tour_steps, notes: |q| ledger::params_from_query(q).1 }),
     },
     LabInfo {
         slug: byzantine_sync::SLUG,

@@ -14,6 +14,7 @@ pub mod happens_before;
 pub mod hybrid_logical;
 pub mod kit;
 pub mod lamport_chat;
+pub mod lamport_tabs;
 pub mod lease;
 pub mod param_form;
 pub mod snapshot;

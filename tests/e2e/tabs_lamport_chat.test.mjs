@@ -1,0 +1,126 @@
+// End-to-end: the Lamport chat's real-tabs mode on the tab runtime. Pages of one browser
+// context are tabs of one browser, so their BroadcastChannels reach each other.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, BASE_URL } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const unique = (name) => `${name}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+
+async function openTab(context, hash) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.errors = errors;
+  await page.goto(BASE_URL + hash);
+  await page.locator('.tabs-chat').waitFor();
+  return page;
+}
+
+async function until(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+const shown = (page) => page.locator('.tabs-chat li.chat-line.display').allTextContents();
+const seatOf = (page) => page.locator('.tabs-chat').getAttribute('data-seat');
+const refused = async (page) => Number(await page.locator('.tabs-chat').getAttribute('data-refused'));
+
+async function send(page, text) {
+  const input = page.locator('.tabs-chat input.chat-input');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+test('three tabs claim three seats, type concurrently and all show one identical order; garbage is refused and counted', async () => {
+  const context = await browser.newContext();
+  const room = unique('lamport');
+  const hash = `#/lab/lamport-chat?mode=tabs&room=${room}&seats=3`;
+  const tabs = [];
+  for (let i = 0; i < 3; i++) tabs.push(await openTab(context, hash));
+  for (const p of tabs) await p.locator('.tabs-chat[data-standing=seated]').waitFor({ timeout: 15000 });
+  const seats = await Promise.all(tabs.map(seatOf));
+  assert.deepEqual([...seats].sort(), ['A', 'B', 'C'], `seats ${seats}`);
+
+  // Each tab types 6 messages at its own pace, all at once; one tab adds a delay first.
+  await tabs[0].locator('.tabs-chat input.delay').fill('80');
+  await tabs[0].locator('.tabs-chat input.delay').dispatchEvent('change');
+  const paces = [30, 55, 80];
+  const per = 6;
+  await Promise.all(tabs.map(async (p, i) => {
+    for (let k = 0; k < per; k++) {
+      await send(p, `${seats[i]}-${k}`);
+      await new Promise((r) => setTimeout(r, paces[i]));
+    }
+  }));
+
+  // A fourth page of the same browser posts garbage and forgeries on the room's channel.
+  const rogue = await context.newPage();
+  await rogue.goto(BASE_URL + '#/');
+  const channel = `chronoscope-tabs:lamport-chat:${room}:3`;
+  const posted = await rogue.evaluate((name) => {
+    const ch = new BroadcastChannel(name);
+    const junk = [
+      'not json',
+      '{"k":"msg"}',
+      { an: 'object' },
+      'x'.repeat(200000),
+      '{"k":"msg","seat":7,"token":1,"to":0,"m":{}}',
+      '{"k":"msg","seat":0,"token":12345,"to":1,"m":{"seq":1,"ack":3}}',
+      '{"k":"msg","seat":1,"token":12345,"to":0,"m":{"seq":1,"chat":[1,1,"forged"]}}',
+      '{"k":"bye","seat":2,"token":1}',
+    ];
+    for (const j of junk) ch.postMessage(j);
+    ch.close();
+    return junk.length;
+  }, channel);
+  assert.equal(posted, 8);
+
+  const total = 3 * per;
+  const result = await until('one identical order of every message in every tab', async () => {
+    const lists = await Promise.all(tabs.map(shown));
+    const pending = await Promise.all(tabs.map((p) => p.locator('.tabs-chat li.chat-line.pending').count()));
+    const same = lists.every((l) => JSON.stringify(l) === JSON.stringify(lists[0]));
+    return { ok: same && lists[0].length === total && pending.every((n) => n === 0), lengths: lists.map((l) => l.length), pending };
+  }, 30000);
+  assert.ok(result.ok);
+  const order = await shown(tabs[0]);
+  // Every message once; the order ascends by (time, seat).
+  for (let i = 0; i < 3; i++) {
+    for (let k = 0; k < per; k++) {
+      assert.equal(order.filter((l) => l.endsWith(`: ${seats[i]}-${k}`)).length, 1, `${seats[i]}-${k} in ${order}`);
+    }
+    // Each author's own messages keep their sending order.
+    const mine = order.filter((l) => l.includes(`: ${seats[i]}-`)).map((l) => Number(l.split('-').pop()));
+    assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
+  }
+  const stamps = order.map((l) => l.match(/\((\d+), ([A-Z])\)/)).map((m) => [Number(m[1]), m[2]]);
+  for (let i = 1; i < stamps.length; i++) {
+    const [a, b] = [stamps[i - 1], stamps[i]];
+    assert.ok(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]), `order ascends: ${order}`);
+  }
+  // The garbage reached every honest tab and was refused and counted; nobody broke.
+  for (const p of tabs) {
+    const n = await refused(p);
+    assert.ok(n >= 5, `refusals counted: ${n}`);
+    assert.match(await p.locator('.tabs-chat .refusals').textContent(), /malformed/);
+    assert.deepEqual(p.errors, []);
+  }
+  // After the garbage, the room still works: one more message reaches every tab in order.
+  await send(tabs[2], 'after the garbage');
+  await until('the last message everywhere', async () => {
+    const lists = await Promise.all(tabs.map(shown));
+    return { ok: lists.every((l) => l.length === total + 1 && l[total].endsWith('after the garbage')), lengths: lists.map((l) => l.length) };
+  });
+  await context.close();
+});

@@ -14,6 +14,8 @@
 //! - [`trace`]: the record of a run, its happens-before queries, and log import/export.
 //! - [`scenario`]: ready-made runs that labs, examples and benchmarks share.
 //! - [`sync`], [`broadcast`], [`snapshot`], [`store`], [`crdt`], [`lease`]: the protocols.
+//! - [`collab`]: the collaborative editor's Byzantine-safe replication (hash-linked,
+//!   signed updates over an RGA text).
 //!
 //! ```
 //! use chronoscope::scenario::happens_before::{self, Params};
@@ -28,6 +30,7 @@ extern crate alloc;
 
 pub mod broadcast;
 pub mod clock;
+pub mod collab;
 pub mod crdt;
 pub mod lease;
 pub mod node;

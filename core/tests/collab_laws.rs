@@ -147,7 +147,9 @@ impl Tab {
             }
         };
         let mut inner = Outbox::new();
-        self.replica.edit(ctx, operation, &mut inner).expect("edits stay in range");
+        self.replica
+            .edit(ctx, operation, &mut inner)
+            .expect("edits stay in range");
         self.saved = self.replica.saved();
         self.forward(&mut inner, out);
     }
@@ -176,8 +178,7 @@ impl Adversary {
             .iter()
             .filter(|u| matches!(u.op, Op::Insert { .. }))
             .collect();
-        (!inserts.is_empty())
-            .then(|| inserts[ctx.rng.below(inserts.len() as u64) as usize].clone())
+        (!inserts.is_empty()).then(|| inserts[ctx.rng.below(inserts.len() as u64) as usize].clone())
     }
 
     fn own(&mut self, ctx: &mut Context<'_>, ch: char, seq: u64) -> Update {
@@ -209,7 +210,9 @@ impl Adversary {
 
     fn attack(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Node>) {
         let peers: Vec<NodeId> = ctx.peers.to_vec();
-        let enabled: Vec<u32> = (0..ATTACKS).filter(|a| self.attacks & (1 << a) != 0).collect();
+        let enabled: Vec<u32> = (0..ATTACKS)
+            .filter(|a| self.attacks & (1 << a) != 0)
+            .collect();
         if enabled.is_empty() {
             return;
         }
@@ -423,7 +426,10 @@ fn schedule() -> impl Strategy<Value = Schedule> {
             1i64..80,
             0.0f64..0.3,
             0.0f64..0.2,
-            proptest::collection::vec((1u32..(1 << (honest + 1)) - 1, 0i64..3_000, 100i64..2_000), 0..=2),
+            proptest::collection::vec(
+                (1u32..(1 << (honest + 1)) - 1, 0i64..3_000, 100i64..2_000),
+                0..=2,
+            ),
             0u32..(1 << ATTACKS),
         )
             .prop_map(
@@ -465,7 +471,10 @@ fn run(s: &Schedule) -> Simulation<Node> {
         .partitions
         .iter()
         .map(|&(mask, from, len)| Partition {
-            side: (0..=s.honest).filter(|i| mask & (1 << i) != 0).map(NodeId).collect(),
+            side: (0..=s.honest)
+                .filter(|i| mask & (1 << i) != 0)
+                .map(NodeId)
+                .collect(),
             from: Instant::from_millis(from),
             until: Instant::from_millis(from + len),
         })
@@ -579,8 +588,15 @@ fn stall(n: usize, seed: u64) -> (Replica, Replica, usize) {
         for k in 0..n {
             let index = (rng_index(seed, k) as usize) % (r.graph().rga().len() + 1);
             let ch = char::from_u32(HONEST_BASE + (i * 4096 + k) as u32).unwrap();
-            r.edit(&mut ctx, Operation::Insert { index, text: ch.to_string() }, &mut out)
-                .unwrap();
+            r.edit(
+                &mut ctx,
+                Operation::Insert {
+                    index,
+                    text: ch.to_string(),
+                },
+                &mut out,
+            )
+            .unwrap();
         }
         let saved = r.saved();
         *r = Replica::restore([i as u8 + 1; 32], Limits::default(), &saved).unwrap();

@@ -6,6 +6,7 @@ pub mod bcast_kit;
 pub mod byzantine_sync;
 pub mod causal_broadcast;
 pub mod clock_drift;
+pub mod collab_codec;
 pub mod comparison;
 pub mod conflict_store;
 pub mod crdt;

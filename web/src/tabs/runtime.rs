@@ -214,13 +214,23 @@ impl<C: WireCodec> TabRuntime<C> {
         now: f64,
         resume: Option<NodeId>,
     ) -> Self {
+        let seats = Seats::new(seats, token, now, resume);
+        Self::with_seats(codec, protocol, seats, seed, now)
+    }
+
+    /// A runtime for a tab of an open room (no fixed seats; see [`Seats::open`]).
+    pub fn open(codec: C, protocol: C::Protocol, token: u32, seed: u64, now: f64) -> Self {
+        Self::with_seats(codec, protocol, Seats::open(token, now), seed, now)
+    }
+
+    fn with_seats(codec: C, protocol: C::Protocol, seats: Seats, seed: u64, now: f64) -> Self {
         let mut rng = Rng::seed_from_u64(seed);
         let fault_rng = rng.fork(1);
         TabRuntime {
             codec,
             protocol,
             started: false,
-            seats: Seats::new(seats, token, now, resume),
+            seats,
             epoch: now,
             rng,
             fault_rng,
@@ -358,7 +368,7 @@ impl<C: WireCodec> TabRuntime<C> {
         let env: Envelope<'_> =
             serde_json::from_str(raw).map_err(|e| Refusal::Malformed(e.to_string()))?;
         let seat = NodeId(env.seat);
-        if env.seat >= self.seats.count() {
+        if !self.seats.valid(seat) {
             return Err(Refusal::NoSuchSeat(env.seat));
         }
         match env.k {
@@ -387,7 +397,7 @@ impl<C: WireCodec> TabRuntime<C> {
                 let (Some(to), Some(m)) = (env.to, env.m) else {
                     return Err(Refusal::Malformed("a message needs `to` and `m`".into()));
                 };
-                if to >= self.seats.count() {
+                if !self.seats.valid(NodeId(to)) {
                     return Err(Refusal::NoSuchSeat(to));
                 }
                 let Some(me) = self.seats.seat().filter(|_| self.started) else {
@@ -404,7 +414,9 @@ impl<C: WireCodec> TabRuntime<C> {
                     Some(_) => self.seats.alive(seat, now),
                     None => {
                         // Heard before its announcement (or after a long silence): note it.
-                        self.seats.heard(seat, env.token, false, now);
+                        if self.seats.heard(seat, env.token, false, now) != Heard::Noted {
+                            return Err(Refusal::NoSuchSeat(env.seat));
+                        }
                     }
                 }
                 let message = self
@@ -430,7 +442,7 @@ impl<C: WireCodec> TabRuntime<C> {
         let Some(me) = self.seats.seat() else {
             return;
         };
-        let peers: Vec<NodeId> = self.seats.all().filter(|&s| s != me).collect();
+        let peers = self.seats.peers();
         let mut out = Outbox::new();
         let mut ctx = Context {
             node: me,
@@ -489,6 +501,9 @@ impl<C: WireCodec> TabRuntime<C> {
         let verdict = if self.seats.present(to) {
             self.network
                 .judge(me, to, self.local(now), &mut self.fault_rng)
+        } else if self.seats.is_open() {
+            // An open room's protocol keeps its own membership: nobody to hold it for.
+            Verdict::Drop(chronoscope::trace::DropReason::ReceiverCrashed)
         } else {
             Verdict::Hold
         };

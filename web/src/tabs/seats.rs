@@ -8,8 +8,12 @@
 //! announced; it announces the claim and sits once [`CLAIM_MS`] pass without a conflicting
 //! announcement (a seated tab, or a claimer with a lower token, wins). Seated tabs announce
 //! every [`ANNOUNCE_MS`]; a seat silent for [`GONE_MS`] (or whose tab said bye) is absent,
-//! and the runtime holds messages to it until someone sits there again. Pure: time is an
-//! input (ms), nothing here touches the browser.
+//! and the runtime holds messages to it until someone sits there again.
+//!
+//! An *open* room ([`Seats::open`]) has no fixed seats, for protocols with their own
+//! membership (the collaborative editor): each tab is `NodeId(token)` and its peers are
+//! the tabs heard from lately. Pure: time is an input (ms), nothing here touches the
+//! browser.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +68,7 @@ pub enum Heard {
 /// The room's seats as this tab sees them.
 #[derive(Clone, Debug)]
 pub struct Seats {
+    open: bool,
     count: u32,
     token: u32,
     standing: Standing,
@@ -81,6 +86,7 @@ impl Seats {
             _ => Standing::Looking(now),
         };
         Seats {
+            open: false,
             count,
             token,
             standing,
@@ -89,9 +95,47 @@ impl Seats {
         }
     }
 
-    /// The number of seats.
+    /// An open room: this tab is `NodeId(token)` (`token` non-zero) and sits at once.
+    pub fn open(token: u32, now: f64) -> Seats {
+        let token = token.max(1);
+        Seats {
+            open: true,
+            count: 0,
+            token,
+            standing: Standing::Claiming(NodeId(token), now - CLAIM_MS),
+            occupants: BTreeMap::new(),
+            last_announce: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Whether the room is open (no fixed seats).
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+    /// The number of seats (0 in an open room).
     pub fn count(&self) -> u32 {
         self.count
+    }
+    /// Whether `seat` can exist in this room.
+    pub fn valid(&self, seat: NodeId) -> bool {
+        if self.open {
+            seat.0 != 0
+        } else {
+            seat.0 < self.count
+        }
+    }
+    /// The protocol's peers: every other seat, or in an open room the tabs present.
+    pub fn peers(&self) -> Vec<NodeId> {
+        let me = self.seat();
+        if self.open {
+            self.occupants
+                .iter()
+                .filter(|(_, o)| !o.claiming)
+                .map(|(&s, _)| s)
+                .collect()
+        } else {
+            self.all().filter(|&s| Some(s) != me).collect()
+        }
     }
     /// This tab's token.
     pub fn token(&self) -> u32 {
@@ -135,7 +179,7 @@ impl Seats {
 
     /// Notes an announcement: the tab `token` sits in (or, `claiming`, claims) `seat`.
     pub fn heard(&mut self, seat: NodeId, token: u32, claiming: bool, now: f64) -> Heard {
-        if seat.0 >= self.count {
+        if !self.valid(seat) || (self.open && seat.0 != token) {
             return Heard::NoSuchSeat;
         }
         if token == self.token || self.seat() == Some(seat) {
@@ -202,7 +246,7 @@ impl Seats {
                 sat = true;
                 announce = true;
             }
-            Standing::Full if self.occupants.len() < self.count as usize => {
+            Standing::Full if !self.open && self.occupants.len() < self.count as usize => {
                 self.standing = Standing::Looking(now);
             }
             _ => {}
@@ -275,6 +319,20 @@ mod tests {
         );
         a.left(NodeId(1), 8);
         assert!(!a.present(NodeId(1)));
+    }
+
+    #[test]
+    fn an_open_room_sits_at_once_and_its_peers_are_the_tabs_heard() {
+        let mut a = Seats::open(40, 0.0);
+        assert_eq!(a.tick(0.0), (true, true));
+        assert_eq!(a.seat(), Some(NodeId(40)));
+        assert!(a.peers().is_empty());
+        assert_eq!(a.heard(NodeId(41), 41, false, 10.0), Heard::Noted);
+        assert_eq!(a.heard(NodeId(42), 43, false, 10.0), Heard::NoSuchSeat);
+        assert_eq!(a.heard(NodeId(40), 40, false, 10.0), Heard::Impersonation);
+        assert_eq!(a.peers(), [NodeId(41)]);
+        a.tick(20.0 + GONE_MS);
+        assert!(a.peers().is_empty());
     }
 
     #[test]

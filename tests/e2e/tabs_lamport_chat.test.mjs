@@ -124,3 +124,33 @@ test('three tabs claim three seats, type concurrently and all show one identical
   });
   await context.close();
 });
+
+test('a reloaded tab takes its seat back with its saved state and the room goes on in one order', async () => {
+  const context = await browser.newContext();
+  const room = unique('reload');
+  const hash = `#/lab/lamport-chat?mode=tabs&room=${room}&seats=2`;
+  const [a, b] = [await openTab(context, hash), await openTab(context, hash)];
+  for (const p of [a, b]) await p.locator('.tabs-chat[data-standing=seated]').waitFor({ timeout: 15000 });
+  await send(a, 'one');
+  await send(b, 'two');
+  await until('both messages in both tabs', async () => {
+    const lists = await Promise.all([a, b].map(shown));
+    return { ok: lists.every((l) => l.length === 2), lists };
+  });
+  const seat = await seatOf(b);
+  await b.reload();
+  await b.locator('.tabs-chat[data-standing=seated]').waitFor({ timeout: 15000 });
+  assert.equal(await seatOf(b), seat, 'the reloaded tab sits in its old seat');
+  assert.match(await b.locator('.earlier-note').innerText(), /2 earlier/);
+  await send(a, 'three');
+  await send(b, 'four');
+  const result = await until('the new messages in the same order in both tabs', async () => {
+    const [la, lb] = await Promise.all([a, b].map(shown));
+    const pending = await Promise.all([a, b].map((p) => p.locator('.tabs-chat li.chat-line.pending').count()));
+    return { ok: la.length === 4 && JSON.stringify(la.slice(2)) === JSON.stringify(lb) && pending.every((n) => n === 0), la, lb, pending };
+  });
+  assert.ok(result.ok);
+  assert.deepEqual(a.errors, []);
+  assert.deepEqual(b.errors, []);
+  await context.close();
+});

@@ -10,6 +10,7 @@ use std::fmt;
 
 use chronoscope::collab::message::Message;
 use chronoscope::collab::{Limits, Replica, Saved};
+use chronoscope::node::NodeId;
 use serde::Deserialize;
 
 use crate::tabs::runtime::WireCodec;
@@ -108,11 +109,11 @@ impl WireCodec for CollabCodec {
         }
     }
 
-    fn save(&self, replica: &Replica) -> Option<String> {
+    fn save(&self, _node: NodeId, replica: &Replica) -> Option<String> {
         Some(to_hex(&replica.saved().bytes))
     }
 
-    fn restore(&self, json: &str) -> Result<Option<Replica>, CollabWireError> {
+    fn restore(&self, _node: NodeId, json: &str) -> Result<Option<Replica>, CollabWireError> {
         let saved = Saved {
             bytes: from_hex(json)?,
         };
@@ -129,7 +130,6 @@ mod tests {
     use chronoscope::collab::replica::Operation;
     use chronoscope::collab::update::{Op, Update};
     use chronoscope::collab::Refusal;
-    use chronoscope::node::NodeId;
 
     type Tab = TabRuntime<CollabCodec>;
 
@@ -294,10 +294,10 @@ mod tests {
             1.0,
         );
         let saved = t.saved().expect("the replica saves");
-        let back = codec.restore(&saved).unwrap().unwrap();
+        let back = codec.restore(NodeId(5), &saved).unwrap().unwrap();
         assert_eq!(back.text(), "héllo");
-        assert!(codec.restore("zz").is_err());
-        assert!(codec.restore("00ff").is_err());
+        assert!(codec.restore(NodeId(5), "zz").is_err());
+        assert!(codec.restore(NodeId(5), "00ff").is_err());
         let mut fresh = TabRuntime::open(
             codec.clone(),
             Replica::new([7; 32], Limits::default()),

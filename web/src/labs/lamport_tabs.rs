@@ -11,11 +11,11 @@ use std::fmt;
 use std::rc::Rc;
 
 use chronoscope::broadcast::total_order::{
-    ChatBody, ChatPacket, LamportChat, TotalOrderOutput, MAX_LINK_GAP,
+    ChatBody, ChatPacket, LamportChat, TotalOrderOutput, TotalOrderState, MAX_LINK_GAP,
 };
 use chronoscope::clock::LamportStamp;
 use chronoscope::node::NodeId;
-use chronoscope::time::Span;
+use chronoscope::time::{Instant, Span};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
@@ -43,6 +43,27 @@ struct WirePacket {
     ack: Option<u64>,
 }
 
+/// A saved chat node: its seat and the core's `TotalOrderState` as plain lists.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedChat {
+    v: u32,
+    seat: u32,
+    stuck_ms: i64,
+    clock: u64,
+    peers: Vec<u32>,
+    promised_out: u64,
+    link_out: Vec<(u32, u64)>,
+    link_in: Vec<(u32, u64)>,
+    reorder: Vec<(u32, WirePacket)>,
+    promised_in: Vec<(u32, u64)>,
+    queue: Vec<(u64, u32, String, i64)>,
+    displayed: u64,
+}
+
+/// The longest saved chat state read, in bytes (checked before parsing).
+pub const MAX_SAVED_BYTES: usize = 2 * 1024 * 1024;
+
 /// Why a chat packet was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChatWireError {
@@ -54,6 +75,8 @@ pub enum ChatWireError {
     Range(&'static str, u64),
     /// A text too long or with control characters.
     Text(String),
+    /// A saved state that cannot be restored.
+    Saved(String),
 }
 
 impl fmt::Display for ChatWireError {
@@ -63,6 +86,7 @@ impl fmt::Display for ChatWireError {
             ChatWireError::Body => f.write_str("a packet carries exactly one of chat and ack"),
             ChatWireError::Range(what, v) => write!(f, "{what} {v} out of range"),
             ChatWireError::Text(why) => write!(f, "text {why}"),
+            ChatWireError::Saved(why) => write!(f, "saved chat: {why}"),
         }
     }
 }
@@ -83,69 +107,164 @@ impl WireCodec for ChatCodec {
     }
 
     fn encode(&self, m: &ChatPacket<String>) -> String {
-        let w = match &m.body {
-            ChatBody::Chat { stamp, text } => WirePacket {
-                seq: m.link_seq,
-                chat: Some((stamp.time, stamp.node.0, text.clone())),
-                ack: None,
-            },
-            ChatBody::Ack { clock } => WirePacket {
-                seq: m.link_seq,
-                chat: None,
-                ack: Some(*clock),
-            },
-        };
-        serde_json::to_string(&w).unwrap_or_default()
+        serde_json::to_string(&to_wire(m)).unwrap_or_default()
     }
 
     fn decode(&self, json: &str) -> Result<ChatPacket<String>, ChatWireError> {
         let w: WirePacket =
             serde_json::from_str(json).map_err(|e| ChatWireError::Shape(e.to_string()))?;
-        let body = match (w.chat, w.ack) {
-            (Some((time, node, text)), None) => ChatBody::Chat {
-                stamp: LamportStamp {
-                    time,
-                    node: NodeId(node),
-                },
-                text,
-            },
-            (None, Some(clock)) => ChatBody::Ack { clock },
-            _ => return Err(ChatWireError::Body),
-        };
-        Ok(ChatPacket {
-            link_seq: w.seq,
-            body,
-        })
+        from_wire(w)
     }
 
     fn validate(&self, m: &ChatPacket<String>) -> Result<(), ChatWireError> {
-        if m.link_seq == 0 || m.link_seq > MAX_SAFE.min(MAX_LINK_GAP * 64) {
-            return Err(ChatWireError::Range("link sequence number", m.link_seq));
+        check(m)
+    }
+
+    fn save(&self, node: NodeId, chat: &LamportChat) -> Option<String> {
+        let s = chat.state();
+        let pairs = |m: &BTreeMap<NodeId, u64>| m.iter().map(|(n, v)| (n.0, *v)).collect();
+        let saved = SavedChat {
+            v: 1,
+            seat: node.0,
+            stuck_ms: (s.stuck_after.as_millis_f64()) as i64,
+            clock: s.clock,
+            peers: s.peers.iter().map(|p| p.0).collect(),
+            promised_out: s.promised_out,
+            link_out: pairs(&s.link_out),
+            link_in: pairs(&s.link_in),
+            reorder: s
+                .reorder
+                .iter()
+                .map(|(&(n, seq), body)| {
+                    let packet = ChatPacket {
+                        link_seq: seq,
+                        body: body.clone(),
+                    };
+                    (n.0, to_wire(&packet))
+                })
+                .collect(),
+            promised_in: pairs(&s.promised_in),
+            queue: s
+                .queue
+                .iter()
+                .map(|(st, (t, at))| (st.time, st.node.0, t.clone(), at.as_millis()))
+                .collect(),
+            displayed: s.displayed,
+        };
+        serde_json::to_string(&saved).ok()
+    }
+
+    fn restore(&self, node: NodeId, json: &str) -> Result<Option<LamportChat>, ChatWireError> {
+        let bad = |why: String| ChatWireError::Saved(why);
+        if json.len() > MAX_SAVED_BYTES {
+            return Err(bad(format!("{} bytes is too long", json.len())));
         }
-        match &m.body {
-            ChatBody::Ack { clock } if *clock > MAX_SAFE => {
-                Err(ChatWireError::Range("ack clock", *clock))
+        let s: SavedChat = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+        if s.v != 1 || s.seat != node.0 || s.stuck_ms < 0 {
+            return Err(bad(
+                "unknown version, another seat's state, or a negative delay".into(),
+            ));
+        }
+        let map = |v: Vec<(u32, u64)>| v.into_iter().map(|(n, x)| (NodeId(n), x)).collect();
+        let mut reorder = BTreeMap::new();
+        for (n, w) in s.reorder {
+            let packet = from_wire(w)?;
+            check(&packet)?;
+            reorder.insert((NodeId(n), packet.link_seq), packet.body);
+        }
+        let mut queue = BTreeMap::new();
+        for (time, node, text, at) in s.queue {
+            let stamp = LamportStamp {
+                time,
+                node: NodeId(node),
+            };
+            let body = ChatBody::Chat { stamp, text };
+            check(&ChatPacket {
+                link_seq: 1,
+                body: body.clone(),
+            })?;
+            if let ChatBody::Chat { text, .. } = body {
+                queue.insert(stamp, (text, Instant::from_millis(at)));
             }
-            ChatBody::Ack { .. } => Ok(()),
-            ChatBody::Chat { stamp, text } => {
-                if stamp.time == 0 || stamp.time > MAX_SAFE {
-                    return Err(ChatWireError::Range("Lamport time", stamp.time));
-                }
-                if stamp.node.0 >= MAX_SEATS {
-                    return Err(ChatWireError::Range("seat", u64::from(stamp.node.0)));
-                }
-                if text.chars().count() > MAX_TEXT_CHARS {
-                    return Err(ChatWireError::Text(format!(
-                        "longer than {MAX_TEXT_CHARS} characters"
-                    )));
-                }
-                match text.chars().find(|c| c.is_control()) {
-                    Some(c) => Err(ChatWireError::Text(format!(
-                        "has control character U+{:04X}",
-                        c as u32
-                    ))),
-                    None => Ok(()),
-                }
+        }
+        let state = TotalOrderState {
+            stuck_after: Span::from_millis(s.stuck_ms),
+            clock: s.clock,
+            peers: s.peers.into_iter().map(NodeId).collect(),
+            promised_out: s.promised_out,
+            link_out: map(s.link_out),
+            link_in: map(s.link_in),
+            reorder,
+            promised_in: map(s.promised_in),
+            queue,
+            displayed: s.displayed,
+        };
+        LamportChat::from_state(NodeId(s.seat), state)
+            .map(Some)
+            .map_err(|e| bad(e.to_string()))
+    }
+}
+
+fn to_wire(m: &ChatPacket<String>) -> WirePacket {
+    match &m.body {
+        ChatBody::Chat { stamp, text } => WirePacket {
+            seq: m.link_seq,
+            chat: Some((stamp.time, stamp.node.0, text.clone())),
+            ack: None,
+        },
+        ChatBody::Ack { clock } => WirePacket {
+            seq: m.link_seq,
+            chat: None,
+            ack: Some(*clock),
+        },
+    }
+}
+
+fn from_wire(w: WirePacket) -> Result<ChatPacket<String>, ChatWireError> {
+    let body = match (w.chat, w.ack) {
+        (Some((time, node, text)), None) => ChatBody::Chat {
+            stamp: LamportStamp {
+                time,
+                node: NodeId(node),
+            },
+            text,
+        },
+        (None, Some(clock)) => ChatBody::Ack { clock },
+        _ => return Err(ChatWireError::Body),
+    };
+    Ok(ChatPacket {
+        link_seq: w.seq,
+        body,
+    })
+}
+
+fn check(m: &ChatPacket<String>) -> Result<(), ChatWireError> {
+    if m.link_seq == 0 || m.link_seq > MAX_SAFE.min(MAX_LINK_GAP * 64) {
+        return Err(ChatWireError::Range("link sequence number", m.link_seq));
+    }
+    match &m.body {
+        ChatBody::Ack { clock } if *clock > MAX_SAFE => {
+            Err(ChatWireError::Range("ack clock", *clock))
+        }
+        ChatBody::Ack { .. } => Ok(()),
+        ChatBody::Chat { stamp, text } => {
+            if stamp.time == 0 || stamp.time > MAX_SAFE {
+                return Err(ChatWireError::Range("Lamport time", stamp.time));
+            }
+            if stamp.node.0 >= MAX_SEATS {
+                return Err(ChatWireError::Range("seat", u64::from(stamp.node.0)));
+            }
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(ChatWireError::Text(format!(
+                    "longer than {MAX_TEXT_CHARS} characters"
+                )));
+            }
+            match text.chars().find(|c| c.is_control()) {
+                Some(c) => Err(ChatWireError::Text(format!(
+                    "has control character U+{:04X}",
+                    c as u32
+                ))),
+                None => Ok(()),
             }
         }
     }
@@ -377,6 +496,10 @@ pub fn lamport_tabs(props: &TabsProps) -> Html {
         }
     });
     let pending = rt.protocol().pending();
+    let earlier = rt
+        .protocol()
+        .displayed()
+        .saturating_sub(log.displayed.len() as u64);
     let counters = rt.counters();
     let refused = counters.refused_total();
     let refused_detail: Vec<String> = counters
@@ -403,6 +526,10 @@ pub fn lamport_tabs(props: &TabsProps) -> Html {
                 </label>
                 <button type="submit" class="send" disabled={me.is_none()}>{"Send"}</button>
             </form>
+            if earlier > 0 {
+                <p class="earlier-note">{ format!("{earlier} earlier message(s) were displayed before this tab (re)loaded; \
+                    its saved state keeps its place in the order.") }</p>
+            }
             <ol class="chat-lines" aria-live="polite">
                 { for log.displayed.iter().map(|(stamp, text)| html! {
                     <li class="chat-line display" data-stamp={stamp.to_string()}>{ format!("[DISPLAY] {stamp}: {text}") }</li>

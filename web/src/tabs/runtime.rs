@@ -46,12 +46,13 @@ pub trait WireCodec {
     fn decode(&self, json: &str) -> Result<<Self::Protocol as Protocol>::Message, Self::Error>;
     /// Checks a decoded message's meaning (ranges, sizes) before the protocol sees it.
     fn validate(&self, message: &<Self::Protocol as Protocol>::Message) -> Result<(), Self::Error>;
-    /// The protocol's state as a value to store, if the protocol can be saved.
-    fn save(&self, _protocol: &Self::Protocol) -> Option<String> {
+    /// The state of the protocol running as `node`, as a value to store, if it can be saved.
+    fn save(&self, _node: NodeId, _protocol: &Self::Protocol) -> Option<String> {
         None
     }
-    /// A protocol restored from [`save`](Self::save)'s output (`Ok(None)`: not supported).
-    fn restore(&self, _json: &str) -> Result<Option<Self::Protocol>, Self::Error> {
+    /// A protocol for `node` restored from [`save`](Self::save)'s output (`Ok(None)`: not
+    /// supported).
+    fn restore(&self, _node: NodeId, _json: &str) -> Result<Option<Self::Protocol>, Self::Error> {
         Ok(None)
     }
 }
@@ -567,7 +568,7 @@ impl<C: WireCodec> TabRuntime<C> {
         }
         if let Some(seat) = self.seats.seat().filter(|_| sat && !self.started) {
             if let Some(json) = load(seat) {
-                match self.codec.restore(&json) {
+                match self.codec.restore(seat, &json) {
                     Ok(Some(p)) => self.protocol = p,
                     Ok(None) => {}
                     Err(e) => self.note(format!("saved state for seat {seat} not restored: {e}")),
@@ -647,10 +648,9 @@ impl<C: WireCodec> TabRuntime<C> {
     /// The protocol's state to store, if the codec can save it; clears [`is_dirty`](Self::is_dirty).
     pub fn saved(&mut self) -> Option<String> {
         self.dirty = false;
-        if self.started {
-            self.codec.save(&self.protocol)
-        } else {
-            None
+        match self.seats.seat() {
+            Some(seat) if self.started => self.codec.save(seat, &self.protocol),
+            _ => None,
         }
     }
 }
@@ -672,6 +672,8 @@ mod tests {
         stuck: usize,
         now: f64,
         order: u64,
+        offline: Vec<bool>,
+        loads: Vec<Option<String>>,
     }
 
     impl Room {
@@ -689,6 +691,8 @@ mod tests {
                 stuck: 0,
                 now: 0.0,
                 order: 0,
+                offline: vec![false; n],
+                loads: vec![None; n],
             }
         }
 
@@ -717,14 +721,18 @@ mod tests {
                 let due = self.wire.iter().take_while(|w| w.0 <= self.now).count();
                 for (_, _, from, json) in self.wire.drain(..due).collect::<Vec<_>>() {
                     for (i, t) in self.tabs.iter_mut().enumerate() {
-                        if i != from {
+                        if i != from && !self.offline[i] {
                             t.receive(json.clone());
                         }
                     }
                 }
                 for i in 0..self.tabs.len() {
+                    if self.offline[i] {
+                        continue;
+                    }
+                    let loads = &mut self.loads;
                     self.tabs[i].pump(self.now, 64);
-                    self.tabs[i].poll(self.now, |_| None);
+                    self.tabs[i].poll(self.now, |_| loads[i].take());
                     self.collect(i);
                 }
                 self.now += 10.0;
@@ -833,6 +841,51 @@ mod tests {
     }
 
     #[test]
+    fn a_reloaded_tab_takes_its_seat_back_with_its_saved_state_and_the_room_goes_on() {
+        let mut room = Room::new(3, 3);
+        room.run(2_000.0);
+        for i in 0..3 {
+            room.say(i, &format!("before {i}"));
+        }
+        room.run(1_000.0);
+        assert_eq!(room.shown[1].len(), 3);
+        // Tab 1 reloads: it saves, says bye, is gone a while, comes back with its token.
+        let seat = room.tabs[1].seats().seat().unwrap();
+        let saved = room.tabs[1].saved().expect("the chat saves");
+        let bye = room.tabs[1].bye().unwrap();
+        room.offline[1] = true;
+        room.wire.push((room.now, u64::MAX, 1, bye));
+        room.run(50.0);
+        room.say(0, "while away");
+        room.run(500.0);
+        let chat = LamportChat::new(Span::from_secs(5));
+        room.tabs[1] = TabRuntime::new(ChatCodec, chat, 3, 2, 7, room.now, Some(seat));
+        room.loads[1] = Some(saved);
+        room.shown[1].clear();
+        room.offline[1] = false;
+        room.run(2_000.0);
+        assert_eq!(room.tabs[1].seats().seat(), Some(seat));
+        room.say(1, "back");
+        room.run(1_000.0);
+        assert_eq!(room.shown[0].len(), 5, "{:?}", room.shown);
+        assert_eq!(room.shown[0], room.shown[2]);
+        assert_eq!(room.shown[1], room.shown[0][3..], "{:?}", room.shown);
+        assert!(room.tabs.iter().all(|t| t.protocol().pending().is_empty()));
+        assert_eq!(room.tabs[1].protocol().displayed(), 5);
+        // A save of another seat, or garbage, is refused with a note; the tab starts afresh.
+        let other = room.tabs[0].saved().unwrap();
+        let chat = LamportChat::new(Span::from_secs(5));
+        let mut t = TabRuntime::new(ChatCodec, chat, 3, 2, 7, room.now, Some(seat));
+        t.poll(room.now + 1_000.0, |_| Some(other));
+        assert!(
+            t.notes().any(|n| n.contains("another seat")),
+            "{:?}",
+            t.notes().collect::<Vec<_>>()
+        );
+        assert_eq!(t.protocol().displayed(), 0);
+    }
+
+    #[test]
     fn a_seat_nobody_sits_in_holds_messages_and_timers_fire() {
         let mut room = Room::new(2, 3);
         room.run(1_500.0);
@@ -856,6 +909,8 @@ mod tests {
         late.poll(room.now, |_| None);
         room.tabs.push(late);
         room.shown.push(Vec::new());
+        room.offline.push(false);
+        room.loads.push(None);
         room.run(2_000.0);
         assert_eq!(room.tabs[2].seats().seat(), Some(empty));
         assert_eq!(room.shown[0].len(), 1, "{:?}", room.shown);

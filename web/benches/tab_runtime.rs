@@ -57,7 +57,13 @@ mod native {
     fn collab(i: u8) -> TabRuntime<CollabCodec> {
         let seed = [i; 32];
         let codec = CollabCodec::new(seed, Limits::default());
-        TabRuntime::open(codec, Replica::new(seed, Limits::default()), u32::from(i), 0, 0.0)
+        TabRuntime::open(
+            codec,
+            Replica::new(seed, Limits::default()),
+            u32::from(i),
+            0,
+            0.0,
+        )
     }
 
     fn collab_setup(n: usize) -> (TabRuntime<CollabCodec>, Vec<String>, f64) {
@@ -86,7 +92,10 @@ mod native {
         let (_, sample, _) = chat_setup(1);
         eprintln!("a chat packet's envelope: {} bytes", sample[0].len());
         let (_, sample, _) = collab_setup(1);
-        eprintln!("a one-keystroke collab update's envelope: {} bytes", sample[0].len());
+        eprintln!(
+            "a one-keystroke collab update's envelope: {} bytes",
+            sample[0].len()
+        );
 
         let mut group = c.benchmark_group("tab_runtime");
         group.throughput(Throughput::Elements(1_000));
@@ -97,7 +106,11 @@ mod native {
             b.iter_batched(
                 || {
                     let (rt, _, now) = chat_setup(0);
-                    (rt, vec!["{\"k\":\"msg\",\"seat\":0,\"to\":".to_string(); 1_000], now)
+                    (
+                        rt,
+                        vec!["{\"k\":\"msg\",\"seat\":0,\"to\":".to_string(); 1_000],
+                        now,
+                    )
                 },
                 handle_all,
                 BatchSize::LargeInput,

@@ -182,13 +182,19 @@ impl Seats {
         if !self.valid(seat) || (self.open && seat.0 != token) {
             return Heard::NoSuchSeat;
         }
-        if token == self.token || self.seat() == Some(seat) {
-            return Heard::Impersonation;
-        }
         if let Standing::Claiming(mine, _) = self.standing {
-            if mine == seat && (!claiming || token < self.token) {
+            // A seated tab with this tab's own token is a duplicate of it (a duplicated
+            // browser tab copies `sessionStorage`): this one takes a new token and looks on.
+            let duplicate = !self.open && !claiming && token == self.token;
+            if duplicate {
+                self.token = self.token.wrapping_mul(0x9E37_79B1).wrapping_add(1).max(1);
+            }
+            if duplicate || (mine == seat && (!claiming || token < self.token)) {
                 self.standing = Standing::Looking(now - LOOK_MS);
             }
+        }
+        if token == self.token || self.seat() == Some(seat) {
+            return Heard::Impersonation;
         }
         let replace = match self.occupants.get(&seat) {
             None => true,
@@ -333,6 +339,24 @@ mod tests {
         assert_eq!(a.peers(), [NodeId(41)]);
         a.tick(20.0 + GONE_MS);
         assert!(a.peers().is_empty());
+    }
+
+    #[test]
+    fn a_duplicated_tab_takes_a_new_token_and_another_seat() {
+        let mut original = Seats::new(3, 7, 0.0, Some(NodeId(1)));
+        original.tick(CLAIM_MS);
+        let mut copy = Seats::new(3, 7, 1000.0, Some(NodeId(1)));
+        assert_eq!(copy.heard(NodeId(1), 7, false, 1001.0), Heard::Noted);
+        assert_ne!(copy.token(), 7);
+        copy.tick(1002.0);
+        assert_eq!(copy.standing(), Standing::Claiming(NodeId(0), 1002.0));
+        assert_eq!(
+            original.heard(NodeId(1), 7, true, 1000.0),
+            Heard::Impersonation
+        );
+        copy.tick(1002.0 + CLAIM_MS);
+        assert_eq!(copy.seat(), Some(NodeId(0)));
+        assert_eq!(original.seat(), Some(NodeId(1)));
     }
 
     #[test]

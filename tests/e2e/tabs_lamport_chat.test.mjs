@@ -181,3 +181,35 @@ test('a reloaded tab takes its seat back with its saved state and the room goes 
   assert.deepEqual(b.errors, []);
   await context.close();
 });
+
+test("a tab's held link keeps its messages from one seat until released; delay and duplicates change no order", async () => {
+  const context = await browser.newContext();
+  const room = unique('hold');
+  const hash = `#/lab/lamport-chat?mode=tabs&room=${room}&seats=3`;
+  const tabs = [];
+  for (let i = 0; i < 3; i++) tabs.push(await openTab(context, hash));
+  for (const p of tabs) await p.locator('.tabs-chat[data-standing=seated]').waitFor({ timeout: 15000 });
+  const seats = await Promise.all(tabs.map(seatOf));
+  const [x, y, z] = tabs;
+  // z holds its link to x; y posts every message twice, after 150 ms.
+  await z.locator(`.tabs-chat li.seat[data-seat="${seats[0]}"] button.hold`).click();
+  await y.locator('.tabs-chat input.duplicate').check();
+  await y.locator('.tabs-chat input.delay').fill('150');
+  await y.locator('.tabs-chat input.delay').dispatchEvent('change');
+  await send(z, 'from z');
+  await send(y, 'from y');
+  await send(x, 'from x');
+  // x never hears z's chat, nor any later stamp from z: nothing at x can be stable.
+  await z.locator('.tabs-chat .seat-waiting').first().waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await shown(x)).length, 0, 'x displays nothing while z holds its link');
+  assert.ok(await x.locator('.tabs-chat li.chat-line.pending').count() >= 2);
+  await z.locator(`.tabs-chat li.seat[data-seat="${seats[0]}"] button.hold`).click();
+  const result = await until('one order in every tab after the release', async () => {
+    const lists = await Promise.all(tabs.map(shown));
+    return { ok: lists.every((l) => l.length === 3 && JSON.stringify(l) === JSON.stringify(lists[0])), lists };
+  });
+  assert.ok(result.ok);
+  for (const p of tabs) assert.deepEqual(p.errors, []);
+  await context.close();
+});

@@ -1,1 +1,150 @@
+//! The Byzantine-safe collaborative text (core/src/collab): the cost of naming, signing and
+//! verifying one update, a remote keystroke handled by a replica holding a 2,000-character
+//! document, and a 1,000-message flood (made-up heartbeats, forged ids) handled by one
+//! replica. Bytes per update on the wire are printed once.
+//! (Benchmarks are native only; on wasm32 this file compiles to an empty program.)
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use chronoscope::collab::message::Message;
+    use chronoscope::collab::replica::{Operation, Replica};
+    use chronoscope::collab::update::{Author, Op, Update, UpdateHash};
+    use chronoscope::collab::Limits;
+    use chronoscope::node::NodeId;
+    use chronoscope::protocol::{Context, Outbox, Protocol};
+    use chronoscope::rng::Rng;
+    use chronoscope::time::Instant;
+    use criterion::{criterion_group, BatchSize, Criterion};
+
+    const PEER: NodeId = NodeId(1);
+
+    fn with_ctx<R>(f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let mut rng = Rng::seed_from_u64(1);
+        let mut ctx = Context {
+            node: NodeId(0),
+            now: Instant::from_millis(1_000),
+            peers: &[PEER],
+            rng: &mut rng,
+        };
+        f(&mut ctx)
+    }
+
+    /// A replica (key 2) holding a `chars`-character document typed by key 1.
+    fn document(chars: usize) -> Replica {
+        let mut typist = Replica::new([1; 32], Limits::default());
+        with_ctx(|ctx| {
+            let mut out = Outbox::new();
+            for k in 0..chars {
+                let index = (k * 7919) % (typist.text().chars().count() + 1);
+                let text = char::from(b'a' + (k % 26) as u8).to_string();
+                typist
+                    .edit(ctx, Operation::Insert { index, text }, &mut out)
+                    .unwrap();
+                out.drain().for_each(drop);
+            }
+        });
+        Replica::restore([2; 32], Limits::default(), &typist.saved()).unwrap()
+    }
+
+    fn collab(c: &mut Criterion) {
+        let mut group = c.benchmark_group("collab");
+        group.sample_size(30);
+        let alice = Author::from_seed([7; 32]);
+        let deps = vec![UpdateHash([3; 32])];
+        let op = Op::Insert {
+            after: Some(UpdateHash([3; 32])),
+            ch: 'x',
+        };
+        let u = Update::sign(&alice, 42, deps.clone(), op);
+
+        let one = Message::Updates(vec![u.clone()]).encode().len();
+        let del = Update::sign(&alice, 43, vec![u.id], Op::Delete { target: u.id });
+        eprintln!(
+            "collab: an insert with one dependency is {} bytes encoded, a delete {} bytes; \
+             alone in a message {} bytes",
+            u.encoded_len(),
+            del.encoded_len(),
+            one
+        );
+
+        group.bench_function("update_hash", |b| b.iter(|| u.content_hash()));
+        group.bench_function("update_sign", |b| {
+            b.iter(|| Update::sign(&alice, 42, deps.clone(), op))
+        });
+        group.bench_function("update_verify", |b| b.iter(|| u.verify()));
+        let bytes = Message::Updates(vec![u.clone()]).encode();
+        group.bench_function("message_decode", |b| b.iter(|| Message::decode(&bytes)));
+
+        // A remote keystroke into a 2,000-character document: verify, deliver, render.
+        let doc = document(2_000);
+        let heads: Vec<UpdateHash> = doc.graph().heads().iter().copied().collect();
+        let anchor = doc.graph().rga().hash_at(1_000);
+        let bob = Author::from_seed([9; 32]);
+        let key = Update::sign(
+            &bob,
+            1,
+            heads,
+            Op::Insert {
+                after: anchor,
+                ch: 'k',
+            },
+        );
+        group.bench_function("remote_keystroke_2k_chars", |b| {
+            b.iter_batched(
+                || doc.clone(),
+                |mut r| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        r.on_message(ctx, PEER, Message::Updates(vec![key.clone()]), &mut out);
+                        out.drain().count()
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+
+        // A 1,000-message flood from one page: made-up heartbeats, then forged ids.
+        let forged: Vec<Message> = (0..500u64)
+            .map(|k| {
+                let mut h = [0u8; 32];
+                h[..8].copy_from_slice(&k.to_le_bytes());
+                Message::Heartbeat {
+                    author: bob.key(),
+                    heads: vec![UpdateHash(h)],
+                }
+            })
+            .chain((0..500).map(|_| {
+                let mut f = key.clone();
+                f.op = Op::Insert {
+                    after: None,
+                    ch: 'Z',
+                };
+                Message::Updates(vec![f])
+            }))
+            .collect();
+        group.bench_function("flood_1000_messages_2k_chars", |b| {
+            b.iter_batched(
+                || (doc.clone(), forged.clone()),
+                |(mut r, flood)| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        for m in flood {
+                            r.on_message(ctx, PEER, m, &mut out);
+                        }
+                        out.drain().count()
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        group.finish();
+    }
+
+    criterion_group!(benches, collab);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(native::benches);
+
+#[cfg(target_arch = "wasm32")]
 fn main() {}

@@ -155,6 +155,12 @@ impl Tab {
     }
 }
 
+/// How often the adversary attacks (true-time ms), until 5 s.
+const ATTACK_EVERY_MS: i64 = 400;
+/// How long each schedule runs: edits end by 3 s, partitions heal by 5 s, the adversary
+/// stops at 5 s; the rest is for anti-entropy to finish.
+const RUN_MS: i64 = 13_000;
+
 /// Which attacks the adversary uses (a bit each).
 const ATTACKS: u32 = 10;
 
@@ -169,6 +175,7 @@ struct Adversary {
     bundles: Vec<Message>,
     keys: BTreeMap<NodeId, AuthorKey>,
     mine: BTreeMap<UpdateHash, Update>,
+    claims: BTreeMap<UpdateHash, Update>,
 }
 
 impl Adversary {
@@ -189,7 +196,7 @@ impl Adversary {
         u
     }
 
-    fn forged(&self, ctx: &mut Context<'_>) -> Vec<Update> {
+    fn forged(&mut self, ctx: &mut Context<'_>) -> Vec<Update> {
         let mut out = Vec::new();
         if let Some(victim) = self.random_seen(ctx) {
             // The old attack: an existing id with other content.
@@ -199,11 +206,21 @@ impl Adversary {
                 ch: FORGED,
             };
             out.push(f);
-            // Signed by me, claiming the victim's author.
-            let mut claim = Update::sign(&self.me, victim.seq + 1, vec![victim.id], f_op());
-            claim.author = victim.author;
-            claim.id = claim.content_hash();
-            out.push(claim);
+            // Signed by me, claiming an author's key: a few distinct ones per run (each
+            // costs a signature here and a verification at every receiver).
+            let claim = if self.claims.len() < 3 {
+                let me = &self.me;
+                self.claims.entry(victim.id).or_insert_with(|| {
+                    let mut claim = Update::sign(me, victim.seq + 1, vec![victim.id], f_op());
+                    claim.author = victim.author;
+                    claim.id = claim.content_hash();
+                    claim
+                })
+            } else {
+                let k = ctx.rng.below(self.claims.len() as u64) as usize;
+                self.claims.values().nth(k).expect("k < len")
+            };
+            out.push(claim.clone());
         }
         out
     }
@@ -327,7 +344,7 @@ impl Protocol for Node {
                 t.forward(&mut inner, out);
             }
             Node::Honest(_) => {}
-            Node::Adversary(_) => out.set_timer(Span::from_millis(150), Timer::Tick),
+            Node::Adversary(_) => out.set_timer(Span::from_millis(ATTACK_EVERY_MS), Timer::Tick),
         }
     }
 
@@ -381,7 +398,7 @@ impl Protocol for Node {
             Node::Adversary(a) => {
                 if ctx.now < a.stop_at {
                     a.attack(ctx, out);
-                    out.set_timer(Span::from_millis(150), Timer::Tick);
+                    out.set_timer(Span::from_millis(ATTACK_EVERY_MS), Timer::Tick);
                 }
             }
         }
@@ -461,11 +478,12 @@ fn run(s: &Schedule) -> Simulation<Node> {
         me: Author::from_seed([200; 32]),
         seq: 0,
         attacks: s.attacks,
-        stop_at: Instant::from_millis(6_000),
+        stop_at: Instant::from_millis(5_000),
         seen: Vec::new(),
         bundles: Vec::new(),
         keys: BTreeMap::new(),
         mine: BTreeMap::new(),
+        claims: BTreeMap::new(),
     })));
     let partitions = s
         .partitions
@@ -511,7 +529,7 @@ fn run(s: &Schedule) -> Simulation<Node> {
         sim.schedule_operation(Instant::from_millis(at + away), NodeId(n), TestOp::Join)
             .unwrap();
     }
-    sim.run_until(Instant::from_millis(16_000));
+    sim.run_until(Instant::from_millis(RUN_MS));
     sim
 }
 
@@ -618,7 +636,7 @@ fn stall(n: usize, seed: u64) -> (Replica, Replica, usize) {
     while rounds < 400 {
         if queue.is_empty() {
             // Quiet: the next heartbeat tick.
-            now = now + Span::from_millis(500);
+            now += Span::from_millis(500);
             for (i, r) in reps.iter_mut().enumerate() {
                 let mut ctx = Context {
                     node: NodeId(i as u32),
@@ -637,7 +655,7 @@ fn stall(n: usize, seed: u64) -> (Replica, Replica, usize) {
             continue;
         }
         let batch: Vec<_> = std::mem::take(&mut queue);
-        now = now + Span::from_millis(5);
+        now += Span::from_millis(5);
         for (from, to, m) in batch {
             delivered += 1;
             let mut ctx = Context {

@@ -19,10 +19,12 @@
 //! - [`anti_entropy`]: answering requests for missing updates in bounded bundles.
 //! - [`peers`]: membership, presence and per-peer rate buckets; [`limits`]: every cap.
 //! - [`message`]: the wire messages; [`refusals`]: refusal counts by reason.
-//! - [`replica`]: the [`Protocol`](crate::protocol::Protocol); [`persist`]: save/restore.
+//! - [`replica`]: the [`Protocol`](crate::protocol::Protocol); [`edit`]: local edits;
+//!   [`persist`]: save/restore.
 
 pub mod anti_entropy;
 pub mod codec;
+pub mod edit;
 pub mod graph;
 pub mod hash_rga;
 pub mod holdback;
@@ -34,10 +36,11 @@ pub mod refusals;
 pub mod replica;
 pub mod update;
 
+pub use edit::{EditError, Operation};
 pub use graph::Equivocation;
 pub use limits::Limits;
 pub use message::Message;
 pub use persist::{RestoreError, Saved};
 pub use refusals::{Refusal, Refusals};
-pub use replica::{EditError, Operation, Output, Replica, Timer};
+pub use replica::{Output, Replica, Timer};
 pub use update::{Author, AuthorKey, Op, Update, UpdateHash};

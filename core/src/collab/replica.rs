@@ -11,12 +11,12 @@
 //! it); two replicas that delivered the same updates show the same text; the node ids of
 //! the [`Context`] are used only to address answers, never as identities.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::anti_entropy;
+pub use super::edit::{EditError, Operation};
 use super::graph::{Equivocation, Graph, Readiness};
 use super::holdback::{Held, HoldBack};
 use super::limits::{Bucket, Limits};
@@ -24,7 +24,7 @@ use super::message::Message;
 use super::peers::{Peers, Presence};
 use super::persist::Saved;
 use super::refusals::{Refusal, Refusals};
-use super::update::{Author, AuthorKey, Op, Update, UpdateHash, MAX_DEPS};
+use super::update::{Author, AuthorKey, KeyCache, Update, UpdateHash};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
 use crate::time::Instant;
@@ -35,63 +35,6 @@ pub enum Timer {
     /// Every [`Limits::heartbeat`].
     Tick,
 }
-
-/// A local edit (what the editor's text area asks for).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Operation {
-    /// Insert `text` so that it starts at visible character `index`.
-    Insert {
-        /// Where (0 = the start).
-        index: usize,
-        /// What.
-        text: String,
-    },
-    /// Delete `len` visible characters from `index`.
-    Delete {
-        /// The first one.
-        index: usize,
-        /// How many.
-        len: usize,
-    },
-    /// Make the text equal to `text` (the text area's new value): the replica computes the
-    /// edit as the change between the common prefix and suffix.
-    Replace {
-        /// The new text.
-        text: String,
-    },
-    /// Say bye and stop.
-    Leave,
-}
-
-/// Why a local edit was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EditError {
-    /// The edit reaches past the end of the text.
-    OutOfRange {
-        /// The end the edit asked for.
-        end: usize,
-        /// The text's length.
-        len: usize,
-    },
-    /// The replica has left.
-    Left,
-}
-
-impl fmt::Display for EditError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EditError::OutOfRange { end, len } => {
-                write!(
-                    f,
-                    "edit reaches {end}, past the end of a {len}-character text"
-                )
-            }
-            EditError::Left => f.write_str("the replica has left the room"),
-        }
-    }
-}
-
-impl core::error::Error for EditError {}
 
 /// What the replica reports to its driver.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,26 +83,33 @@ struct Pending {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Replica {
-    author: Author,
-    limits: Limits,
-    graph: Graph,
+    pub(super) author: Author,
+    pub(super) limits: Limits,
+    pub(super) graph: Graph,
     held: HoldBack,
     peers: Peers,
     refusals: Refusals,
     pending: BTreeMap<u64, Pending>,
-    requested: BTreeMap<UpdateHash, Instant>,
-    next_seq: u64,
+    requested: BTreeMap<(UpdateHash, NodeId), Instant>,
+    pub(super) next_seq: u64,
     ticks: u64,
-    dirty: bool,
-    left: bool,
+    pub(super) dirty: bool,
+    pub(super) left: bool,
     total: Option<(Bucket, Bucket)>,
+    keys: KeyCache,
+    deferred: BTreeMap<NodeId, Vec<UpdateHash>>,
+    forgeries: BTreeSet<(UpdateHash, [u8; 64])>,
 }
 
 impl Replica {
     /// A replica with an empty text whose author key comes from the secret `seed`.
     pub fn new(seed: [u8; 32], limits: Limits) -> Replica {
+        Replica::with_author(Author::from_seed(seed), limits)
+    }
+
+    fn with_author(author: Author, limits: Limits) -> Replica {
         Replica {
-            author: Author::from_seed(seed),
+            author,
             limits,
             graph: Graph::new(),
             held: HoldBack::new(),
@@ -172,6 +122,9 @@ impl Replica {
             dirty: false,
             left: false,
             total: None,
+            keys: KeyCache::default(),
+            deferred: BTreeMap::new(),
+            forgeries: BTreeSet::new(),
         }
     }
 
@@ -211,15 +164,24 @@ impl Replica {
     pub fn peers(&self) -> &Peers {
         &self.peers
     }
+    /// Requests waiting for an answer: `(nonce, peer asked, hashes wanted)`.
+    pub fn outstanding(&self) -> impl Iterator<Item = (u64, NodeId, &[UpdateHash])> + '_ {
+        self.pending
+            .iter()
+            .map(|(n, p)| (*n, p.peer, p.want.as_slice()))
+    }
+    /// Hashes to ask each peer for once its outstanding request is answered.
+    pub fn deferred(&self) -> &BTreeMap<NodeId, Vec<UpdateHash>> {
+        &self.deferred
+    }
     /// Whether this replica has left.
     pub fn has_left(&self) -> bool {
         self.left
     }
 
     pub(super) fn from_parts(author: Author, limits: Limits, graph: Graph) -> Replica {
-        let mut r = Replica::new([0; 32], limits);
-        r.next_seq = graph.max_seq(&author.key()).saturating_add(1);
-        r.author = author;
+        let mut r = Replica::with_author(author, limits);
+        r.next_seq = graph.max_seq(&r.author.key()).saturating_add(1);
         r.graph = graph;
         r
     }
@@ -234,95 +196,6 @@ impl Replica {
             Some(Presence::Joined(n)) => out.output(Output::PeerJoined(n)),
             Some(Presence::Gone(n)) => out.output(Output::PeerGone(n)),
             None => {}
-        }
-    }
-
-    /// Applies a local edit, sending the updates it makes.
-    pub fn edit(
-        &mut self,
-        ctx: &mut Context<'_>,
-        operation: Operation,
-        out: &mut Outbox<Self>,
-    ) -> Result<(), EditError> {
-        if self.left {
-            return Err(EditError::Left);
-        }
-        let len = self.graph.rga().len();
-        let mut made = Vec::new();
-        match operation {
-            Operation::Insert { index, text } => {
-                if index > len {
-                    return Err(EditError::OutOfRange { end: index, len });
-                }
-                self.insert_local(index, &text, &mut made);
-            }
-            Operation::Delete { index, len: n } => {
-                let end = index.saturating_add(n);
-                if end > len {
-                    return Err(EditError::OutOfRange { end, len });
-                }
-                self.delete_local(index, n, &mut made);
-            }
-            Operation::Replace { text } => {
-                let old: Vec<char> = self.text().chars().collect();
-                let new: Vec<char> = text.chars().collect();
-                let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-                let suffix = old[prefix..]
-                    .iter()
-                    .rev()
-                    .zip(new[prefix..].iter().rev())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                self.delete_local(prefix, old.len() - prefix - suffix, &mut made);
-                let inserted: String = new[prefix..new.len() - suffix].iter().collect();
-                self.insert_local(prefix, &inserted, &mut made);
-            }
-            Operation::Leave => {
-                self.left = true;
-                let author = self.author.key();
-                out.send_to_all(ctx.peers, Message::Bye { author });
-                out.cancel_timer(Timer::Tick);
-                out.output(Output::Save(self.saved()));
-                return Ok(());
-            }
-        }
-        if !made.is_empty() {
-            self.dirty = true;
-            out.output(Output::Text(self.text()));
-            for chunk in made.chunks(self.limits.max_bundle.max(1)) {
-                out.send_to_all(ctx.peers, Message::Updates(chunk.to_vec()));
-            }
-        }
-        Ok(())
-    }
-
-    fn make(&mut self, op: Op) -> Option<Update> {
-        let heads = self.graph.heads().iter().copied().take(MAX_DEPS).collect();
-        let u = Update::sign(&self.author, self.next_seq, heads, op);
-        self.next_seq += 1;
-        self.graph
-            .deliver(u.clone(), self.limits.max_invalid)
-            .ok()
-            .map(|_| u)
-    }
-
-    fn insert_local(&mut self, index: usize, text: &str, made: &mut Vec<Update>) {
-        let mut after = index
-            .checked_sub(1)
-            .and_then(|i| self.graph.rga().hash_at(i));
-        for ch in text.chars() {
-            if let Some(u) = self.make(Op::Insert { after, ch }) {
-                after = Some(u.id);
-                made.push(u);
-            }
-        }
-    }
-
-    fn delete_local(&mut self, index: usize, len: usize, made: &mut Vec<Update>) {
-        for target in self.graph.rga().hashes_in(index, len) {
-            if let Some(u) = self.make(Op::Delete { target }) {
-                made.push(u);
-            }
         }
     }
 
@@ -351,7 +224,15 @@ impl Replica {
             self.refuse(Refusal::Invalid, out);
             return false;
         }
-        if u.verify_signature().is_err() {
+        // A replayed forgery (same id *and* signature) is refused without verifying again.
+        let seen_forgery = self.forgeries.contains(&(u.id, u.signature));
+        if seen_forgery || self.keys.verify_signature(&u).is_err() {
+            if !seen_forgery {
+                if self.forgeries.len() >= KeyCache::CAP {
+                    self.forgeries.clear();
+                }
+                self.forgeries.insert((u.id, u.signature));
+            }
             self.refuse(Refusal::BadSignature, out);
             return false;
         }
@@ -428,14 +309,34 @@ impl Replica {
     ) {
         let now = ctx.now;
         let retry = self.limits.request_retry;
+        // One request at a time per peer (so a flood of heartbeats naming made-up heads
+        // draws one request per retry period, not one per heartbeat).
+        let waiting = self
+            .pending
+            .values()
+            .any(|p| p.peer == peer && now.since(p.sent) < retry);
+        if waiting && !again {
+            // Asked once the answer comes (or at the next tick), so nothing is starved.
+            if self.peers.get(peer).is_some() {
+                let later = self.deferred.entry(peer).or_default();
+                for h in want {
+                    if later.len() < self.limits.max_hashes && !later.contains(&h) {
+                        later.push(h);
+                    }
+                }
+            }
+            return;
+        }
         let mut ask = Vec::new();
         for h in want {
             if ask.len() >= self.limits.max_hashes {
                 break;
             }
+            // Recently asked of this peer; another peer advertising it is asked too (the
+            // first may be the one whose answers keep getting lost, or withheld).
             let recent = self
                 .requested
-                .get(&h)
+                .get(&(h, peer))
                 .is_some_and(|t| now.since(*t) < retry);
             if (again || !recent) && !ask.contains(&h) {
                 ask.push(h);
@@ -449,7 +350,7 @@ impl Replica {
         }
         if self.requested.len() < self.limits.max_held_total {
             for h in &ask {
-                self.requested.insert(*h, now);
+                self.requested.insert((*h, peer), now);
             }
         }
         if self.pending.len() >= self.limits.max_pending_requests {
@@ -489,6 +390,22 @@ impl Replica {
                 have,
             },
         );
+    }
+
+    /// Asks `peer` again for whatever of `want` is still missing.
+    fn flush(
+        &mut self,
+        ctx: &mut Context<'_>,
+        peer: NodeId,
+        mut want: Vec<UpdateHash>,
+        out: &mut Outbox<Self>,
+    ) {
+        want.retain(|h| {
+            !self.graph.contains(h) && !self.held.contains(h) && !self.graph.is_invalid(h)
+        });
+        if !want.is_empty() {
+            self.request(ctx, peer, want, true, out);
+        }
     }
 
     fn heartbeat(&self) -> Message {
@@ -611,11 +528,11 @@ impl Protocol for Replica {
                 have,
             } => {
                 want.truncate(self.limits.max_hashes);
+                // Answered even when empty, so the requester's question is settled and its
+                // next one to this peer goes out at once.
                 let updates =
                     anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle);
-                if !updates.is_empty() {
-                    out.send(from, Message::Bundle { nonce, updates });
-                }
+                out.send(from, Message::Bundle { nonce, updates });
             }
             Message::Bundle { nonce, updates } => {
                 let Some(p) = self.pending.get(&nonce).filter(|p| p.peer == from) else {
@@ -625,16 +542,22 @@ impl Protocol for Replica {
                 let want = p.want.clone();
                 self.pending.remove(&nonce);
                 let got_any = !updates.is_empty();
+                if updates.len() > self.limits.max_bundle {
+                    // The first `max_bundle` are read; the rest are refused once.
+                    self.refuse(Refusal::OverCap, out);
+                }
                 for u in updates.into_iter().take(self.limits.max_bundle) {
                     changed |= self.receive_update(ctx, from, u, out);
                 }
-                let still: Vec<UpdateHash> = want
+                let mut still: Vec<UpdateHash> = want
                     .into_iter()
                     .filter(|h| !self.graph.contains(h) && !self.graph.is_invalid(h))
                     .collect();
-                if got_any && !still.is_empty() {
-                    self.request(ctx, from, still, true, out);
+                if !got_any {
+                    still.clear();
                 }
+                still.extend(self.deferred.remove(&from).unwrap_or_default());
+                self.flush(ctx, from, still, out);
             }
         }
         if changed {
@@ -680,6 +603,12 @@ impl Protocol for Replica {
         if !all.is_empty() && !others.is_empty() {
             let peer = others[self.ticks as usize % others.len()];
             self.request(ctx, peer, all, true, out);
+        }
+        let deferred = core::mem::take(&mut self.deferred);
+        for (peer, want) in deferred {
+            if self.peers.get(peer).is_some() {
+                self.flush(ctx, peer, want, out);
+            }
         }
         out.send_to_all(ctx.peers, self.heartbeat());
         if self.dirty {

@@ -9,6 +9,7 @@
 //! (so two different updates can never share one) and was signed by the key it names (so a
 //! forger can author updates only under its own key).
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -157,6 +158,31 @@ impl Author {
     }
 }
 
+/// Author keys already decompressed (a quarter of a verification's cost), so that many
+/// updates by one author decompress its key once. Holds at most [`KeyCache::CAP`] keys and
+/// starts over when full, so made-up keys cost bounded memory.
+#[derive(Clone, Debug, Default)]
+pub struct KeyCache {
+    keys: BTreeMap<AuthorKey, Option<VerifyingKey>>,
+}
+
+impl KeyCache {
+    /// The most keys kept.
+    pub const CAP: usize = 256;
+
+    /// Checks `update`'s signature, like [`Update::verify_signature`].
+    pub fn verify_signature(&mut self, update: &Update) -> Result<(), UpdateError> {
+        if self.keys.len() >= Self::CAP && !self.keys.contains_key(&update.author) {
+            self.keys.clear();
+        }
+        let key = self
+            .keys
+            .entry(update.author)
+            .or_insert_with(|| VerifyingKey::from_bytes(&update.author.0).ok());
+        update.verify_with(key.as_ref())
+    }
+}
+
 /// One signed edit as it travels and is stored.
 ///
 /// # Examples
@@ -234,10 +260,16 @@ impl Update {
 
     /// Checks the signature of the id under the author's key (the costly part).
     pub fn verify_signature(&self) -> Result<(), UpdateError> {
+        let key = VerifyingKey::from_bytes(&self.author.0).ok();
+        self.verify_with(key.as_ref())
+    }
+
+    fn verify_with(&self, key: Option<&VerifyingKey>) -> Result<(), UpdateError> {
         let bad = UpdateError::BadSignature { id: self.id };
-        let key = VerifyingKey::from_bytes(&self.author.0).map_err(|_| bad)?;
         let signature = Signature::from_bytes(&self.signature);
-        key.verify_strict(&self.id.0, &signature).map_err(|_| bad)
+        key.ok_or(bad)?
+            .verify_strict(&self.id.0, &signature)
+            .map_err(|_| bad)
     }
 
     /// Appends the wire encoding (id, content, signature).
@@ -294,37 +326,54 @@ impl Update {
     }
 }
 
-fn encode_content(w: &mut Writer, author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) {
+/// Where canonical content bytes go: the wire encoding, or straight into the hash.
+trait Sink {
+    fn raw(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Writer {
+    fn raw(&mut self, bytes: &[u8]) {
+        Writer::raw(self, bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn raw(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+fn encode_content<S: Sink>(w: &mut S, author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) {
     w.raw(&author.0);
-    w.u64(seq);
-    w.len(deps.len());
+    w.raw(&seq.to_le_bytes());
+    w.raw(&u32::try_from(deps.len()).unwrap_or(u32::MAX).to_le_bytes());
     for d in deps {
         w.raw(&d.0);
     }
     match *op {
         Op::Insert { after, ch } => {
-            w.u8(0);
+            w.raw(&[0]);
             match after {
-                None => w.u8(0),
+                None => w.raw(&[0]),
                 Some(a) => {
-                    w.u8(1);
+                    w.raw(&[1]);
                     w.raw(&a.0);
                 }
             }
-            w.u32(ch as u32);
+            w.raw(&(ch as u32).to_le_bytes());
         }
         Op::Delete { target } => {
-            w.u8(1);
+            w.raw(&[1]);
             w.raw(&target.0);
         }
     }
 }
 
 fn content_hash(author: &AuthorKey, seq: u64, deps: &[UpdateHash], op: &Op) -> UpdateHash {
-    let mut w = Writer::new();
-    w.raw(DOMAIN);
-    encode_content(&mut w, author, seq, deps, op);
-    UpdateHash(Sha256::digest(&w.bytes).into())
+    let mut h = Sha256::new();
+    h.update(DOMAIN);
+    encode_content(&mut h, author, seq, deps, op);
+    UpdateHash(h.finalize().into())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! The tab runtime, for any core `Protocol`:
 //! - [`runtime`]: drives a protocol between tabs — codec, envelope, faults as the
 //!   simulator's network rules, timers, bounded batched input. Pure; tested natively.
+//! - [`envelope`]: the envelope around each message and the typed refusals. Pure.
 //! - [`seats`]: the room's known membership (tabs claim seats `A`, `B`, …). Pure.
 //! - [`browser`]: the glue — the `BroadcastChannel`, one timeout, storage.
 //!
@@ -14,6 +15,7 @@
 
 pub mod browser;
 pub mod channel;
+pub mod envelope;
 pub mod peer;
 pub mod runtime;
 pub mod seats;

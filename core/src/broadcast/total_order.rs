@@ -165,6 +165,59 @@ impl<T: fmt::Display> fmt::Display for TotalOrderOutput<T> {
     }
 }
 
+/// A node's whole state as plain data, for a driver to store and hand back after a reload
+/// (stateright's `Command::Save` idea: persistence is a value, not I/O in the protocol).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TotalOrderState<T> {
+    /// How long a message may wait before it is reported stuck.
+    pub stuck_after: Span,
+    /// The Lamport clock.
+    pub clock: u64,
+    /// The other nodes.
+    pub peers: Vec<NodeId>,
+    /// The largest time promised to the others.
+    pub promised_out: u64,
+    /// Per peer, the last link sequence number sent.
+    pub link_out: BTreeMap<NodeId, u64>,
+    /// Per peer, the last link sequence number processed.
+    pub link_in: BTreeMap<NodeId, u64>,
+    /// Packets received ahead of their turn.
+    pub reorder: BTreeMap<(NodeId, u64), ChatBody<T>>,
+    /// Per peer, the largest time it promised.
+    pub promised_in: BTreeMap<NodeId, u64>,
+    /// The hold-back queue, with arrival times (local clock).
+    pub queue: BTreeMap<LamportStamp, (T, Instant)>,
+    /// How many messages were displayed.
+    pub displayed: u64,
+}
+
+/// Why a saved state cannot be restored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotalOrderStateError {
+    /// A promise or queued stamp is ahead of the node's own clock (the clock would go back).
+    ClockBehind {
+        /// The clock saved.
+        clock: u64,
+        /// The larger time found.
+        seen: u64,
+    },
+    /// A peer is the node itself, or a peer appears twice.
+    BadPeers,
+}
+
+impl fmt::Display for TotalOrderStateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TotalOrderStateError::ClockBehind { clock, seen } => {
+                write!(f, "saved clock {clock} is behind a saved time {seen}")
+            }
+            TotalOrderStateError::BadPeers => f.write_str("saved peers repeat or include the node"),
+        }
+    }
+}
+
+impl core::error::Error for TotalOrderStateError {}
+
 /// The largest accepted gap in link sequence numbers.
 pub const MAX_LINK_GAP: u64 = 1 << 20;
 
@@ -227,6 +280,69 @@ impl<T: Clone + fmt::Debug> TotalOrder<T> {
     /// How many messages were displayed.
     pub fn displayed(&self) -> u64 {
         self.displayed
+    }
+
+    /// The whole state as a value (see [`TotalOrderState`]).
+    pub fn state(&self) -> TotalOrderState<T> {
+        TotalOrderState {
+            stuck_after: self.stuck_after,
+            clock: self.clock,
+            peers: self.peers.clone(),
+            promised_out: self.promised_out,
+            link_out: self.link_out.clone(),
+            link_in: self.link_in.clone(),
+            reorder: self.reorder.clone(),
+            promised_in: self.promised_in.clone(),
+            queue: self.queue.clone(),
+            displayed: self.displayed,
+        }
+    }
+
+    /// A node for `node` restored from a saved state, refused if its clock is behind a time
+    /// it holds or its peers are not distinct others.
+    ///
+    /// ```
+    /// use chronoscope::broadcast::total_order::LamportChat;
+    /// use chronoscope::{node::NodeId, time::Span};
+    /// let chat = LamportChat::new(Span::from_secs(5));
+    /// let mut state = chat.state();
+    /// assert!(LamportChat::from_state(NodeId(0), state.clone()).is_ok());
+    /// state.promised_out = state.clock + 1;
+    /// assert!(LamportChat::from_state(NodeId(0), state).is_err());
+    /// ```
+    pub fn from_state(node: NodeId, s: TotalOrderState<T>) -> Result<Self, TotalOrderStateError> {
+        let mut peers = s.peers.clone();
+        peers.sort_unstable();
+        peers.dedup();
+        if peers.len() != s.peers.len() || peers.contains(&node) {
+            return Err(TotalOrderStateError::BadPeers);
+        }
+        let seen = s
+            .promised_in
+            .values()
+            .copied()
+            .chain(s.queue.keys().map(|k| k.time))
+            .chain([s.promised_out])
+            .max()
+            .unwrap_or(0);
+        if seen > s.clock {
+            return Err(TotalOrderStateError::ClockBehind {
+                clock: s.clock,
+                seen,
+            });
+        }
+        Ok(TotalOrder {
+            stuck_after: s.stuck_after,
+            clock: s.clock,
+            peers: s.peers,
+            promised_out: s.promised_out,
+            link_out: s.link_out,
+            link_in: s.link_in,
+            reorder: s.reorder,
+            promised_in: s.promised_in,
+            queue: s.queue,
+            displayed: s.displayed,
+        })
     }
 
     /// The hold-back queue in stamp order, each with the nodes it still waits for.
@@ -572,6 +688,33 @@ mod tests {
             [TotalOrderOutput::Display { text: "hi", .. }]
         ));
         assert_eq!(a.displayed(), 1);
+    }
+
+    #[test]
+    fn a_restored_node_continues_where_the_saved_one_stopped() {
+        let mut a = TotalOrder::new(Span::from_secs(1));
+        feed(&mut a, 1, 1, chat(5, 1, "hi"));
+        let mut b = TotalOrder::from_state(NodeId(0), a.state()).unwrap();
+        // C's promise stabilises B's message in the restored node, as in the original.
+        let outs = feed(&mut b, 2, 1, ChatBody::Ack { clock: 5 });
+        assert!(matches!(
+            outs.as_slice(),
+            [TotalOrderOutput::Display { text: "hi", .. }]
+        ));
+        // A replay of B's first packet is a duplicate for the restored node too.
+        assert!(feed(&mut b, 1, 1, chat(5, 1, "hi")).is_empty());
+        let mut bad = a.state();
+        bad.peers.push(NodeId(0));
+        assert_eq!(
+            TotalOrder::from_state(NodeId(0), bad).err(),
+            Some(TotalOrderStateError::BadPeers)
+        );
+        let mut behind = a.state();
+        behind.clock = 1;
+        assert_eq!(
+            TotalOrder::from_state(NodeId(0), behind).err(),
+            Some(TotalOrderStateError::ClockBehind { clock: 1, seen: 5 })
+        );
     }
 
     #[test]

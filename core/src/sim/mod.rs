@@ -116,6 +116,18 @@ enum Pending<P: Protocol> {
     },
 }
 
+/// A sent message with its trace stamps, waiting on a held link or about to be dispatched.
+#[derive(Debug)]
+struct Parked<M> {
+    message: MessageId,
+    event: EventId,
+    from: NodeId,
+    to: NodeId,
+    payload: M,
+    lamport: u64,
+    vector: VectorClock,
+}
+
 struct Scheduled<P: Protocol> {
     at: Instant,
     seq: u64,
@@ -186,6 +198,7 @@ pub struct Simulation<P: Protocol> {
     network: Network,
     net_rng: Rng,
     fifo_tail: Vec<Instant>,
+    held: Vec<Parked<P::Message>>,
     trace: Trace,
     outputs: Vec<Reported<P::Output>>,
     labels: bool,
@@ -234,6 +247,7 @@ impl<P: Protocol> Simulation<P> {
             network: config.network,
             net_rng,
             fifo_tail: alloc::vec![Instant::ZERO; n * n],
+            held: Vec::new(),
             trace: Trace::new(n as u32),
             outputs: Vec::new(),
             labels: config.labels,
@@ -573,18 +587,38 @@ impl<P: Protocol> Simulation<P> {
         };
         let first = self.trace.push_message(from, to, event, None);
         self.trace.set_send_kind(event, first, to);
-        match self.network.judge(from, to, self.now, &mut self.net_rng) {
-            Verdict::Drop(reason) => self.trace.set_fate(first, MessageFate::Dropped(reason)),
+        let verdict = self.network.judge(from, to, self.now, &mut self.net_rng);
+        self.dispatch(
+            Parked {
+                message: first,
+                event,
+                from,
+                to,
+                payload,
+                lamport,
+                vector,
+            },
+            verdict,
+        );
+    }
+
+    /// Carries out the network's verdict on one message (sent now, or released now).
+    fn dispatch(&mut self, m: Parked<P::Message>, verdict: Verdict) {
+        match verdict {
+            Verdict::Drop(reason) => self.trace.set_fate(m.message, MessageFate::Dropped(reason)),
+            Verdict::Hold => self.held.push(m),
             Verdict::Deliver(delays) => {
-                let mut copy = first;
+                let mut copy = m.message;
                 for (k, delay) in delays.into_iter().enumerate() {
                     if k > 0 {
-                        copy = self.trace.push_message(from, to, event, Some(first));
+                        copy = self
+                            .trace
+                            .push_message(m.from, m.to, m.event, Some(m.message));
                     }
                     let mut at = self.now + delay;
                     if self.network.fifo {
                         let tail =
-                            &mut self.fifo_tail[from.index() * self.nodes.len() + to.index()];
+                            &mut self.fifo_tail[m.from.index() * self.nodes.len() + m.to.index()];
                         at = at.max(*tail + Span::from_nanos(1));
                         *tail = at;
                     }
@@ -592,16 +626,46 @@ impl<P: Protocol> Simulation<P> {
                         at,
                         Pending::Deliver {
                             message: copy,
-                            from,
-                            to,
-                            payload: payload.clone(),
-                            lamport,
-                            vector: vector.clone(),
+                            from: m.from,
+                            to: m.to,
+                            payload: m.payload.clone(),
+                            lamport: m.lamport,
+                            vector: m.vector.clone(),
                         },
                     );
                 }
             }
         }
+    }
+
+    /// Replaces the rule of the directed link `from → to` from now on. Lifting a hold
+    /// releases the messages waiting on the link, in send order, each judged afresh now.
+    pub fn set_link_rule(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        rule: LinkRule,
+    ) -> Result<(), SimError> {
+        self.check_node(from)?;
+        self.check_node(to)?;
+        let mut network = self.network.clone();
+        network.links.insert((from, to), rule);
+        network.validate()?;
+        self.network = network;
+        let (release, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|m| (m.from, m.to) == (from, to));
+        self.held = keep;
+        for m in release {
+            let verdict = self.network.judge(from, to, self.now, &mut self.net_rng);
+            self.dispatch(m, verdict);
+        }
+        Ok(())
+    }
+
+    /// How many messages wait on held links.
+    pub fn held(&self) -> usize {
+        self.held.len()
     }
 
     /// Ends the run: messages still in flight are marked as such, and the trace is returned.

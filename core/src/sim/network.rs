@@ -3,7 +3,12 @@
 //! For each message the model draws a [`Verdict`] from the link's latency distribution,
 //! loss and duplication probabilities, and the partitions in force. Reordering follows from
 //! random latencies unless the network is FIFO, in which case the simulator never lets a
-//! later message on a link overtake an earlier one.
+//! later message on a link overtake an earlier one. A held link ([`LinkRule::held`]) keeps
+//! its messages waiting ([`Verdict::Hold`]) until the hold is lifted.
+//!
+//! The same data and the same [`Network::judge`] drive the fault controls of real browser
+//! tabs (`chronoscope-web`'s tab runtime): a tab's delay, drop rate, duplication and held
+//! links are a `Network` it judges each outgoing message with.
 
 use alloc::collections::BTreeMap;
 use alloc::collections::BTreeSet;
@@ -95,6 +100,11 @@ pub struct LinkRule {
     pub extra_delay: Span,
     /// A loss probability replacing the network's default.
     pub loss: Option<f64>,
+    /// A duplication probability replacing the network's default.
+    pub duplicate: Option<f64>,
+    /// Whether the link is held: its messages are neither lost nor delivered but wait until
+    /// the hold is lifted (a stalled connection, a tab's "hold" button).
+    pub held: bool,
 }
 
 /// What the network does with one message.
@@ -104,6 +114,8 @@ pub enum Verdict {
     Deliver(Vec<Span>),
     /// Never deliver it.
     Drop(DropReason),
+    /// Keep it waiting on its held link; judge it again when the hold is lifted.
+    Hold,
 }
 
 /// An invalid network parameter.
@@ -182,7 +194,9 @@ impl Network {
             if let Some(l) = &rule.latency {
                 l.validate()?;
             }
-            if rule.loss.is_some_and(|p| !probability_ok(p)) {
+            if rule.loss.is_some_and(|p| !probability_ok(p))
+                || rule.duplicate.is_some_and(|p| !probability_ok(p))
+            {
                 return Err(NetworkError::InvalidProbability);
             }
             if rule.extra_delay < Span::ZERO {
@@ -192,12 +206,17 @@ impl Network {
         Ok(())
     }
 
-    /// Decides the fate of a message sent from `from` to `to` at true time `now`.
+    /// Decides the fate of a message sent from `from` to `to` at true time `now`: a
+    /// partition drops it, a held link holds it, then loss, latency and duplication are
+    /// drawn from `rng` (the link's rule overriding the network's defaults).
     pub fn judge(&self, from: NodeId, to: NodeId, now: Instant, rng: &mut Rng) -> Verdict {
         if self.partitions.iter().any(|p| p.separates(from, to, now)) {
             return Verdict::Drop(DropReason::Partitioned);
         }
         let rule = self.links.get(&(from, to));
+        if rule.is_some_and(|r| r.held) {
+            return Verdict::Hold;
+        }
         let loss = rule.and_then(|r| r.loss).unwrap_or(self.loss);
         if rng.chance(loss) {
             return Verdict::Drop(DropReason::Lost);
@@ -206,8 +225,9 @@ impl Network {
             .and_then(|r| r.latency.as_ref())
             .unwrap_or(&self.latency);
         let extra = rule.map_or(Span::ZERO, |r| r.extra_delay);
+        let duplicate = rule.and_then(|r| r.duplicate).unwrap_or(self.duplicate);
         let mut delays = alloc::vec![latency.sample(rng) + extra];
-        if rng.chance(self.duplicate) {
+        if rng.chance(duplicate) {
             delays.push(latency.sample(rng) + extra);
         }
         Verdict::Deliver(delays)
@@ -243,6 +263,37 @@ mod tests {
     }
 
     #[test]
+    fn link_rules_hold_and_override_duplication() {
+        let mut net = Network::constant(Span::from_millis(3));
+        let (a, b) = (NodeId(0), NodeId(1));
+        let rule = LinkRule {
+            held: true,
+            ..LinkRule::default()
+        };
+        net.links.insert((a, b), rule);
+        let mut rng = Rng::seed_from_u64(2);
+        assert_eq!(net.judge(a, b, Instant::ZERO, &mut rng), Verdict::Hold);
+        assert!(matches!(
+            net.judge(b, a, Instant::ZERO, &mut rng),
+            Verdict::Deliver(d) if d.len() == 1
+        ));
+        net.links.insert(
+            (a, b),
+            LinkRule {
+                duplicate: Some(1.0),
+                extra_delay: Span::from_millis(2),
+                ..LinkRule::default()
+            },
+        );
+        assert_eq!(
+            net.judge(a, b, Instant::ZERO, &mut rng),
+            Verdict::Deliver(alloc::vec![Span::from_millis(5); 2])
+        );
+        net.links.get_mut(&(a, b)).unwrap().duplicate = Some(-0.5);
+        assert_eq!(net.validate(), Err(NetworkError::InvalidProbability));
+    }
+
+    #[test]
     fn invalid_parameters_are_refused() {
         let mut net = Network {
             loss: 1.5,
@@ -273,6 +324,7 @@ mod tests {
                 Verdict::Drop(_) => lost += 1,
                 Verdict::Deliver(d) if d.len() == 2 => dup += 1,
                 Verdict::Deliver(_) => {}
+                Verdict::Hold => panic!("no link is held"),
             }
         }
         assert!((900..1100).contains(&lost), "lost {lost}");

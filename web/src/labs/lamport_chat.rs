@@ -15,6 +15,7 @@ use chronoscope::trace::{EventId, Trace};
 use yew::prelude::*;
 
 use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use super::lamport_tabs::{self, LamportTabs};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -75,7 +76,11 @@ fn fields() -> Vec<Field> {
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LamportChatLab)]
 pub fn lamport_chat_lab() -> Html {
-    let (params, notes) = params_from_query(&use_lab_query());
+    let query = use_lab_query();
+    if query.get("mode") == Some("tabs") {
+        return real_tabs(&query);
+    }
+    let (params, notes) = params_from_query(&query);
     let run_key = format!("{params:?}");
     let seek = use_state(|| None::<(u32, f64)>);
     let on_tour = use_tour_moves(SLUG, seek.clone());
@@ -90,10 +95,47 @@ pub fn lamport_chat_lab() -> Html {
                 been heard from every other node — nothing smaller can still arrive. Until then it is [PENDING]; then \
                 [DISPLAY] in stamp order, so every pane shows the same conversation in the same order."}
             </p>
+            { mode_switch(false) }
             { notices(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
             <LabForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
             <ChatRun key={run_key} {params} seek={*seek} />
+        </section>
+    }
+}
+
+/// Links between the simulated run and the real-tabs mode.
+fn mode_switch(tabs: bool) -> Html {
+    html! {
+        <nav class="mode-switch" aria-label="Lamport chat mode">
+            <a href="#/lab/lamport-chat" aria-current={(!tabs).then_some("page")}>{"Simulated network"}</a>
+            {" · "}
+            <a href="#/lab/lamport-chat?mode=tabs&room=main&seats=3" aria-current={tabs.then_some("page")}>{"Real tabs"}</a>
+        </nav>
+    }
+}
+
+/// The real-tabs mode: this tab is one participant of a room with a fixed number of seats.
+fn real_tabs(query: &Query) -> Html {
+    let (room, seats, notes) = lamport_tabs::room_from_query(query);
+    html! {
+        <section class="lab" id="lab-lamport-chat">
+            <h2>{"Lamport chat — real tabs"}</h2>
+            { mode_switch(true) }
+            <p class="explain">
+                {"Open this page in two or more tabs of this browser (same room): each tab is one chat participant \
+                running the core's total-order protocol, the same code the simulated mode runs, here driven by the tab \
+                runtime over a BroadcastChannel. Lamport's rule needs known membership — a message is displayed only \
+                once a later stamp was heard from every other participant — so the room has a fixed number of seats \
+                (URL: seats=…). Each tab claims a free seat (A, B, C …); until every seat is taken, messages to an \
+                empty seat wait and everything stays [PENDING]: that is the algorithm, not a bug. Once stable, every \
+                tab shows the same messages in the same (time, seat) order. Your tab's delay, drop rate, duplication \
+                and held links are the simulator's network rules applied to what this tab sends; anything else posted \
+                on the channel is checked and, if bad, refused and counted below. Lamport's algorithm is not fault \
+                tolerant: a dropped message stalls everyone, which the tab reports as stuck."}
+            </p>
+            { notices(&notes) }
+            <LamportTabs key={format!("{room}/{seats}")} room={room.clone()} {seats} />
         </section>
     }
 }

@@ -1,0 +1,373 @@
+//! Seats: the known membership a tab runtime gives its protocol. A room has a fixed number
+//! of seats (`A`, `B`, `C` …, the protocol's `NodeId`s); each tab claims one through the
+//! channel and keeps it while it announces itself. Protocols that need known membership
+//! (Lamport's total order waits for a later stamp from *every* other node) see the seats as
+//! their peers, whether or not a tab sits in them yet.
+//!
+//! Claiming, in short: a tab listens for [`LOOK_MS`], then claims the lowest seat nobody
+//! announced; it announces the claim and sits once [`CLAIM_MS`] pass without a conflicting
+//! announcement (a seated tab, or a claimer with a lower token, wins). Seated tabs announce
+//! every [`ANNOUNCE_MS`]; a seat silent for [`GONE_MS`] (or whose tab said bye) is absent,
+//! and the runtime holds messages to it until someone sits there again.
+//!
+//! An *open* room ([`Seats::open`]) has no fixed seats, for protocols with their own
+//! membership (the collaborative editor): each tab is `NodeId(token)` and its peers are
+//! the tabs heard from lately. Pure: time is an input (ms), nothing here touches the
+//! browser.
+
+use std::collections::BTreeMap;
+
+use chronoscope::node::NodeId;
+
+/// How long a new tab listens before it claims a seat.
+pub const LOOK_MS: f64 = 400.0;
+/// How long a claim must stand unopposed.
+pub const CLAIM_MS: f64 = 300.0;
+/// How often a tab announces its seat (or claim).
+pub const ANNOUNCE_MS: f64 = 500.0;
+/// After how long without an announcement a seat counts as absent.
+pub const GONE_MS: f64 = 10_000.0;
+/// The most seats a room may have.
+pub const MAX_SEATS: u32 = 26;
+
+/// Where this tab stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Standing {
+    /// Listening to who is there, since the given time.
+    Looking(f64),
+    /// Claiming a seat, since the given time.
+    Claiming(NodeId, f64),
+    /// Sitting in a seat.
+    Seated(NodeId),
+    /// Every seat is taken: a spectator.
+    Full,
+}
+
+/// Another tab, as last announced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Occupant {
+    /// Its token (a random number that tells tabs apart).
+    pub token: u32,
+    /// When it was last heard (ms).
+    pub last_seen: f64,
+    /// Whether it only claims the seat (not yet seated).
+    pub claiming: bool,
+}
+
+/// What an announcement did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// Noted.
+    Noted,
+    /// It used this tab's own token or seat: a forgery (a tab never hears its own posts).
+    Impersonation,
+    /// It named a seat outside the room.
+    NoSuchSeat,
+}
+
+/// The room's seats as this tab sees them.
+#[derive(Clone, Debug)]
+pub struct Seats {
+    open: bool,
+    count: u32,
+    token: u32,
+    standing: Standing,
+    occupants: BTreeMap<NodeId, Occupant>,
+    last_announce: f64,
+}
+
+impl Seats {
+    /// A tab with `token` joining a room of `count` seats (clamped to `1..=MAX_SEATS`) at
+    /// `now`; `resume` is the seat it held before a reload, claimed at once.
+    pub fn new(count: u32, token: u32, now: f64, resume: Option<NodeId>) -> Seats {
+        let count = count.clamp(1, MAX_SEATS);
+        let standing = match resume {
+            Some(seat) if seat.0 < count => Standing::Claiming(seat, now),
+            _ => Standing::Looking(now),
+        };
+        Seats {
+            open: false,
+            count,
+            token,
+            standing,
+            occupants: BTreeMap::new(),
+            last_announce: f64::NEG_INFINITY,
+        }
+    }
+
+    /// An open room: this tab is `NodeId(token)` (`token` non-zero) and sits at once.
+    pub fn open(token: u32, now: f64) -> Seats {
+        let token = token.max(1);
+        Seats {
+            open: true,
+            count: 0,
+            token,
+            standing: Standing::Claiming(NodeId(token), now - CLAIM_MS),
+            occupants: BTreeMap::new(),
+            last_announce: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Whether the room is open (no fixed seats).
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+    /// The number of seats (0 in an open room).
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+    /// Whether `seat` can exist in this room.
+    pub fn valid(&self, seat: NodeId) -> bool {
+        if self.open {
+            seat.0 != 0
+        } else {
+            seat.0 < self.count
+        }
+    }
+    /// The protocol's peers: every other seat, or in an open room the tabs present.
+    pub fn peers(&self) -> Vec<NodeId> {
+        let me = self.seat();
+        if self.open {
+            self.occupants
+                .iter()
+                .filter(|(_, o)| !o.claiming)
+                .map(|(&s, _)| s)
+                .collect()
+        } else {
+            self.all().filter(|&s| Some(s) != me).collect()
+        }
+    }
+    /// This tab's token.
+    pub fn token(&self) -> u32 {
+        self.token
+    }
+    /// Where this tab stands.
+    pub fn standing(&self) -> Standing {
+        self.standing
+    }
+    /// This tab's seat, once seated.
+    pub fn seat(&self) -> Option<NodeId> {
+        match self.standing {
+            Standing::Seated(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The seat this tab claims or holds (what it announces).
+    pub fn announced(&self) -> Option<(NodeId, bool)> {
+        match self.standing {
+            Standing::Seated(s) => Some((s, false)),
+            Standing::Claiming(s, _) => Some((s, true)),
+            _ => None,
+        }
+    }
+    /// Every seat, in order.
+    pub fn all(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.count).map(NodeId)
+    }
+    /// The other tabs heard from, by seat.
+    pub fn occupants(&self) -> &BTreeMap<NodeId, Occupant> {
+        &self.occupants
+    }
+    /// Whether a seated tab other than this one sits in `seat`.
+    pub fn present(&self, seat: NodeId) -> bool {
+        self.occupants.get(&seat).is_some_and(|o| !o.claiming)
+    }
+    /// The token of the tab in `seat`, if one was heard.
+    pub fn token_of(&self, seat: NodeId) -> Option<u32> {
+        self.occupants.get(&seat).map(|o| o.token)
+    }
+
+    /// Notes an announcement: the tab `token` sits in (or, `claiming`, claims) `seat`.
+    pub fn heard(&mut self, seat: NodeId, token: u32, claiming: bool, now: f64) -> Heard {
+        if !self.valid(seat) || (self.open && seat.0 != token) {
+            return Heard::NoSuchSeat;
+        }
+        if let Standing::Claiming(mine, _) = self.standing {
+            // A seated tab with this tab's own token is a duplicate of it (a duplicated
+            // browser tab copies `sessionStorage`): this one takes a new token and looks on.
+            let duplicate = !self.open && !claiming && token == self.token;
+            if duplicate {
+                self.token = self.token.wrapping_mul(0x9E37_79B1).wrapping_add(1).max(1);
+            }
+            if duplicate || (mine == seat && (!claiming || token < self.token)) {
+                self.standing = Standing::Looking(now - LOOK_MS);
+            }
+        }
+        if token == self.token || self.seat() == Some(seat) {
+            return Heard::Impersonation;
+        }
+        let replace = match self.occupants.get(&seat) {
+            None => true,
+            Some(o) if o.token == token => true,
+            // A seated tab is not displaced by a claimer; among claimers the lowest wins.
+            Some(o) => {
+                now - o.last_seen > GONE_MS || (o.claiming && (!claiming || token < o.token))
+            }
+        };
+        if replace {
+            self.occupants.insert(
+                seat,
+                Occupant {
+                    token,
+                    last_seen: now,
+                    claiming,
+                },
+            );
+        }
+        Heard::Noted
+    }
+
+    /// Notes that the tab `token` left `seat`.
+    pub fn left(&mut self, seat: NodeId, token: u32) {
+        if self.token_of(seat) == Some(token) {
+            self.occupants.remove(&seat);
+        }
+    }
+
+    /// Notes that a message came from `seat`, as a sign of life.
+    pub fn alive(&mut self, seat: NodeId, now: f64) {
+        if let Some(o) = self.occupants.get_mut(&seat) {
+            o.last_seen = o.last_seen.max(now);
+        }
+    }
+
+    /// Advances time: forgets silent seats, claims and sits. Returns `(sat, announce)`:
+    /// whether this tab just sat down, and whether it should announce itself now.
+    pub fn tick(&mut self, now: f64) -> (bool, bool) {
+        self.occupants.retain(|_, o| now - o.last_seen <= GONE_MS);
+        let mut sat = false;
+        let mut announce = false;
+        match self.standing {
+            Standing::Looking(since) | Standing::Claiming(_, since) if now < since => {}
+            Standing::Looking(since) if now - since >= LOOK_MS => {
+                let free = self.all().find(|s| !self.occupants.contains_key(s));
+                self.standing = match free {
+                    Some(seat) => Standing::Claiming(seat, now),
+                    None => Standing::Full,
+                };
+                announce = free.is_some();
+            }
+            Standing::Claiming(seat, since) if now - since >= CLAIM_MS => {
+                self.standing = Standing::Seated(seat);
+                sat = true;
+                announce = true;
+            }
+            Standing::Full if !self.open && self.occupants.len() < self.count as usize => {
+                self.standing = Standing::Looking(now);
+            }
+            _ => {}
+        }
+        if self.announced().is_some() && now - self.last_announce >= ANNOUNCE_MS {
+            announce = true;
+        }
+        if announce {
+            self.last_announce = now;
+        }
+        (sat, announce)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_tabs_take_three_different_seats_and_a_fourth_is_a_spectator() {
+        let mut tabs: Vec<Seats> = (0..3).map(|i| Seats::new(3, 10 + i, 0.0, None)).collect();
+        let mut now = 0.0;
+        while now < 3000.0 {
+            let mut said = Vec::new();
+            for t in tabs.iter_mut() {
+                if t.tick(now).1 {
+                    let (seat, claiming) = t.announced().unwrap();
+                    said.push((t.token(), seat, claiming));
+                }
+            }
+            for (token, seat, claiming) in said {
+                for t in tabs.iter_mut().filter(|t| t.token() != token) {
+                    assert_eq!(t.heard(seat, token, claiming, now), Heard::Noted);
+                }
+            }
+            now += 50.0;
+        }
+        let mut seats: Vec<NodeId> = tabs.iter().map(|t| t.seat().unwrap()).collect();
+        seats.sort();
+        assert_eq!(seats, [NodeId(0), NodeId(1), NodeId(2)]);
+        let mut late = Seats::new(3, 99, now, None);
+        for t in &tabs {
+            late.heard(t.seat().unwrap(), t.token(), false, now);
+        }
+        late.tick(now + LOOK_MS);
+        assert_eq!(late.standing(), Standing::Full);
+        assert!(tabs[0].present(tabs[1].seat().unwrap()));
+    }
+
+    #[test]
+    fn forgeries_are_named_and_silent_seats_go_absent() {
+        let mut a = Seats::new(2, 7, 0.0, Some(NodeId(0)));
+        a.tick(CLAIM_MS);
+        assert_eq!(a.seat(), Some(NodeId(0)));
+        assert_eq!(a.heard(NodeId(1), 7, false, 400.0), Heard::Impersonation);
+        assert_eq!(a.heard(NodeId(0), 8, false, 400.0), Heard::Impersonation);
+        assert_eq!(a.heard(NodeId(5), 8, false, 400.0), Heard::NoSuchSeat);
+        assert_eq!(a.heard(NodeId(1), 8, false, 400.0), Heard::Noted);
+        assert!(a.present(NodeId(1)));
+        // A claimer with a lower token does not displace the seated tab.
+        a.heard(NodeId(1), 1, true, 500.0);
+        assert_eq!(a.token_of(NodeId(1)), Some(8));
+        a.tick(400.0 + GONE_MS + 1.0);
+        assert!(!a.present(NodeId(1)));
+        a.heard(NodeId(1), 8, false, 20_000.0);
+        a.left(NodeId(1), 9);
+        assert!(
+            a.present(NodeId(1)),
+            "only the seat's own token can leave it"
+        );
+        a.left(NodeId(1), 8);
+        assert!(!a.present(NodeId(1)));
+    }
+
+    #[test]
+    fn an_open_room_sits_at_once_and_its_peers_are_the_tabs_heard() {
+        let mut a = Seats::open(40, 0.0);
+        assert_eq!(a.tick(0.0), (true, true));
+        assert_eq!(a.seat(), Some(NodeId(40)));
+        assert!(a.peers().is_empty());
+        assert_eq!(a.heard(NodeId(41), 41, false, 10.0), Heard::Noted);
+        assert_eq!(a.heard(NodeId(42), 43, false, 10.0), Heard::NoSuchSeat);
+        assert_eq!(a.heard(NodeId(40), 40, false, 10.0), Heard::Impersonation);
+        assert_eq!(a.peers(), [NodeId(41)]);
+        a.tick(20.0 + GONE_MS);
+        assert!(a.peers().is_empty());
+    }
+
+    #[test]
+    fn a_duplicated_tab_takes_a_new_token_and_another_seat() {
+        let mut original = Seats::new(3, 7, 0.0, Some(NodeId(1)));
+        original.tick(CLAIM_MS);
+        let mut copy = Seats::new(3, 7, 1000.0, Some(NodeId(1)));
+        assert_eq!(copy.heard(NodeId(1), 7, false, 1001.0), Heard::Noted);
+        assert_ne!(copy.token(), 7);
+        copy.tick(1002.0);
+        assert_eq!(copy.standing(), Standing::Claiming(NodeId(0), 1002.0));
+        assert_eq!(
+            original.heard(NodeId(1), 7, true, 1000.0),
+            Heard::Impersonation
+        );
+        copy.tick(1002.0 + CLAIM_MS);
+        assert_eq!(copy.seat(), Some(NodeId(0)));
+        assert_eq!(original.seat(), Some(NodeId(1)));
+    }
+
+    #[test]
+    fn a_claim_yields_to_a_seated_tab_or_a_lower_token() {
+        let mut b = Seats::new(2, 50, 0.0, None);
+        b.tick(LOOK_MS);
+        assert_eq!(b.standing(), Standing::Claiming(NodeId(0), LOOK_MS));
+        b.heard(NodeId(0), 20, true, LOOK_MS + 10.0);
+        b.tick(LOOK_MS + 20.0);
+        assert_eq!(b.standing(), Standing::Claiming(NodeId(1), LOOK_MS + 20.0));
+        b.tick(LOOK_MS + 20.0 + CLAIM_MS);
+        assert_eq!(b.seat(), Some(NodeId(1)));
+    }
+}

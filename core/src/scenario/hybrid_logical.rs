@@ -17,7 +17,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::{clamp_field, Adjustment};
+use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{HlcError, HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
@@ -85,24 +85,98 @@ impl Default for Params {
     }
 }
 
-impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("sends", &mut self.sends, &SENDS, &mut notes);
-        clamp_field("skew_ms", &mut self.skew_ms, &SKEW_MS, &mut notes);
-        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
-        clamp_field("jump_ms", &mut self.jump_ms, &JUMP_MS, &mut notes);
-        clamp_field("jump_at", &mut self.jump_at_ms, &JUMP_AT_MS, &mut notes);
-        clamp_field("ahead_ms", &mut self.ahead_ms, &AHEAD_MS, &mut notes);
-        clamp_field(
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes exchange stamped messages",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "sends",
+            "sends per node",
+            "",
+            span(&SENDS),
+            "messages each node sends, about one every 100 ms",
+            |p| p.sends.into(),
+            |p, v| p.sends = v as u32,
+        ),
+        int(
+            "skew_ms",
+            "clock skew",
+            "ms",
+            span(&SKEW_MS),
+            "initial clock offsets spread evenly over this",
+            |p| p.skew_ms.into(),
+            |p, v| p.skew_ms = v as u32,
+        ),
+        int(
+            "drift",
+            "drift",
+            "ppm",
+            span(&DRIFT_PPM),
+            "clocks drift by up to this (alternating sign)",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        int(
+            "jump_ms",
+            "set A back by",
+            "ms",
+            span(&JUMP_MS),
+            "node A's clock is set back by this (0 = never)",
+            |p| p.jump_ms.into(),
+            |p, v| p.jump_ms = v as u32,
+        ),
+        int(
+            "jump_at",
+            "… at true time",
+            "ms",
+            span(&JUMP_AT_MS),
+            "when A's clock is set back",
+            |p| p.jump_at_ms.into(),
+            |p, v| p.jump_at_ms = v as u32,
+        ),
+        int(
+            "ahead_ms",
+            "last node ahead by",
+            "ms",
+            span(&AHEAD_MS),
+            "the last node's clock runs this far ahead (0 = not at all)",
+            |p| p.ahead_ms.into(),
+            |p, v| p.ahead_ms = v as u32,
+        ),
+        int(
             "max_offset",
-            &mut self.max_offset_ms,
-            &MAX_OFFSET_MS,
-            &mut notes,
-        );
-        (self, notes)
+            "max offset (0 = none)",
+            "ms",
+            span(&MAX_OFFSET_MS),
+            "remote stamps further ahead than this are refused (0 = never)",
+            |p| p.max_offset_ms.into(),
+            |p, v| p.max_offset_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: unrelated,
+};
+
+impl Params {
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The assumed bound ε on the skew between the (unfaulted) physical clocks: the offset

@@ -13,5 +13,6 @@ pub mod hybrid_logical;
 pub mod lamport_chat;
 pub mod lease;
 pub mod ntp_select;
+pub mod params;
 pub mod snapshot;
 pub mod true_time;

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::happens_before::{clamp_field, Adjustment};
+use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{Interval, PhysicalClock, TrueTime, TrueTimeConfig, TrueTimeError};
 use crate::node::NodeId;
 use crate::protocol::{Context, Outbox, Protocol};
@@ -69,15 +69,70 @@ impl Default for Params {
     }
 }
 
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes run transactions",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "txns",
+            "transactions",
+            "",
+            span(&TXNS),
+            "root transactions over the 90 s run (each causes one follow-up)",
+            |p| p.txns.into(),
+            |p, v| p.txns = v as u32,
+        ),
+        other(
+            "wait",
+            "commit wait",
+            Kind::Switch,
+            "whether commits wait until TT.after(s)",
+            |p| p.commit_wait.into(),
+            |p, v| p.commit_wait = v != 0,
+        ),
+        int(
+            "lat_max",
+            "notice latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "the commit notice that starts a follow-up takes up to this",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "drift",
+            "clock drift",
+            "ppm",
+            span(&DRIFT_PPM),
+            "clocks drift by up to this (TrueTime assumes ≤ 200)",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: unrelated,
+};
+
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("txns", &mut self.txns, &TXNS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 }
 

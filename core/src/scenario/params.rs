@@ -301,6 +301,14 @@ impl<P> Spec<P> {
             .map(|f| &f.param)
     }
 
+    /// The value of parameter `key` in `p`.
+    pub fn value(&self, p: &P, key: &str) -> Option<i128> {
+        self.fields
+            .iter()
+            .find(|f| f.param.key == key)
+            .map(|f| (f.get)(p))
+    }
+
     /// Every parameter, in form order.
     pub fn params(&self) -> impl Iterator<Item = &'static Param> {
         self.fields.iter().map(|f| &f.param)

@@ -13,7 +13,7 @@
 //! use chronoscope::scenario::happens_before::SPEC;
 //! let (params, notes) = SPEC.read([("nodes", "99"), ("seed", "7"), ("nodez", "3")]);
 //! assert_eq!((params.nodes, params.seed), (8, 7));
-//! assert_eq!(notes[0].to_string(), "nodes = 99 is out of range 2–8; using 8");
+//! assert_eq!(notes[0].to_string(), "nodes = 99 is out of range; using 8 (allowed: 2–8)");
 //! assert_eq!(notes[1].to_string(), "nodez is not a parameter of this lab (did you mean nodes?); ignored");
 //! assert_eq!(SPEC.read(SPEC.write(&params).iter().map(|(k, v)| (*k, v.as_str()))).0, params);
 //! ```
@@ -107,12 +107,12 @@ impl Param {
         }
     }
 
-    /// The allowed values, for people: `2–8`, `none, cristian, berkeley`, `1 or 0`.
+    /// The allowed values, for people: `2–8`, `none, cristian, berkeley`, `1, 0`.
     pub fn allowed(&self) -> String {
         match self.kind {
             Kind::Int { min, max } => format!("{min}–{max}"),
             Kind::Choice(names) => names.join(", "),
-            Kind::Switch => "1 or 0".into(),
+            Kind::Switch => "1, 0".into(),
             Kind::Seed => format!("0–{}", u64::MAX),
         }
     }
@@ -248,7 +248,10 @@ impl fmt::Display for Note {
                 given,
                 allowed,
                 used,
-            } => write!(f, "{key} = {given} is out of range {allowed}; using {used}"),
+            } => write!(
+                f,
+                "{key} = {given} is out of range; using {used} (allowed: {allowed})"
+            ),
             Note::NotAllowed {
                 key,
                 given,
@@ -636,15 +639,15 @@ mod tests {
         );
         assert_eq!(
             notes(&[("n", "99999999999999")]),
-            ["n = 99999999999999 is out of range 2–8; using 8"]
+            ["n = 99999999999999 is out of range; using 8 (allowed: 2–8)"]
         );
         assert_eq!(
             notes(&[("n", "9".repeat(60).as_str())])[0],
-            format!("n = {} is out of range 2–8; using 8", "9".repeat(40))
+            format!("n = {} is out of range; using 8 (allowed: 2–8)", "9".repeat(40))
         );
         assert_eq!(
             notes(&[("jump", "-1000")]),
-            ["jump = -1000 is out of range -100–100; using -100"]
+            ["jump = -1000 is out of range; using -100 (allowed: -100–100)"]
         );
         assert_eq!(
             notes(&[("mode", "warp")]),
@@ -652,11 +655,11 @@ mod tests {
         );
         assert_eq!(
             notes(&[("on", "maybe")]),
-            ["on = \"maybe\" is not one of 1 or 0; using 0"]
+            ["on = \"maybe\" is not one of 1, 0; using 0"]
         );
         assert_eq!(
             notes(&[("seed", "-1")]),
-            ["seed = -1 is out of range 0–18446744073709551615; using 0"]
+            ["seed = -1 is out of range; using 0 (allowed: 0–18446744073709551615)"]
         );
         assert_eq!(
             notes(&[("seed", "18446744073709551615")]),

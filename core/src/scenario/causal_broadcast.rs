@@ -19,7 +19,7 @@ use crate::broadcast::BroadcastId;
 use crate::node::NodeId;
 use crate::sim::{Latency, LinkRule, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
-use crate::trace::Trace;
+use crate::trace::{EventId, Trace};
 
 /// Allowed node counts.
 pub const NODES: RangeInclusive<u32> = 2..=8;
@@ -350,6 +350,9 @@ pub struct Run {
     pub lines: Vec<String>,
     /// The largest hold-back queue any node had.
     pub peak_held: usize,
+    /// Each broadcast's event in the trace (its origin's own delivery, recorded right after
+    /// the operation and before any send, so causally the broadcast itself).
+    pub broadcasts: BTreeMap<BroadcastId, EventId>,
 }
 
 /// Runs the scenario; out-of-range parameters are refused (call [`Params::clamp`] first).
@@ -405,6 +408,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
     let mut holdback = Vec::new();
     let mut stuck = Vec::new();
     let mut lines = Vec::new();
+    let mut broadcasts = BTreeMap::new();
     for r in sim.outputs() {
         lines.push(format!(
             "{:>8.1} ms [{}] {}",
@@ -416,6 +420,10 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
         let queue = queues.entry(r.node).or_default();
         let changed = match &r.output {
             CausalOutput::Delivered { id, .. } => {
+                if id.origin == r.node {
+                    // Reported before the broadcast's sends, right after the operation.
+                    broadcasts.entry(*id).or_insert(r.event);
+                }
                 if id.origin != r.node && !view.arrival.contains(id) {
                     view.arrival.push(*id);
                 }
@@ -452,6 +460,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
         stuck,
         lines,
         peak_held,
+        broadcasts,
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod byzantine_sync;
 pub mod causal_broadcast;
+pub mod checks;
 pub mod comparison;
 pub mod conflict_store;
 pub mod crdt;

@@ -643,7 +643,10 @@ mod tests {
         );
         assert_eq!(
             notes(&[("n", "9".repeat(60).as_str())])[0],
-            format!("n = {} is out of range; using 8 (allowed: 2–8)", "9".repeat(40))
+            format!(
+                "n = {} is out of range; using 8 (allowed: 2–8)",
+                "9".repeat(40)
+            )
         );
         assert_eq!(
             notes(&[("jump", "-1000")]),

@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use chronoscope::scenario::comparison::{
-    self, ComparisonRun, Disagreement, Params, Scheme, SchemeReport, ACTIONS, NODES, SKEW_MS,
+    self, ComparisonRun, Disagreement, LabParams, Params, Scheme, SchemeReport, SCHEME_KEYS, SPEC,
 };
 use chronoscope::trace::EventId;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, Field, LabForm, Seek};
+use super::kit::{self, notes_view, ParamForm, Seek, SpecRef};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -28,77 +28,39 @@ use crate::components::SharedTrace;
 use crate::query::Query;
 
 const SLUG: &str = "comparison";
+/// The key the ordering buttons set.
+const SCHEME: &[&str] = &["scheme"];
 /// Rows shown per disagreement list.
 const MAX_ROWS: usize = 40;
 
 /// The URL name of a scheme.
 pub fn scheme_key(s: Scheme) -> &'static str {
-    match s {
-        Scheme::Lamport => "lamport",
-        Scheme::Vector => "vector",
-        Scheme::Hlc => "hlc",
-        Scheme::Physical => "physical",
-    }
+    SCHEME_KEYS[Scheme::ALL.iter().position(|x| *x == s).unwrap_or(0)]
 }
 
-/// Reads the lab's parameters and the selected scheme from a query string, clamping or
-/// replacing what is unusable; the returned notes say what was changed and why.
+/// Reads the lab's parameters and the selected scheme from a query string (see
+/// [`comparison::SPEC`]); the notes say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (Params, Scheme, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        actions: query.u32_or("actions", d.actions, &mut notes),
-        skew_ms: query.u32_or("skew_ms", d.skew_ms, &mut notes),
-    };
-    let scheme = match query.get("scheme") {
-        None => Scheme::Physical,
-        Some(k) => Scheme::ALL
-            .into_iter()
-            .find(|s| scheme_key(*s) == k)
-            .unwrap_or_else(|| {
-                let shown: String = k.chars().take(40).collect();
-                notes.push(format!(
-                    "scheme = \"{shown}\" is not lamport, vector, hlc or physical; using physical"
-                ));
-                Scheme::Physical
-            }),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, scheme, notes)
+    let (lab, notes) = kit::read(&SPEC, query);
+    (lab.run, lab.scheme, notes)
 }
 
-/// The query string that reproduces `params` with `scheme` selected.
-pub fn params_to_query(p: &Params, scheme: Scheme) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("actions", p.actions.to_string()),
-        ("skew_ms", p.skew_ms.to_string()),
-        ("scheme", scheme_key(scheme).to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("actions per node", "actions", ACTIONS),
-        f("clock skew (ms)", "skew_ms", SKEW_MS),
-    ]
+/// The query string that reproduces `params` and `scheme`.
+pub fn params_to_query(params: &Params, scheme: Scheme) -> BTreeMap<&'static str, String> {
+    kit::write(
+        &SPEC,
+        &LabParams {
+            run: params.clone(),
+            scheme,
+        },
+    )
 }
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(ComparisonLab)]
 pub fn comparison_lab() -> Html {
     let (params, scheme, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
     let query = params_to_query(&params, scheme);
     let pick = {
@@ -126,7 +88,7 @@ pub fn comparison_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
             <ComparisonRunView key={run_key} {params} {scheme} on_pick={pick} {seek} />
         </section>
     }
@@ -410,6 +372,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::comparison::SKEW_MS;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

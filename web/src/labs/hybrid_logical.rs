@@ -10,15 +10,12 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::hybrid_logical::{
-    self, HlcRun, Params, StampKind, AHEAD_MS, DRIFT_PPM, EPOCH, JUMP_AT_MS, JUMP_MS,
-    MAX_OFFSET_MS, NODES, SENDS, SKEW_MS,
-};
+use chronoscope::scenario::hybrid_logical::{self, HlcRun, Params, StampKind, EPOCH, SPEC};
 use chronoscope::trace::EventId;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, clock_time, notes_view, Field, LabForm, Seek};
+use super::kit::{self, clock_time, notes_view, ParamForm, Seek, SpecRef};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -33,65 +30,22 @@ use crate::query::Query;
 
 const SLUG: &str = "hybrid-logical-clocks";
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
+/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
+/// say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        sends: query.u32_or("sends", d.sends, &mut notes),
-        skew_ms: query.u32_or("skew_ms", d.skew_ms, &mut notes),
-        drift_ppm: query.u32_or("drift", d.drift_ppm, &mut notes),
-        jump_ms: query.u32_or("jump_ms", d.jump_ms, &mut notes),
-        jump_at_ms: query.u32_or("jump_at", d.jump_at_ms, &mut notes),
-        ahead_ms: query.u32_or("ahead_ms", d.ahead_ms, &mut notes),
-        max_offset_ms: query.u32_or("max_offset", d.max_offset_ms, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
+    kit::read(&SPEC, query)
 }
 
 /// The query string that reproduces `params`.
 pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("sends", p.sends.to_string()),
-        ("skew_ms", p.skew_ms.to_string()),
-        ("drift", p.drift_ppm.to_string()),
-        ("jump_ms", p.jump_ms.to_string()),
-        ("jump_at", p.jump_at_ms.to_string()),
-        ("ahead_ms", p.ahead_ms.to_string()),
-        ("max_offset", p.max_offset_ms.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("sends per node", "sends", SENDS),
-        f("clock skew (ms)", "skew_ms", SKEW_MS),
-        f("drift (ppm)", "drift", DRIFT_PPM),
-        f("set A back by (ms)", "jump_ms", JUMP_MS),
-        f("… at true time (ms)", "jump_at", JUMP_AT_MS),
-        f("last node ahead by (ms)", "ahead_ms", AHEAD_MS),
-        f("max offset (ms, 0 = none)", "max_offset", MAX_OFFSET_MS),
-    ]
+    kit::write(&SPEC, p)
 }
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HybridLogicalLab)]
 pub fn hybrid_logical_lab() -> Html {
     let (params, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
     let query = params_to_query(&params);
     let action = |label: &'static str, class: &'static str, key: &'static str, value: u32| {
@@ -131,7 +85,7 @@ pub fn hybrid_logical_lab() -> Html {
                 }
             </div>
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} />
             <HlcRunView key={run_key} {params} {seek} />
         </section>
     }
@@ -370,6 +324,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::hybrid_logical::NODES;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

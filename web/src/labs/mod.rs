@@ -15,7 +15,6 @@ pub mod hybrid_logical;
 pub mod kit;
 pub mod lamport_chat;
 pub mod lease;
-pub mod param_form;
 pub mod snapshot;
 pub mod trace_viewer;
 pub mod true_time;

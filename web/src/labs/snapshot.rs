@@ -10,13 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use chronoscope::node::NodeId;
-use chronoscope::scenario::snapshot::{
-    self, Params, Run, AMOUNT, BALANCE, LATENCY_MS, NODES, SNAPSHOTS, TRANSFERS, WINDOW_MS,
-};
+use chronoscope::scenario::snapshot::{self, Params, Run, SPEC};
 use chronoscope::trace::{EventId, Trace};
 use yew::prelude::*;
 
-use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use super::kit::{self, notes_view, time_at, use_tour, ParamForm, SpecRef};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::{Shared, SpaceTimeDiagram};
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -31,62 +29,23 @@ use crate::query::Query;
 
 const SLUG: &str = "snapshot";
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
+/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
+/// say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        initial_balance: query.u32_or("balance", d.initial_balance, &mut notes),
-        transfers: query.u32_or("transfers", d.transfers, &mut notes),
-        max_amount: query.u32_or("max_amount", d.max_amount, &mut notes),
-        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, &mut notes),
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
-        snapshots: query.u32_or("snapshots", d.snapshots, &mut notes),
-        snapshot_window_ms: query.u32_or("window", d.snapshot_window_ms, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
+    kit::read(&SPEC, query)
 }
 
 /// The query string that reproduces `params`.
 pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("balance", p.initial_balance.to_string()),
-        ("transfers", p.transfers.to_string()),
-        ("max_amount", p.max_amount.to_string()),
-        ("lat_min", p.latency_min_ms.to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("snapshots", p.snapshots.to_string()),
-        ("window", p.snapshot_window_ms.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    vec![
-        Field::new("nodes", "nodes", &NODES),
-        Field::new("initial balance", "balance", &BALANCE),
-        Field::new("transfers per node", "transfers", &TRANSFERS),
-        Field::new("largest transfer", "max_amount", &AMOUNT),
-        Field::new("latency min (ms)", "lat_min", &LATENCY_MS),
-        Field::new("latency max (ms)", "lat_max", &LATENCY_MS),
-        Field::new("snapshots", "snapshots", &SNAPSHOTS),
-        Field::new("snapshot start window (ms)", "window", &WINDOW_MS),
-    ]
+    kit::write(&SPEC, p)
 }
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(SnapshotLab)]
 pub fn snapshot_lab() -> Html {
-    let (params, notes) = params_from_query(&use_lab_query());
+    let (params, notes) = params_from_query(&kit::use_query());
     let run_key = format!("{params:?}");
-    let seek = use_state(|| None::<(u32, f64)>);
-    let on_tour = use_tour_moves(SLUG, seek.clone());
+    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-snapshot">
             <h2>{"Snapshot (Chandy-Lamport)"}</h2>
@@ -99,10 +58,10 @@ pub fn snapshot_lab() -> Html {
                 (ringed on the diagram): no money is received inside the cut that was sent outside it, so recorded balances plus \
                 in-flight money equal the initial total, even though that state may never have existed at any single instant."}
             </p>
-            { notices(&notes) }
+            { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
-            <SnapshotRun key={run_key} {params} seek={*seek} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <SnapshotRun key={run_key} {params} {seek} />
         </section>
     }
 }
@@ -339,6 +298,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::snapshot::{NODES, SNAPSHOTS};
 
     #[test]
     fn query_round_trips_and_absurd_values_are_clamped_with_notes() {

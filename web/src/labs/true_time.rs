@@ -10,14 +10,12 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::true_time::{
-    self, Params, TrueTimeRun, Txn, DRIFT_PPM, LATENCY_MS, NODES, TXNS,
-};
+use chronoscope::scenario::true_time::{self, Params, TrueTimeRun, Txn, SPEC};
 use chronoscope::trace::EventId;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, Field, LabForm, Seek};
+use super::kit::{self, notes_view, ParamForm, Seek, SpecRef};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -31,60 +29,25 @@ use crate::components::SharedTrace;
 use crate::query::Query;
 
 const SLUG: &str = "true-time";
+/// The key the commit-wait switch above the form sets.
+const WAIT: &[&str] = &["wait"];
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
+/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
+/// say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let wait = query.u32_or("wait", u32::from(d.commit_wait), &mut notes);
-    if wait > 1 {
-        notes.push(format!("wait = {wait} is neither 0 nor 1; using 1"));
-    }
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        txns: query.u32_or("txns", d.txns, &mut notes),
-        commit_wait: wait != 0,
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
-        drift_ppm: query.u32_or("drift", d.drift_ppm, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
+    kit::read(&SPEC, query)
 }
 
 /// The query string that reproduces `params`.
 pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("txns", p.txns.to_string()),
-        ("wait", u32::from(p.commit_wait).to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("drift", p.drift_ppm.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("transactions", "txns", TXNS),
-        f("notice latency max (ms)", "lat_max", LATENCY_MS),
-        f("clock drift (ppm)", "drift", DRIFT_PPM),
-    ]
+    kit::write(&SPEC, p)
 }
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(TrueTimeLab)]
 pub fn true_time_lab() -> Html {
     let (params, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
     let query = params_to_query(&params);
     let toggle_wait = {
@@ -112,7 +75,7 @@ pub fn true_time_lab() -> Html {
                 </label>
             </div>
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={WAIT} />
             <TrueTimeRunView key={run_key} {params} {seek} />
         </section>
     }
@@ -406,6 +369,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::true_time::TXNS;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

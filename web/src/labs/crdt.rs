@@ -23,13 +23,14 @@ use chronoscope::crdt::{
 };
 use chronoscope::node::NodeId;
 use chronoscope::scenario::crdt::{
-    self, CounterOp, CounterOutput, Params, Report, GOSSIP_MS, NODES, OFFLINE_MS, OPS,
+    self, CounterOp, CounterOutput, LabParams as RunParams, Params, Report, PANEL_TYPES, SPEC,
 };
 use chronoscope::store::lww::LwwStamp;
 use chronoscope::trace::EventId;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use super::kit::{self, notes_view, use_tour, ParamForm, SpecRef};
 use crate::components::badge::{Invariant, InvariantBadges};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::export::{use_trace_exports, ExportMenu};
@@ -38,12 +39,13 @@ use crate::components::playback::{
     use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
 };
 use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourMove, TourStep};
+use crate::components::tour::{Tour, TourStep};
 use crate::components::SharedTrace;
 use crate::query::Query;
-use crate::Route;
 
 const SLUG: &str = "crdt";
+/// The key the panel's type selector sets.
+const PANEL: &[&str] = &["type"];
 
 /// The CRDTs of the hands-on panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,17 +78,9 @@ impl Kind {
         Kind::MvRegister,
     ];
 
-    /// The name used in the URL.
+    /// The name used in the URL (the core's [`PANEL_TYPES`], in [`Kind::ALL`] order).
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::GCounter => "g-counter",
-            Kind::PnCounter => "pn-counter",
-            Kind::GSet => "g-set",
-            Kind::TwoPhaseSet => "2p-set",
-            Kind::OrSet => "or-set",
-            Kind::LwwRegister => "lww-register",
-            Kind::MvRegister => "mv-register",
-        }
+        PANEL_TYPES[Kind::ALL.iter().position(|k| *k == self).unwrap_or(0)]
     }
 
     /// The name people read.
@@ -357,86 +351,35 @@ pub struct LabParams {
     pub kind: Kind,
 }
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
+/// Reads the lab's parameters from a query string (see [`crdt::SPEC`](SPEC)); the notes
+/// say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        ops_per_node: query.u32_or("ops", d.ops_per_node, &mut notes),
-        gossip_ms: query.u32_or("gossip", d.gossip_ms, &mut notes),
-        offline_ms: query.u32_or("offline", d.offline_ms, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        ..Params::default()
-    };
-    let (run, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    let kind = match query.get("type") {
-        None => Kind::OrSet,
-        Some(name) => Kind::from_name(name.trim()).unwrap_or_else(|| {
-            let shown: String = name.chars().take(40).collect();
-            notes.push(format!(
-                "type = \"{shown}\" is not a CRDT of this lab; using {}",
-                Kind::OrSet.name()
-            ));
-            Kind::OrSet
-        }),
-    };
-    (LabParams { run, kind }, notes)
+    let (lab, notes) = kit::read(&SPEC, query);
+    let kind = Kind::ALL.get(lab.panel).copied().unwrap_or(Kind::OrSet);
+    (LabParams { run: lab.run, kind }, notes)
 }
 
 /// The query string that reproduces `params`.
 pub fn params_to_query(params: &LabParams) -> BTreeMap<&'static str, String> {
-    let p = &params.run;
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("ops", p.ops_per_node.to_string()),
-        ("gossip", p.gossip_ms.to_string()),
-        ("offline", p.offline_ms.to_string()),
-        ("seed", p.seed.to_string()),
-        ("type", params.kind.name().to_string()),
-    ])
-}
-
-fn push_query<K: AsRef<str>>(navigator: &Option<Navigator>, query: &BTreeMap<K, String>) {
-    if let Some(nav) = navigator {
-        let route = Route::Lab { slug: SLUG.into() };
-        let pairs: BTreeMap<&str, &str> = query
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_str()))
-            .collect();
-        if nav.push_with_query(&route, &pairs).is_err() {
-            web_sys::console::error_1(&"could not update the URL".into());
-        }
-    }
+    let panel = Kind::ALL
+        .iter()
+        .position(|k| *k == params.kind)
+        .unwrap_or(0);
+    kit::write(
+        &SPEC,
+        &RunParams {
+            run: params.run.clone(),
+            panel,
+        },
+    )
 }
 
 /// The lab page.
 #[function_component(CrdtLab)]
 pub fn crdt_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes) = params_from_query(&kit::use_query());
     let run_key = format!("{:?}", params.run);
-    let seek = use_state(|| None::<(u32, f64)>);
-    let navigator = use_navigator();
-    let on_tour = {
-        let seek = seek.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |m: TourMove| {
-            if let Some(query) = m.query {
-                push_query(&navigator, &Query::parse(query).into_pairs());
-            }
-            if let Some(at) = m.at {
-                let n = seek.map_or(0, |(n, _)| n + 1);
-                seek.set(Some((n, at)));
-            }
-        })
-    };
+    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-crdt">
             <h2>{"CRDTs"}</h2>
@@ -449,15 +392,10 @@ pub fn crdt_lab() -> Html {
                 one is partitioned away, gossip their whole state, and converge once the partition heals; then try \
                 each type by hand."}
             </p>
-            if !notes.is_empty() {
-                <div class="notice" role="alert">
-                    <strong>{"Some parameters were adjusted:"}</strong>
-                    <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
-                </div>
-            }
+            { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamsForm params={params.clone()} />
-            <CrdtRun key={run_key} params={params.run.clone()} seek={*seek} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} />
+            <CrdtRun key={run_key} params={params.run.clone()} {seek} />
             <CrdtPanel key={params.kind.name()} params={params.clone()} />
         </section>
     }
@@ -601,7 +539,7 @@ fn crdt_run(props: &RunProps) -> Html {
         .map(|(i, v)| format!("{}={v}", NodeId(i as u32)))
         .collect();
     let invariants = vec![Invariant {
-        name: "replicas converged".into(),
+        name: "PN-counter: replicas converged".into(),
         holds: values.iter().all(|&v| v == so_far),
         detail: format!(
             "{} · updates so far add up to {so_far}",
@@ -661,7 +599,7 @@ fn crdt_panel(props: &PanelProps) -> Html {
                 if let Some(kind) = Kind::from_name(&s.value()) {
                     let mut next = params.clone();
                     next.kind = kind;
-                    push_query(&navigator, &params_to_query(&next));
+                    kit::go(&navigator, SLUG, &params_to_query(&next));
                 }
             }
         })
@@ -753,7 +691,7 @@ fn crdt_panel(props: &PanelProps) -> Html {
     };
     let converged = replicas.converged();
     let invariants = vec![Invariant {
-        name: "replicas converged".into(),
+        name: format!("{}: replicas converged", kind.title()),
         holds: converged,
         detail: if converged {
             format!("A and B hold the same state: {}", replicas.value(0))
@@ -830,75 +768,10 @@ pub fn tour_steps() -> Vec<TourStep> {
     ]
 }
 
-#[derive(Properties, PartialEq)]
-struct ParamsFormProps {
-    params: LabParams,
-}
-
-#[function_component(ParamsForm)]
-fn params_form(props: &ParamsFormProps) -> Html {
-    let draft = use_state(|| params_to_query(&props.params));
-    {
-        let draft = draft.clone();
-        use_effect_with(props.params.clone(), move |p| draft.set(params_to_query(p)));
-    }
-    let navigator = use_navigator();
-    let set = {
-        let draft = draft.clone();
-        move |name: &'static str| {
-            let draft = draft.clone();
-            Callback::from(move |e: Event| {
-                if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                    let mut next = (*draft).clone();
-                    next.insert(name, i.value());
-                    draft.set(next);
-                }
-            })
-        }
-    };
-    let onsubmit = {
-        let draft = draft.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            push_query(&navigator, &*draft);
-        })
-    };
-    let new_seed = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut next = (*draft).clone();
-            next.insert("seed", ((js_sys::Math::random() * 1e15) as u64).to_string());
-            push_query(&navigator, &next);
-        })
-    };
-    let field = |label: &'static str, name: &'static str, range: &std::ops::RangeInclusive<u32>| {
-        html! {
-            <label>{ label }
-                <input type="number" name={name} min={range.start().to_string()} max={range.end().to_string()}
-                    value={draft.get(name).cloned().unwrap_or_default()} onchange={set(name)} />
-            </label>
-        }
-    };
-    html! {
-        <form class="params" {onsubmit} aria-label="Run parameters">
-            { field("replicas", "nodes", &NODES) }
-            { field("updates per replica", "ops", &OPS) }
-            { field("gossip every (ms)", "gossip", &GOSSIP_MS) }
-            { field("last replica offline for (ms)", "offline", &OFFLINE_MS) }
-            <label>{"seed"}
-                <input type="text" name="seed" inputmode="numeric" value={draft.get("seed").cloned().unwrap_or_default()}
-                    onchange={set("seed")} />
-            </label>
-            <button type="submit" class="run-button">{"Run"}</button>
-            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
-        </form>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::crdt::NODES;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

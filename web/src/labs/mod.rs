@@ -339,6 +339,34 @@ mod tests {
         assert!(checked > 1_000, "{checked}");
     }
 
+    /// The README's parameter tables are the specs' own (`UPDATE_README=1 cargo test -p
+    /// chronoscope-web --lib readme` rewrites them).
+    #[test]
+    fn readme_parameter_tables_match_the_specs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let mut updated = readme.clone();
+        for lab in LABS {
+            let Some(spec) = lab.spec else { continue };
+            let open = format!("<!-- params:{} -->\n", lab.slug);
+            let close = format!("<!-- /params:{} -->", lab.slug);
+            let start = updated
+                .find(&open)
+                .unwrap_or_else(|| panic!("README has no {open}"))
+                + open.len();
+            let end = start + updated[start..].find(&close).unwrap();
+            updated.replace_range(start..end, &spec.table());
+        }
+        if std::env::var_os("UPDATE_README").is_some() {
+            std::fs::write(path, &updated).unwrap();
+        } else {
+            assert!(
+                readme == updated,
+                "README parameter tables differ from the specs: run with UPDATE_README=1"
+            );
+        }
+    }
+
     #[test]
     fn slugs_are_unique() {
         for (i, lab) in LABS.iter().enumerate() {

@@ -460,7 +460,7 @@ pub struct Sample {
 
 /// What the run showed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum BoundOutcome {
     /// A bound applies and every sample kept within it (plus what was left of the initial
     /// spread, see [`Params::allowed_at`]).
     BoundHeld,
@@ -487,7 +487,7 @@ pub struct Run {
     /// [`Params::bound`].
     pub bound: Option<Span>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: BoundOutcome,
     /// Each correct node's round reports (estimates and corrections).
     pub rounds: Vec<(Instant, NodeId, RoundOutput)>,
 }
@@ -510,11 +510,11 @@ impl Run {
 /// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
 ///
 /// ```
-/// use chronoscope::scenario::byzantine_sync::{self, Params, Verdict};
+/// use chronoscope::scenario::byzantine_sync::{self, Params, BoundOutcome};
 /// let four = byzantine_sync::run(&Params::default()).unwrap(); // n = 4, one two-faced liar
-/// assert_eq!(four.verdict, Verdict::BoundHeld);
+/// assert_eq!(four.verdict, BoundOutcome::BoundHeld);
 /// let three = byzantine_sync::run(&Params { nodes: 3, ..Params::default() }).unwrap();
-/// assert_eq!(three.verdict, Verdict::NoGuarantee);
+/// assert_eq!(three.verdict, BoundOutcome::NoGuarantee);
 /// ```
 pub fn run(params: &Params) -> Result<Run, ByzantineError> {
     run_with_labels(params, true)
@@ -567,11 +567,11 @@ pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineEr
     }
     let bound = params.bound();
     let verdict = match bound {
-        None => Verdict::NoGuarantee,
+        None => BoundOutcome::NoGuarantee,
         Some(_) => samples
             .iter()
             .find(|s| params.allowed_at(s.at).is_some_and(|a| s.correct_skew > a))
-            .map_or(Verdict::BoundHeld, |s| Verdict::BoundViolated {
+            .map_or(BoundOutcome::BoundHeld, |s| BoundOutcome::BoundViolated {
                 at: s.at,
                 skew: s.correct_skew,
             }),
@@ -601,7 +601,7 @@ mod tests {
         let run = run(&Params::default()).unwrap();
         assert_eq!(
             run.verdict,
-            Verdict::BoundHeld,
+            BoundOutcome::BoundHeld,
             "{:?}",
             run.max_skew_converged()
         );

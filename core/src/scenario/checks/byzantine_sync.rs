@@ -9,7 +9,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::Invariant;
-use crate::scenario::byzantine_sync::{Params, Run, Verdict};
+use crate::scenario::byzantine_sync::{BoundOutcome, Params, Run};
 use crate::time::{Instant, Span};
 
 fn ms(s: Span) -> f64 {
@@ -61,7 +61,7 @@ impl Run {
         let now = shown().last().map_or(Span::ZERO, |s| s.correct_skew);
         let guarantee = matches!(
             self.verdict,
-            Verdict::BoundHeld | Verdict::BoundViolated { .. }
+            BoundOutcome::BoundHeld | BoundOutcome::BoundViolated { .. }
         );
         const NAME: &str = "correct clocks within bound";
         let within = match p.reference() {

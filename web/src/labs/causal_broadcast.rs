@@ -14,20 +14,13 @@ use chronoscope::broadcast::BroadcastId;
 use chronoscope::scenario::causal_broadcast::{self, Params, Run, SPEC};
 use chronoscope::scenario::checks::causal_broadcast::OrderCheck;
 use chronoscope::trace::{EventId, Trace};
-use yew::prelude::*;
 
-use super::kit::{self, notes_view, time_at, use_tour, ParamForm, SpecRef};
-use crate::components::badge::InvariantBadges;
-use crate::components::diagram::{Shared, SpaceTimeDiagram};
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*, time_at};
+
+use crate::components::diagram::Shared;
+use crate::components::export::use_trace_exports;
+
+use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "causal-broadcast";
 

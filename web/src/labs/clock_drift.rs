@@ -15,19 +15,9 @@ use chronoscope::node::NodeId;
 use chronoscope::scenario::drift::{self, Params, Run, SyncEvent, SPEC};
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::Trace;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, go, notes_view, true_time_at, use_lab_run, use_tour, ParamForm, SpecRef};
-use crate::components::badge::InvariantBadges;
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::PlaybackControls;
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, go, prelude::*, true_time_at};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "clock-drift";

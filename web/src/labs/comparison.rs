@@ -12,20 +12,9 @@ use chronoscope::scenario::comparison::{
     self, ComparisonRun, Disagreement, LabParams, Params, Scheme, SchemeReport, SCHEME_KEYS, SPEC,
 };
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, ParamForm, Seek, SpecRef};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
 
 const SLUG: &str = "comparison";
 /// The key the ordering buttons set.
@@ -129,22 +118,15 @@ fn counts(report: &SchemeReport, shown: usize) -> (usize, usize) {
 #[function_component(ComparisonRunView)]
 fn comparison_run_view(props: &RunProps) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("comparison-seed{}-skew{}", p.seed, p.skew_ms);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -166,26 +148,7 @@ fn comparison_run_view(props: &RunProps) -> Html {
             }
         })
         .collect();
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
-    let select_pair = {
-        let (selected, compare, playback) = (selected.clone(), compare.clone(), playback.clone());
-        Callback::from(move |(a, b): (EventId, EventId)| {
-            // Show both events before selecting them.
-            let need = a.index().max(b.index()) + 1;
-            if playback.position < need {
-                playback.dispatch(PlaybackAction::Seek(need));
-            }
-            selected.set(Some(a));
-            compare.set(Some(b));
-        })
-    };
+    let select_pair = lab.select_pair.clone();
     let scheme = props.scheme;
     let report = run.reports.iter().find(|r| r.scheme == scheme);
     html! {
@@ -198,17 +161,17 @@ fn comparison_run_view(props: &RunProps) -> Html {
             { summary_table(run, shown, scheme, &props.on_pick) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
                 <div class="side">
-                    { stamps_of(run, *selected, *compare) }
-                    <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                    { stamps_of(run, lab.selected, lab.compare) }
+                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
                 </div>
             </div>
             if let Some(report) = report {
                 { pairs_table(run, report, select_pair) }
             }
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

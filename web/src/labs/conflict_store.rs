@@ -16,21 +16,13 @@ use chronoscope::store::metadata::{cost_table, CostParams, CostRow, Mechanism};
 use chronoscope::store::replica::Output;
 use chronoscope::store::{Strategy, WriteId};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, use_tour, ParamForm, SpecRef};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
+
+use crate::components::export::use_trace_exports;
+
+use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "conflict-store";
 

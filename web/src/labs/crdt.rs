@@ -27,21 +27,13 @@ use chronoscope::scenario::crdt::{
 };
 use chronoscope::store::lww::LwwStamp;
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, use_tour, ParamForm, SpecRef};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
+
+use crate::components::export::use_trace_exports;
+
+use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "crdt";
 /// The key the panel's type selector sets.

@@ -9,16 +9,8 @@
 use std::collections::BTreeMap;
 
 use chronoscope::scenario::happens_before::{self, Params, SPEC};
-use yew::prelude::*;
 
-use super::kit::{self, notes_view, use_lab_run, use_tour, ParamForm, Seek, SpecRef};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::ExportMenu;
-use crate::components::inspector::EventInspector;
-use crate::components::playback::PlaybackControls;
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
 
 const SLUG: &str = "happens-before";
 

@@ -12,21 +12,9 @@ use std::rc::Rc;
 
 use chronoscope::scenario::hybrid_logical::{self, HlcRun, Params, StampKind, EPOCH, SPEC};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, clock_time, notes_view, ParamForm, Seek, SpecRef};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, clock_time, prelude::*};
 
 const SLUG: &str = "hybrid-logical-clocks";
 
@@ -134,22 +122,15 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 #[function_component(HlcRunView)]
 fn hlc_run_view(props: &RunProps) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -187,14 +168,6 @@ fn hlc_run_view(props: &RunProps) -> Html {
         .get(shown.saturating_sub(1))
         .filter(|_| shown > 0)
         .map(|e| e.true_time.as_millis_f64() / 1_000.0);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
     html! {
         <div class="run">
             <p class="run-summary">
@@ -208,11 +181,11 @@ fn hlc_run_view(props: &RunProps) -> Html {
             { now_table(run, shown) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
                 <div class="side">
-                    { selected_stamp(run, *selected) }
-                    <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                    { selected_stamp(run, lab.selected) }
+                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
                 </div>
             </div>
             <div class="plots">
@@ -221,7 +194,7 @@ fn hlc_run_view(props: &RunProps) -> Html {
                 <Plot series={prepared.hlc.clone()} title="HLC l − true time"
                     x_label="true time (s)" y_label="ms" {cursor} band={Some((-eps_ms, eps_ms))} />
             </div>
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

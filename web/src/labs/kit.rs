@@ -24,6 +24,21 @@ use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::Route;
 
+/// What a lab's page is drawn with: the kit, the shared components and Yew.
+pub mod prelude {
+    pub use super::{notes_view, use_lab_run, use_tour, LabRun, ParamForm, Seek, SpecRef};
+    pub use crate::components::badge::{Invariant, InvariantBadges};
+    pub use crate::components::diagram::SpaceTimeDiagram;
+    pub use crate::components::export::{ExportMenu, TextExport};
+    pub use crate::components::inspector::EventInspector;
+    pub use crate::components::playback::{PlaybackAction, PlaybackControls};
+    pub use crate::components::plot::{Plot, Series, PALETTE};
+    pub use crate::components::tour::{Tour, TourStep};
+    pub use crate::components::SharedTrace;
+    pub use crate::query::Query;
+    pub use yew::prelude::*;
+}
+
 /// The current URL's query string.
 #[hook]
 pub fn use_query() -> Query {
@@ -144,6 +159,9 @@ pub struct LabRun {
     pub on_select: Callback<EventId>,
     /// Picks the event to compare with.
     pub on_compare: Callback<EventId>,
+    /// Selects a pair (the first selected, the second compared), playing far enough to show
+    /// both.
+    pub select_pair: Callback<(EventId, EventId)>,
     /// The trace's exports (JSON, ShiViz, Mermaid, DOT).
     pub exports: Rc<Vec<TextExport>>,
 }
@@ -170,8 +188,20 @@ pub fn use_lab_run(
         let compare = compare.clone();
         Callback::from(move |e: EventId| compare.set(Some(e)))
     };
+    let select_pair = {
+        let (selected, compare, playback) = (selected.clone(), compare.clone(), playback.clone());
+        Callback::from(move |(a, b): (EventId, EventId)| {
+            let need = a.index().max(b.index()) + 1;
+            if playback.position < need {
+                playback.dispatch(PlaybackAction::Seek(need));
+            }
+            selected.set(Some(a));
+            compare.set(Some(b));
+        })
+    };
     LabRun {
         playback,
+        select_pair,
         selected: *selected,
         compare: *compare,
         on_select,

@@ -17,18 +17,9 @@ use chronoscope::scenario::checks::lease::StaleOutcome;
 use chronoscope::scenario::lease::{self, Happening, Line, Params, Run, SPEC, WORKER_A, WORKER_B};
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::Trace;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, true_time_at, use_lab_run, use_tour, ParamForm, SpecRef};
-use crate::components::badge::InvariantBadges;
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::PlaybackControls;
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*, true_time_at};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "leases";

@@ -12,21 +12,9 @@ use std::rc::Rc;
 
 use chronoscope::scenario::true_time::{self, Params, TrueTimeRun, Txn, SPEC};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, ParamForm, Seek, SpecRef};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
 
 const SLUG: &str = "true-time";
 /// The key the commit-wait switch above the form sets.
@@ -121,22 +109,15 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 #[function_component(TrueTimeRunView)]
 fn true_time_run_view(props: &RunProps) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -172,21 +153,7 @@ fn true_time_run_view(props: &RunProps) -> Html {
         .get(shown.saturating_sub(1))
         .filter(|_| shown > 0)
         .map(|e| e.true_time.as_millis_f64() / 1_000.0);
-    let select_pair = {
-        let (selected, compare) = (selected.clone(), compare.clone());
-        Callback::from(move |(a, b): (EventId, EventId)| {
-            selected.set(Some(a));
-            compare.set(Some(b));
-        })
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
+    let select_pair = lab.select_pair.clone();
     let waits: Vec<f64> = run.txns.iter().map(|t| t.wait.as_millis_f64()).collect();
     let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
     html! {
@@ -198,15 +165,15 @@ fn true_time_run_view(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
+                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
             </div>
             <Plot series={prepared.epsilon.clone()} title="TrueTime uncertainty ε (the sawtooth)"
                 x_label="true time (s)" y_label="ε (ms)" {cursor} />
             { timeline(run, shown) }
             { violations_table(run, shown, select_pair) }
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

@@ -9,7 +9,6 @@
 //! Each round's estimates of one node are also drawn as Marzullo intervals (Marzullo 1984),
 //! with the core's fault-tolerant [`intersection`](chronoscope::sync::marzullo::intersection).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chronoscope::node::NodeId;
@@ -25,17 +24,6 @@ use super::kit::{self, prelude::*, true_time_at};
 /// The lab's URL slug.
 pub const SLUG: &str = "byzantine-sync";
 
-/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(ByzantineSyncLab)]
 pub fn byzantine_sync_lab() -> Html {
@@ -44,7 +32,7 @@ pub fn byzantine_sync_lab() -> Html {
         .as_ref()
         .map(|l| l.query_str().to_string())
         .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
     let run_key = format!("{params:?}");
     let (seek, on_tour) = use_tour(SLUG);
     html! {
@@ -62,7 +50,7 @@ pub fn byzantine_sync_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <ByzantineRun key={run_key} {params} {seek} />
         </section>
     }
@@ -287,7 +275,7 @@ fn byzantine_run(props: &RunProps) -> Html {
         "byzantine-n{}-f{}-{}-seed{}",
         p.nodes,
         p.tolerate,
-        params_to_query(p)["strategy"],
+        kit::write(&SPEC, p)["strategy"],
         p.seed
     );
     let lab = use_lab_run(
@@ -331,7 +319,7 @@ fn byzantine_run(props: &RunProps) -> Html {
         <div class="run">
             <p class="run-summary">
                 { format!("{} nodes ({} lying, {}) · f = {} · {} events · {} messages · {} rounds of {} ms",
-                    trace.node_count(), p.faulty, params_to_query(p)["strategy"], p.tolerate,
+                    trace.node_count(), p.faulty, kit::write(&SPEC, p)["strategy"], p.tolerate,
                     trace.events().len(), trace.messages().len(), p.rounds, p.round_ms) }
             </p>
             <InvariantBadges invariants={run.invariants(p, t)} />
@@ -440,7 +428,7 @@ mod tests {
     use chronoscope::sync::welch_lynch::Convergence;
 
     fn run_of(query: &str) -> (Params, Run) {
-        let (p, notes) = params_from_query(&Query::parse(query));
+        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
         assert!(notes.is_empty(), "{query}: {notes:?}");
         let run = byzantine_sync::run(&p).unwrap();
         (p, run)
@@ -462,14 +450,14 @@ mod tests {
             convergence: Convergence::FaultTolerantMidpoint,
             ..lab_defaults()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("nodes=1&strategy=sly&round=5"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=1&strategy=sly&round=5"));
         assert_eq!(p.nodes, *NODES.start());
         assert_eq!(p.strategy, Strategy::TwoFaced);
         assert_eq!(p.round_ms, *ROUND_MS.start());

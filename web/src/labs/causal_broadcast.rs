@@ -7,7 +7,7 @@
 //! Everything is computed by `chronoscope::scenario::causal_broadcast` and checked by
 //! `chronoscope::scenario::checks::causal_broadcast`; this file only shows it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use chronoscope::broadcast::BroadcastId;
@@ -24,21 +24,10 @@ use crate::components::playback::{use_playback_keys, use_playback_timer, use_see
 
 const SLUG: &str = "causal-broadcast";
 
-/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(CausalBroadcastLab)]
 pub fn causal_broadcast_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
+    let (params, notes) = kit::read(&SPEC, &kit::use_query());
     let run_key = format!("{params:?}");
     let (seek, on_tour) = use_tour(SLUG);
     html! {
@@ -55,7 +44,7 @@ pub fn causal_broadcast_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <CausalRun key={run_key} {params} {seek} />
         </section>
     }
@@ -282,14 +271,14 @@ mod tests {
             retransmit: true,
             ..lab_defaults()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty(), "{notes:?}");
-        let (p, notes) = params_from_query(&Query::parse("nodes=99&crash=50&loss=90"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=99&crash=50&loss=90"));
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert_eq!(p.crash, None);
 

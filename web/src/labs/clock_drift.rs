@@ -8,7 +8,6 @@
 //!
 //! Seed and parameters live in the URL (`#/lab/clock-drift?method=cristian&adjust=slew&…`).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chronoscope::node::NodeId;
@@ -21,17 +20,6 @@ use super::kit::{self, go, prelude::*, true_time_at};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "clock-drift";
-
-/// Reads the lab's parameters from a query string (see [`drift::SPEC`]); the notes say
-/// what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
 
 /// The "clock jump" button's parameters: +10 s on a follower 40 % into the run, or no jump
 /// when there is one already.
@@ -63,13 +51,13 @@ pub fn clock_drift_lab() -> Html {
         .as_ref()
         .map(|l| l.query_str().to_string())
         .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
     let run_key = format!("{params:?}");
     let (seek, on_tour) = use_tour(SLUG);
     let navigator = use_navigator();
     let jump = {
         let next = toggled_jump(&params);
-        Callback::from(move |_: MouseEvent| go(&navigator, SLUG, &params_to_query(&next)))
+        Callback::from(move |_: MouseEvent| go(&navigator, SLUG, &kit::write(&SPEC, &next)))
     };
     html! {
         <section class="lab" id="lab-clock-drift">
@@ -86,7 +74,7 @@ pub fn clock_drift_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <p class="lab-actions">
                 <button type="button" class="jump-button" onclick={jump} aria-pressed={(params.jump_ms != 0).to_string()}>
                     { if params.jump_ms != 0 { format!("✕ Remove the clock jump ({:+} ms)", params.jump_ms) } else { "⚡ Clock jump (+10 s)".to_string() } }
@@ -228,7 +216,7 @@ fn clock_drift_run(props: &RunProps) -> Html {
         })
     });
     let p = &props.params;
-    let q = params_to_query(p);
+    let q = kit::write(&SPEC, p);
     let export_name = format!("clock-drift-{}-{}-seed{}", q["method"], q["adjust"], p.seed);
     let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
@@ -356,7 +344,7 @@ mod tests {
     use chronoscope::scenario::drift::{lab_defaults, AdjustMode, Method, JUMP_MS, NODES};
 
     fn run_of(query: &str) -> (Params, Run) {
-        let (p, notes) = params_from_query(&Query::parse(query));
+        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
         assert!(notes.is_empty(), "{query}: {notes:?}");
         let run = drift::run(&p).unwrap();
         (p, run)
@@ -381,18 +369,19 @@ mod tests {
             adjust: AdjustMode::Hybrid,
             ..lab_defaults()
         });
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
         assert_eq!(toggled_jump(&p).jump_ms, 0);
 
-        let (p, notes) = params_from_query(&Query::parse(
-            "nodes=99&method=sundial&jump=-99999999&leader=7",
-        ));
+        let (p, notes) = kit::read(
+            &SPEC,
+            &Query::parse("nodes=99&method=sundial&jump=-99999999&leader=7"),
+        );
         assert_eq!(p.nodes, *NODES.end());
         assert_eq!(p.method, lab_defaults().method);
         assert_eq!(p.jump_ms, *JUMP_MS.start());

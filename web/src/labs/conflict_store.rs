@@ -8,7 +8,6 @@
 //!
 //! Seed and parameters live in the URL (`#/lab/conflict-store?strategy=lww&skew=5000&…`).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chronoscope::scenario::conflict_store::{self, LabParams, Params, Report, SPEC};
@@ -26,22 +25,11 @@ use crate::components::playback::{use_playback_keys, use_playback_timer, use_see
 
 const SLUG: &str = "conflict-store";
 
-/// Reads the lab's parameters from a query string (see [`conflict_store::SPEC`]); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(params: &LabParams) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, params)
-}
-
 /// The lab page: reads the URL, runs the scenario under all four strategies, shows the
 /// chosen one.
 #[function_component(ConflictStoreLab)]
 pub fn conflict_store_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
+    let (params, notes) = kit::read(&SPEC, &kit::use_query());
     let run_key = format!("{:?}", params.run);
     let (seek, on_tour) = use_tour(SLUG);
     html! {
@@ -60,7 +48,7 @@ pub fn conflict_store_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <ConflictStoreRun key={run_key} params={params.clone()} {seek} />
             <MetadataCost />
         </section>
@@ -404,7 +392,7 @@ fn compare_table(props: &CompareProps) -> Html {
             let navigator = navigator.clone();
             let mut next = props.params.clone();
             next.run.strategy = s;
-            Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &params_to_query(&next)))
+            Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &kit::write(&SPEC, &next)))
         };
         html! {
             <tr class={classes!(current.then_some("current"))} data-strategy={s.name()}>
@@ -567,17 +555,18 @@ mod tests {
             },
             phase: 4,
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty(), "{notes:?}");
 
-        let (p, notes) = params_from_query(&Query::parse(
-            "strategy=paxos&skew=99999999&nodes=x&phase=9",
-        ));
+        let (p, notes) = kit::read(
+            &SPEC,
+            &Query::parse("strategy=paxos&skew=99999999&nodes=x&phase=9"),
+        );
         assert_eq!(p.run.strategy, Strategy::WallClockLww);
         assert_eq!(p.run.skew_ms, *SKEW_MS.end());
         assert_eq!(p.run.nodes, Params::default().nodes);

@@ -6,29 +6,16 @@
 //!
 //! Seed and parameters live in the URL (`#/lab/happens-before?seed=7&nodes=5&…`).
 
-use std::collections::BTreeMap;
-
 use chronoscope::scenario::happens_before::{self, Params, SPEC};
 
 use super::kit::{self, prelude::*};
 
 const SLUG: &str = "happens-before";
 
-/// Reads the lab's parameters from a query string (see [`happens_before::SPEC`]); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(params: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, params)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HappensBeforeLab)]
 pub fn happens_before_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
+    let (params, notes) = kit::read(&SPEC, &kit::use_query());
     let run_key = format!("{params:?}");
     let (seek, on_tour) = use_tour(SLUG);
     html! {
@@ -43,7 +30,7 @@ pub fn happens_before_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <HappensBeforeRun key={run_key} {params} {seek} />
         </section>
     }
@@ -154,15 +141,15 @@ mod tests {
             seed: 99,
             ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
 
-        let (p, notes) = params_from_query(&Query::parse("nodes=10000&lat_min=-5&seed=garbage"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=10000&lat_min=-5&seed=garbage"));
         assert_eq!(p.nodes, *NODES.end());
         assert_eq!(
             p.latency_min_ms,

@@ -18,24 +18,13 @@ use super::kit::{self, clock_time, prelude::*};
 
 const SLUG: &str = "hybrid-logical-clocks";
 
-/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HybridLogicalLab)]
 pub fn hybrid_logical_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
+    let (params, notes) = kit::read(&SPEC, &kit::use_query());
     let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
-    let query = params_to_query(&params);
+    let query = kit::write(&SPEC, &params);
     let action = |label: &'static str, class: &'static str, key: &'static str, value: u32| {
         let navigator = navigator.clone();
         let next = kit::with(&query, key, value);
@@ -306,14 +295,14 @@ mod tests {
             seed: 4,
             ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("nodes=99&jump_ms=x"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=99&jump_ms=x"));
         assert_eq!((p.nodes, p.jump_ms), (*NODES.end(), 0));
         assert_eq!(notes.len(), 2, "{notes:?}");
     }

@@ -24,17 +24,6 @@ use super::kit::{self, prelude::*, true_time_at};
 /// The lab's URL slug.
 pub const SLUG: &str = "leases";
 
-/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LeaseLab)]
 pub fn lease_lab() -> Html {
@@ -43,7 +32,7 @@ pub fn lease_lab() -> Html {
         .as_ref()
         .map(|l| l.query_str().to_string())
         .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
     let run_key = format!("{params:?}");
     let (seek, on_tour) = use_tour(SLUG);
     html! {
@@ -62,7 +51,7 @@ pub fn lease_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
             <LeaseRun key={run_key} {params} {seek} />
         </section>
     }
@@ -426,7 +415,7 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> Run {
-        let (p, notes) = params_from_query(&Query::parse(query));
+        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
         assert!(notes.is_empty(), "{query}: {notes:?}");
         lease::run(&p).unwrap()
     }
@@ -446,15 +435,17 @@ mod tests {
             margin_ms: 700,
             ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) =
-            params_from_query(&Query::parse("fencing=perhaps&a_drift=-9999999&lease=0"));
+        let (p, notes) = kit::read(
+            &SPEC,
+            &Query::parse("fencing=perhaps&a_drift=-9999999&lease=0"),
+        );
         assert!(p.fencing);
         assert_eq!(p.a_drift_ppm, -500_000);
         assert_eq!(p.lease_ms, 1);

@@ -68,7 +68,7 @@ pub const LABS: &[LabInfo] = &[
                   skew, step versus slew, and a clock jump that stepping undoes by moving time backwards.",
         source: "Cristian 1989; Gusella & Zatti 1989; Mills, RFC 5905",
         view: || html! { <clock_drift::ClockDriftLab /> },
-        tour: Some(TourInfo { steps: clock_drift::tour_steps, notes: |q| clock_drift::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: clock_drift::tour_steps, notes: |q| kit::read(&drift::SPEC, q).1 }),
         spec: Some(&drift::SPEC),
     },
     LabInfo {
@@ -78,7 +78,7 @@ pub const LABS: &[LabInfo] = &[
                   timestamp, its vector clock, its causal past and future, and what is concurrent with it.",
         source: "Lamport 1978; Fidge 1988; Mattern 1989",
         view: || html! { <happens_before::HappensBeforeLab /> },
-        tour: Some(TourInfo { steps: happens_before::tour_steps, notes: |q| happens_before::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: happens_before::tour_steps, notes: |q| kit::read(&hb_run::SPEC, q).1 }),
         spec: Some(&hb_run::SPEC),
     },
     LabInfo {
@@ -99,7 +99,7 @@ pub const LABS: &[LabInfo] = &[
                   vectors keep, a far-future tombstone, and the metadata each pays from 3 to 50 replicas.",
         source: "DeCandia et al. 2007 (Dynamo); Preguiça et al. 2012 (DVV)",
         view: || html! { <conflict_store::ConflictStoreLab /> },
-        tour: Some(TourInfo { steps: conflict_store::tour_steps, notes: |q| conflict_store::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: conflict_store::tour_steps, notes: |q| kit::read(&store_run::SPEC, q).1 }),
         spec: Some(&store_run::SPEC),
     },
     LabInfo {
@@ -109,7 +109,7 @@ pub const LABS: &[LabInfo] = &[
                   node and in flight, and every snapshot's total checked against the initial total.",
         source: "Chandy & Lamport 1985",
         view: || html! { <snapshot::SnapshotLab /> },
-        tour: Some(TourInfo { steps: snapshot::tour_steps, notes: |q| snapshot::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: snapshot::tour_steps, notes: |q| kit::read(&snapshot_run::SPEC, q).1 }),
         spec: Some(&snapshot_run::SPEC),
     },
     LabInfo {
@@ -119,7 +119,7 @@ pub const LABS: &[LabInfo] = &[
                   against its arrival order; no message is delivered before its dependencies.",
         source: "Birman, Schiper & Stephenson 1991",
         view: || html! { <causal_broadcast::CausalBroadcastLab /> },
-        tour: Some(TourInfo { steps: causal_broadcast::tour_steps, notes: |q| causal_broadcast::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: causal_broadcast::tour_steps, notes: |q| kit::read(&causal_run::SPEC, q).1 }),
         spec: Some(&causal_run::SPEC),
     },
     LabInfo {
@@ -129,7 +129,7 @@ pub const LABS: &[LabInfo] = &[
                   hold; run one node far ahead and see the max offset refuse its stamps.",
         source: "Kulkarni, Demirbas et al. 2014",
         view: || html! { <hybrid_logical::HybridLogicalLab /> },
-        tour: Some(TourInfo { steps: hybrid_logical::tour_steps, notes: |q| hybrid_logical::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: hybrid_logical::tour_steps, notes: |q| kit::read(&hlc_run::SPEC, q).1 }),
         spec: Some(&hlc_run::SPEC),
     },
     LabInfo {
@@ -139,7 +139,7 @@ pub const LABS: &[LabInfo] = &[
                   waits, and the external-consistency check: turn commit wait off and see it fail.",
         source: "Corbett et al. 2012 (Spanner), §4.1.2–4.2",
         view: || html! { <true_time::TrueTimeLab /> },
-        tour: Some(TourInfo { steps: true_time::tour_steps, notes: |q| true_time::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: true_time::tour_steps, notes: |q| kit::read(&tt_run::SPEC, q).1 }),
         spec: Some(&tt_run::SPEC),
     },
     LabInfo {
@@ -160,7 +160,7 @@ pub const LABS: &[LabInfo] = &[
                   tokens the store rejects the stale write; without them it corrupts the data. A slow clock does the same.",
         source: "Gray & Cheriton 1989; Kleppmann 2016",
         view: || html! { <lease::LeaseLab /> },
-        tour: Some(TourInfo { steps: lease::tour_steps, notes: |q| lease::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: lease::tour_steps, notes: |q| kit::read(&lease_run::SPEC, q).1 }),
         spec: Some(&lease_run::SPEC),
     },
     LabInfo {
@@ -170,7 +170,7 @@ pub const LABS: &[LabInfo] = &[
                   With n ≥ 3f + 1 the correct clocks stay within a bound; with n = 3f a two-faced liar drives them apart.",
         source: "Lundelius Welch & Lynch 1988; Lamport, Shostak & Pease 1982; Dolev, Halpern & Strong 1984; Marzullo 1984",
         view: || html! { <byzantine_sync::ByzantineSyncLab /> },
-        tour: Some(TourInfo { steps: byzantine_sync::tour_steps, notes: |q| byzantine_sync::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: byzantine_sync::tour_steps, notes: |q| kit::read(&byzantine_run::SPEC, q).1 }),
         spec: Some(&byzantine_run::SPEC),
     },
     LabInfo {

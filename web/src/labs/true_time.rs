@@ -7,7 +7,6 @@
 //!
 //! Parameters live in the URL (`#/lab/true-time?wait=0&…`).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chronoscope::scenario::true_time::{self, Params, TrueTimeRun, Txn, SPEC};
@@ -20,24 +19,13 @@ const SLUG: &str = "true-time";
 /// The key the commit-wait switch above the form sets.
 const WAIT: &[&str] = &["wait"];
 
-/// Reads the lab's parameters from a query string (see the scenario's `SPEC`); the notes
-/// say what could not be used as given.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    kit::read(&SPEC, query)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    kit::write(&SPEC, p)
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(TrueTimeLab)]
 pub fn true_time_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
+    let (params, notes) = kit::read(&SPEC, &kit::use_query());
     let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
-    let query = params_to_query(&params);
+    let query = kit::write(&SPEC, &params);
     let toggle_wait = {
         let next = kit::with(&query, "wait", u32::from(!params.commit_wait));
         Callback::from(move |_: Event| kit::go(&navigator, SLUG, &next))
@@ -345,14 +333,14 @@ mod tests {
             seed: 8,
             ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("wait=7&txns=500"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("wait=7&txns=500"));
         assert!(p.commit_wait);
         assert_eq!(p.txns, *TXNS.end());
         assert_eq!(notes.len(), 2, "{notes:?}");

@@ -424,8 +424,6 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chronoscope::scenario::byzantine_sync::{lab_defaults, Strategy, NODES, ROUND_MS};
-    use chronoscope::sync::welch_lynch::Convergence;
 
     fn run_of(query: &str) -> (Params, Run) {
         let (p, notes) = kit::read(&SPEC, &Query::parse(query));
@@ -438,30 +436,6 @@ mod tests {
         let (p, run) = run_of(query);
         let end = run.samples.last().unwrap().at;
         run.invariants(&p, end)[2].holds
-    }
-
-    #[test]
-    fn query_round_trips_and_bad_values_are_noted() {
-        let p = Params {
-            nodes: 7,
-            faulty: 2,
-            tolerate: 2,
-            strategy: Strategy::Splitting,
-            convergence: Convergence::FaultTolerantMidpoint,
-            ..lab_defaults()
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=1&strategy=sly&round=5"));
-        assert_eq!(p.nodes, *NODES.start());
-        assert_eq!(p.strategy, Strategy::TwoFaced);
-        assert_eq!(p.round_ms, *ROUND_MS.start());
-        assert!(notes.len() >= 3, "{notes:?}");
     }
 
     #[test]

@@ -543,36 +543,6 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chronoscope::scenario::conflict_store::SKEW_MS;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = LabParams {
-            run: Params {
-                strategy: Strategy::VectorClocks,
-                skew_ms: -3000,
-                ..Params::default()
-            },
-            phase: 4,
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty(), "{notes:?}");
-
-        let (p, notes) = kit::read(
-            &SPEC,
-            &Query::parse("strategy=paxos&skew=99999999&nodes=x&phase=9"),
-        );
-        assert_eq!(p.run.strategy, Strategy::WallClockLww);
-        assert_eq!(p.run.skew_ms, *SKEW_MS.end());
-        assert_eq!(p.run.nodes, Params::default().nodes);
-        assert_eq!(p.phase, 4);
-        assert_eq!(notes.len(), 4, "{notes:?}");
-    }
 
     #[test]
     fn phase_transcript_keeps_header_phase_and_summary() {

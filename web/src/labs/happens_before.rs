@@ -128,35 +128,3 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chronoscope::scenario::happens_before::{LATENCY_MS, NODES};
-
-    #[test]
-    fn query_round_trips_and_absurd_values_are_clamped_with_notes() {
-        let p = Params {
-            nodes: 5,
-            seed: 99,
-            ..Params::default()
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-
-        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=10000&lat_min=-5&seed=garbage"));
-        assert_eq!(p.nodes, *NODES.end());
-        assert_eq!(
-            p.latency_min_ms,
-            *LATENCY_MS.start(),
-            "-5 is a number, out of range"
-        );
-        assert_eq!(p.seed, Params::default().seed);
-        assert_eq!(notes.len(), 3, "{notes:?}");
-    }
-}

@@ -282,28 +282,3 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chronoscope::scenario::hybrid_logical::NODES;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = Params {
-            jump_ms: 300_000,
-            seed: 4,
-            ..Params::default()
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=99&jump_ms=x"));
-        assert_eq!((p.nodes, p.jump_ms), (*NODES.end(), 0));
-        assert_eq!(notes.len(), 2, "{notes:?}");
-    }
-}

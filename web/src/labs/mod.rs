@@ -322,6 +322,27 @@ mod tests {
                 assert_eq!((&again, none.len()), (&url, 0), "{}", lab.slug);
             }
             assert_eq!(defaults.len(), params.len(), "{}", lab.slug);
+            // Garbage is told apart from a number out of range, and both are noted.
+            for p in &params {
+                let (_, notes) = spec.normalize(&[(p.key, "x!")]);
+                assert!(
+                    matches!(notes[..], [Note::NotANumber { key, .. } | Note::NotAllowed { key, .. }] if key == p.key),
+                    "{} {}: {notes:?}",
+                    lab.slug,
+                    p.key
+                );
+                if let Kind::Int { max, .. } = p.kind {
+                    let above = (i128::from(max) + 1).to_string();
+                    let (url, notes) = spec.normalize(&[(p.key, above.as_str())]);
+                    assert!(
+                        matches!(&notes[..], [Note::OutOfRange { key, used, .. }] if *key == p.key && *used == max.to_string()),
+                        "{} {}: {notes:?}",
+                        lab.slug,
+                        p.key
+                    );
+                    assert!(url.contains(&(p.key, max.to_string())), "{}", lab.slug);
+                }
+            }
             // A misspelt key is named (with what it resembles), not silently dropped.
             let key = params[0].key;
             let typo = format!("{key}x");

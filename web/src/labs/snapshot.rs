@@ -276,30 +276,3 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chronoscope::scenario::snapshot::{NODES, SNAPSHOTS};
-
-    #[test]
-    fn query_round_trips_and_absurd_values_are_clamped_with_notes() {
-        let p = Params {
-            nodes: 4,
-            seed: 42,
-            snapshots: 3,
-            ..Params::default()
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=99&snapshots=0&seed=x"));
-        assert_eq!((p.nodes, p.snapshots), (*NODES.end(), *SNAPSHOTS.start()));
-        assert_eq!(notes.len(), 3, "{notes:?}");
-        assert!(compute(&p).is_ok());
-    }
-}

@@ -320,29 +320,3 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chronoscope::scenario::true_time::TXNS;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = Params {
-            commit_wait: false,
-            seed: 8,
-            ..Params::default()
-        };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = kit::read(&SPEC, &Query::parse("wait=7&txns=500"));
-        assert!(p.commit_wait);
-        assert_eq!(p.txns, *TXNS.end());
-        assert_eq!(notes.len(), 2, "{notes:?}");
-    }
-}

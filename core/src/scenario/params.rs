@@ -409,12 +409,16 @@ impl<P> Spec<P> {
             (f.set)(&mut p, value);
         }
         let (p, changes) = self.clamp(p);
-        notes.extend(
-            changes
-                .into_iter()
-                .filter(|a| given.contains(&a.name))
-                .map(Note::Adjusted),
-        );
+        for change in changes.into_iter().filter(|a| given.contains(&a.name)) {
+            // A value already noted as out of range says where it finally landed.
+            match notes.iter_mut().find_map(|n| match n {
+                Note::OutOfRange { key, used, .. } if *key == change.name => Some(used),
+                _ => None,
+            }) {
+                Some(used) => *used = change.used,
+                None => notes.push(Note::Adjusted(change)),
+            }
+        }
         (p, notes)
     }
 
@@ -684,6 +688,11 @@ mod tests {
         assert_eq!(SPEC.read([("on", "1"), ("n", "2")]).1.len(), 1);
         let (p, quiet) = SPEC.read([("on", "1")]);
         assert!(quiet.is_empty() && p.n == 4);
+        // Out of range, then constrained by another field: one note, with the final value.
+        assert_eq!(
+            notes(&[("on", "1"), ("n", "1")]),
+            ["n = 1 is out of range; using 3 (allowed: 2–8)"]
+        );
         // A later good value replaces an earlier bad one and its note.
         assert!(notes(&[("n", "x"), ("n", "5")]).is_empty());
     }

@@ -16,9 +16,6 @@ use chronoscope::trace::{EventId, Trace};
 use super::kit::{self, prelude::*, time_at};
 
 use crate::components::diagram::Shared;
-use crate::components::export::use_trace_exports;
-
-use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "snapshot";
 
@@ -102,33 +99,18 @@ fn compute(p: &Params) -> Result<Computed, String> {
 #[function_component(SnapshotRun)]
 fn snapshot_run(props: &RunProps) -> Html {
     let result = use_memo(props.params.clone(), compute);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |c| c.trace.events().len());
-    let exports = use_trace_exports(
-        format!("snapshot-seed{}-n{}", props.params.seed, props.params.nodes),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
+        format!("snapshot-seed{}-n{}", props.params.seed, props.params.nodes),
+        2,
+        props.seek,
     );
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
+    let playback = lab.playback.clone();
     let c = match result.as_ref() {
         Ok(c) => c,
         Err(e) => {
             return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
         }
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
     };
     let p = &props.params;
     let run = &c.run;
@@ -221,9 +203,9 @@ fn snapshot_run(props: &RunProps) -> Html {
             <PlaybackControls playback={playback.clone()} />
             <InvariantBadges {invariants} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} marked={c.cut_events.clone()} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} marked={c.cut_events.clone()} />
+                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
             </div>
             <div class="lab-state">
                 <div>
@@ -237,7 +219,7 @@ fn snapshot_run(props: &RunProps) -> Html {
             </div>
             <Plot series={c.series.clone()} title="Money per node and in flight" x_label="true time (ms)"
                 y_label="$" cursor={Some(now_ms)} />
-            <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*exports).clone()} />
+            <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

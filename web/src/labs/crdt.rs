@@ -26,14 +26,9 @@ use chronoscope::scenario::crdt::{
     self, CounterOp, CounterOutput, LabParams as RunParams, Params, Report, PANEL_TYPES, SPEC,
 };
 use chronoscope::store::lww::LwwStamp;
-use chronoscope::trace::EventId;
 use yew_router::prelude::*;
 
 use super::kit::{self, prelude::*};
-
-use crate::components::export::use_trace_exports;
-
-use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "crdt";
 /// The key the panel's type selector sets.
@@ -481,13 +476,6 @@ fn crdt_run(props: &RunProps) -> Html {
             .map_err(|e| e.to_string())
     });
     let run = SharedRun(run);
-    let total = run.0.as_ref().as_ref().map_or(0, |(_, t)| t.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
     let end_ms = run
         .0
         .as_ref()
@@ -497,10 +485,13 @@ fn crdt_run(props: &RunProps) -> Html {
         .map_or(1.0, |e| e.true_time.as_millis() as f64);
     let p = &props.params;
     let export_name = format!("crdt-seed{}-n{}", p.seed, p.nodes);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         run.0.as_ref().as_ref().ok().map(|(_, t)| t.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let series = use_memo(run.clone(), move |run| match run.0.as_ref() {
         Ok((r, t)) => value_series(r, t.node_count(), end_ms),
         Err(_) => Vec::new(),
@@ -510,14 +501,6 @@ fn crdt_run(props: &RunProps) -> Html {
         Err(e) => {
             return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
         }
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
     };
     let position = playback.position;
     let (values, so_far) = values_at(report, p.nodes, position);
@@ -555,12 +538,12 @@ fn crdt_run(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
+                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
             </div>
             <Plot series={series} title="Each replica's counter value" x_label="true time (ms)" y_label="value" {cursor} />
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }

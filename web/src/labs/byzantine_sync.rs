@@ -48,19 +48,10 @@ pub fn byzantine_sync_lab() -> Html {
                 synchronisation needs n ≥ 3f + 1 (Dolev, Halpern & Strong 1984). Marzullo's algorithm (1984), which NTP \
                 refines (Mills), makes the same cut on intervals: believe only the time covered by at least n − f sources."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <ByzantineRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Shown {
@@ -258,7 +249,7 @@ fn marzullo_svg(view: &MarzulloView, correct: &[NodeId]) -> Html {
 }
 
 #[function_component(ByzantineRun)]
-fn byzantine_run(props: &RunProps) -> Html {
+fn byzantine_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         byzantine_sync::run(p).map(|mut run| {
             let trace = std::mem::replace(&mut run.trace, Trace::new(0));
@@ -288,9 +279,7 @@ fn byzantine_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let shown = match result.as_ref() {
         Ok(s) => s,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let end = run.samples.last().map_or(Instant::ZERO, |s| s.at);

@@ -39,19 +39,10 @@ pub fn causal_broadcast_lab() -> Html {
                 node is shown at the playback position; a message lost without retransmission leaves its dependants stuck, \
                 and the node says so."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <CausalRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Computed {
@@ -122,7 +113,7 @@ fn id_list(ids: &[BroadcastId], class: &'static str) -> Html {
 }
 
 #[function_component(CausalRun)]
-fn causal_run(props: &RunProps) -> Html {
+fn causal_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), compute);
     let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
@@ -136,9 +127,7 @@ fn causal_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let c = match result.as_ref() {
         Ok(c) => c,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let p = &props.params;
     let run = &c.run;

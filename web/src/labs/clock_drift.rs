@@ -72,9 +72,7 @@ pub fn clock_drift_lab() -> Html {
                 small corrections by running the clock up to 500 ppm faster or slower, and steps only above 128 ms. \
                 Press “clock jump” to throw one clock 10 s ahead and watch step and slew pull it back."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <p class="lab-actions">
                 <button type="button" class="jump-button" onclick={jump} aria-pressed={(params.jump_ms != 0).to_string()}>
                     { if params.jump_ms != 0 { format!("✕ Remove the clock jump ({:+} ms)", params.jump_ms) } else { "⚡ Clock jump (+10 s)".to_string() } }
@@ -83,13 +81,6 @@ pub fn clock_drift_lab() -> Html {
             <ClockDriftRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// A run, split so the trace can be shared with the diagram without copying.
@@ -203,7 +194,7 @@ fn sync_line(e: &SyncEvent) -> String {
 }
 
 #[function_component(ClockDriftRun)]
-fn clock_drift_run(props: &RunProps) -> Html {
+fn clock_drift_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         drift::run(p).map(|mut run| {
             let trace = std::mem::replace(&mut run.trace, Trace::new(0));
@@ -227,9 +218,7 @@ fn clock_drift_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let shown = match result.as_ref() {
         Ok(s) => s,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let end = Instant::from_millis(i64::from(p.duration_s) * 1_000);

@@ -46,21 +46,11 @@ pub fn conflict_store_lab() -> Html {
                 version vectors (Preguiça et al. 2012) do the same with one dot per write, and DVVSet with one entry \
                 per replica however many siblings there are — the plot below shows what that saves."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <ConflictStoreRun key={run_key} params={params.clone()} {seek} />
             <MetadataCost />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: LabParams,
-    /// A requested playback position: (request number, fraction of the run).
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// Every strategy's report on the same parameters, and the chosen one's trace.
@@ -142,7 +132,7 @@ fn show_value(v: &Option<String>) -> String {
 }
 
 #[function_component(ConflictStoreRun)]
-fn conflict_store_run(props: &RunProps) -> Html {
+fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
     let runs = use_memo(props.params.run.clone(), |p| {
         let reports = run_all(p)?;
         let chosen = Strategy::ALL
@@ -180,9 +170,7 @@ fn conflict_store_run(props: &RunProps) -> Html {
     let exports = use_trace_exports(export_name.clone(), trace);
     let (report, trace) = match runs.0.as_ref() {
         Ok(r) => (&r.reports[r.chosen], r.trace.clone()),
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let on_select = {
         let selected = selected.clone();

@@ -379,20 +379,11 @@ pub fn crdt_lab() -> Html {
                 one is partitioned away, gossip their whole state, and converge once the partition heals; then try \
                 each type by hand."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} {notes} steps={tour_steps()} {on_tour} />
             <CrdtRun key={run_key} params={params.run.clone()} {seek} />
             <CrdtPanel key={params.kind.name()} params={params.clone()} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// Shared run; equality is identity.
@@ -466,7 +457,7 @@ pub fn values_at(report: &Report, nodes: u32, shown: usize) -> (Vec<i128>, i128)
 }
 
 #[function_component(CrdtRun)]
-fn crdt_run(props: &RunProps) -> Html {
+fn crdt_run(props: &RunProps<Params>) -> Html {
     let run = use_memo(props.params.clone(), |p| {
         crdt::run(p)
             .map(|r| {
@@ -498,9 +489,7 @@ fn crdt_run(props: &RunProps) -> Html {
     });
     let (report, trace) = match run.0.as_ref() {
         Ok(r) => r,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let position = playback.position;
     let (values, so_far) = values_at(report, p.nodes, position);

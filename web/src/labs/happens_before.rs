@@ -28,24 +28,14 @@ pub fn happens_before_lab() -> Html {
                 A vector clock (Fidge 1988; Mattern 1989) captures it exactly — a → b if and only if V(a) < V(b). \
                 Select an event: its causal past and future light up, and everything else is concurrent with it."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <HappensBeforeRun key={run_key} {params} {seek} />
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    /// A requested playback position: (request number, fraction of the run).
-    #[prop_or_default]
-    seek: Seek,
-}
-
 #[function_component(HappensBeforeRun)]
-fn happens_before_run(props: &RunProps) -> Html {
+fn happens_before_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         happens_before::run(p).map(SharedTrace::from)
     });
@@ -60,9 +50,7 @@ fn happens_before_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let trace = match result.as_ref() {
         Ok(trace) => trace.clone(),
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let messages = trace.messages().len();
     let delivered = trace

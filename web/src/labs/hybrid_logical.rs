@@ -68,13 +68,6 @@ pub fn hybrid_logical_lab() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Seek,
-}
-
 struct Prepared {
     run: HlcRun,
     trace: SharedTrace,
@@ -109,7 +102,7 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 }
 
 #[function_component(HlcRunView)]
-fn hlc_run_view(props: &RunProps) -> Html {
+fn hlc_run_view(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), prepare);
     let p = &props.params;
     let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
@@ -122,9 +115,7 @@ fn hlc_run_view(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();

@@ -19,14 +19,17 @@ pub use crate::components::playback::use_seek;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction,
 };
-use crate::components::tour::TourMove;
+use crate::components::tour::{Tour, TourMove, TourStep};
 use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::Route;
 
 /// What a lab's page is drawn with: the kit, the shared components and Yew.
 pub mod prelude {
-    pub use super::{notes_view, use_lab_run, use_tour, LabRun, ParamForm, Seek, SpecRef};
+    pub use super::{
+        notes_view, run_error, use_lab_run, use_tour, LabControls, LabRun, ParamForm, RunProps,
+        Seek, SpecRef,
+    };
     pub use crate::components::badge::{Invariant, InvariantBadges};
     pub use crate::components::diagram::SpaceTimeDiagram;
     pub use crate::components::export::{ExportMenu, TextExport};
@@ -106,6 +109,53 @@ pub fn notes_view(notes: &[String]) -> Html {
 
 /// A tour's requested playback position: (request number, fraction of the run).
 pub type Seek = Option<(u32, f64)>;
+
+/// Props of a lab's run view: the parameters it runs, and the tour's requested position.
+#[derive(Properties, PartialEq)]
+pub struct RunProps<P: PartialEq> {
+    /// The parameters.
+    pub params: P,
+    /// A requested playback position.
+    #[prop_or_default]
+    pub seek: Seek,
+}
+
+/// Props of [`LabControls`].
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    /// The lab's slug.
+    pub slug: &'static str,
+    /// The scenario's parameters.
+    pub spec: SpecRef,
+    /// The current values.
+    pub values: BTreeMap<&'static str, String>,
+    /// Keys the lab sets with widgets of its own.
+    #[prop_or_default]
+    pub elsewhere: &'static [&'static str],
+    /// What reading the URL had to adjust.
+    pub notes: Vec<String>,
+    /// The guided tour.
+    pub steps: Vec<TourStep>,
+    /// Where the tour's moves go.
+    pub on_tour: Callback<TourMove>,
+}
+
+/// A lab's controls: the notes on its URL, its tour, and its parameter form.
+#[function_component(LabControls)]
+pub fn lab_controls(props: &ControlsProps) -> Html {
+    html! {
+        <>
+            { notes_view(&props.notes) }
+            <Tour steps={props.steps.clone()} on_move={props.on_tour.clone()} />
+            <ParamForm slug={props.slug} spec={props.spec} values={props.values.clone()} elsewhere={props.elsewhere} />
+        </>
+    }
+}
+
+/// The notice shown instead of a run the core refused.
+pub fn run_error(e: impl std::fmt::Display) -> Html {
+    html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+}
 
 /// The tour's wiring for lab `slug`: a step's query replaces the URL's, and its position is
 /// handed to the run as a [`Seek`].

@@ -49,19 +49,10 @@ pub fn lease_lab() -> Html {
                 happens with no pause at all when B's clock runs slow: it measures the lease on its own clock and believes \
                 it longer than the server does; a safety margin helps only if it covers the drift."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <LeaseRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Shown {
@@ -292,7 +283,7 @@ fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
 }
 
 #[function_component(LeaseRun)]
-fn lease_run(props: &RunProps) -> Html {
+fn lease_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         lease::run(p).map(|mut run| {
             let trace = std::mem::replace(&mut run.trace, Trace::new(0));
@@ -318,9 +309,7 @@ fn lease_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let shown = match result.as_ref() {
         Ok(s) => s,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let tl = timeline(&run);

@@ -37,19 +37,10 @@ pub fn snapshot_lab() -> Html {
                 (ringed on the diagram): no money is received inside the cut that was sent outside it, so recorded balances plus \
                 in-flight money equal the initial total, even though that state may never have existed at any single instant."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <SnapshotRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// One run, computed once: the trace apart, the rest of the core's report beside it.
@@ -97,7 +88,7 @@ fn compute(p: &Params) -> Result<Computed, String> {
 }
 
 #[function_component(SnapshotRun)]
-fn snapshot_run(props: &RunProps) -> Html {
+fn snapshot_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), compute);
     let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
@@ -108,9 +99,7 @@ fn snapshot_run(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let c = match result.as_ref() {
         Ok(c) => c,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let p = &props.params;
     let run = &c.run;

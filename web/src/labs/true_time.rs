@@ -57,13 +57,6 @@ pub fn true_time_lab() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Seek,
-}
-
 struct Prepared {
     run: TrueTimeRun,
     trace: SharedTrace,
@@ -95,7 +88,7 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 }
 
 #[function_component(TrueTimeRunView)]
-fn true_time_run_view(props: &RunProps) -> Html {
+fn true_time_run_view(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), prepare);
     let p = &props.params;
     let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
@@ -108,9 +101,7 @@ fn true_time_run_view(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();

@@ -17,7 +17,6 @@ use chronoscope::sync::marzullo::{intersection, Agreement, Interval, MarzulloErr
 use chronoscope::sync::welch_lynch::RoundOutput;
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::Trace;
-use yew_router::prelude::*;
 
 use super::kit::{self, prelude::*, true_time_at};
 
@@ -27,14 +26,8 @@ pub const SLUG: &str = "byzantine-sync";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(ByzantineSyncLab)]
 pub fn byzantine_sync_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-byzantine-sync">
             <h2>{"Byzantine clock sync"}</h2>
@@ -415,8 +408,7 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> (Params, Run) {
-        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
-        assert!(notes.is_empty(), "{query}: {notes:?}");
+        let p = kit::quiet(&SPEC, query);
         let run = byzantine_sync::run(&p).unwrap();
         (p, run)
     }

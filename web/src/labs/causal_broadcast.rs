@@ -24,9 +24,8 @@ const SLUG: &str = "causal-broadcast";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(CausalBroadcastLab)]
 pub fn causal_broadcast_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-causal-broadcast">
             <h2>{"Causal broadcast"}</h2>

@@ -46,14 +46,8 @@ pub fn toggled_jump(p: &Params) -> Params {
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(ClockDriftLab)]
 pub fn clock_drift_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     let navigator = use_navigator();
     let jump = {
         let next = toggled_jump(&params);
@@ -332,8 +326,7 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> (Params, Run) {
-        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
-        assert!(notes.is_empty(), "{query}: {notes:?}");
+        let p = kit::quiet(&SPEC, query);
         let run = drift::run(&p).unwrap();
         (p, run)
     }

@@ -29,9 +29,8 @@ const SLUG: &str = "conflict-store";
 /// chosen one.
 #[function_component(ConflictStoreLab)]
 pub fn conflict_store_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{:?}", params.run);
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-conflict-store">
             <h2>{"Conflict store"}</h2>

@@ -15,9 +15,8 @@ const SLUG: &str = "happens-before";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HappensBeforeLab)]
 pub fn happens_before_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-happens-before">
             <h2>{"Happens-before"}</h2>

@@ -21,8 +21,7 @@ const SLUG: &str = "hybrid-logical-clocks";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HybridLogicalLab)]
 pub fn hybrid_logical_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
-    let (seek, on_tour) = kit::use_tour(SLUG);
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let navigator = use_navigator();
     let query = kit::write(&SPEC, &params);
     let action = |label: &'static str, class: &'static str, key: &'static str, value: u32| {

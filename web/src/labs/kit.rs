@@ -27,8 +27,8 @@ use crate::Route;
 /// What a lab's page is drawn with: the kit, the shared components and Yew.
 pub mod prelude {
     pub use super::{
-        notes_view, run_error, use_lab_run, use_tour, LabControls, LabRun, ParamForm, RunProps,
-        Seek, SpecRef,
+        notes_view, run_error, use_lab_page, use_lab_run, use_tour, LabControls, LabRun, ParamForm,
+        RunProps, Seek, SpecRef,
     };
     pub use crate::components::badge::{Invariant, InvariantBadges};
     pub use crate::components::diagram::SpaceTimeDiagram;
@@ -155,6 +155,25 @@ pub fn lab_controls(props: &ControlsProps) -> Html {
 /// The notice shown instead of a run the core refused.
 pub fn run_error(e: impl std::fmt::Display) -> Html {
     html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+}
+
+/// A lab page's state from its URL: the parameters `spec` reads there, the notes on what it
+/// adjusted, and the tour's wiring (see [`use_tour`]).
+#[hook]
+pub fn use_lab_page<P: 'static>(
+    slug: &'static str,
+    spec: &'static Spec<P>,
+) -> (P, Vec<String>, Seek, Callback<TourMove>) {
+    let (params, notes) = read(spec, &use_query());
+    let (seek, on_tour) = use_tour(slug);
+    (params, notes, seek, on_tour)
+}
+
+/// The parameters `query` stands for, which must need no note (for tests of tour queries).
+pub fn quiet<P>(spec: &Spec<P>, query: &str) -> P {
+    let (p, notes) = read(spec, &Query::parse(query));
+    assert!(notes.is_empty(), "{query}: {notes:?}");
+    p
 }
 
 /// The tour's wiring for lab `slug`: a step's query replaces the URL's, and its position is

@@ -17,7 +17,6 @@ use chronoscope::scenario::checks::lease::StaleOutcome;
 use chronoscope::scenario::lease::{self, Happening, Line, Params, Run, SPEC, WORKER_A, WORKER_B};
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::Trace;
-use yew_router::prelude::*;
 
 use super::kit::{self, prelude::*, true_time_at};
 
@@ -27,14 +26,8 @@ pub const SLUG: &str = "leases";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LeaseLab)]
 pub fn lease_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = kit::read(&SPEC, &Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-leases">
             <h2>{"Leases & fencing"}</h2>
@@ -404,8 +397,7 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> Run {
-        let (p, notes) = kit::read(&SPEC, &Query::parse(query));
-        assert!(notes.is_empty(), "{query}: {notes:?}");
+        let p = kit::quiet(&SPEC, query);
         lease::run(&p).unwrap()
     }
 

@@ -22,9 +22,8 @@ const SLUG: &str = "snapshot";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(SnapshotLab)]
 pub fn snapshot_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-snapshot">
             <h2>{"Snapshot (Chandy-Lamport)"}</h2>

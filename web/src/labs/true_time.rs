@@ -22,8 +22,7 @@ const WAIT: &[&str] = &["wait"];
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(TrueTimeLab)]
 pub fn true_time_lab() -> Html {
-    let (params, notes) = kit::read(&SPEC, &kit::use_query());
-    let (seek, on_tour) = kit::use_tour(SLUG);
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let navigator = use_navigator();
     let query = kit::write(&SPEC, &params);
     let toggle_wait = {

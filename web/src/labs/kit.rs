@@ -159,6 +159,8 @@ pub fn run_error(e: impl std::fmt::Display) -> Html {
 
 /// A lab page's state from its URL: the parameters `spec` reads there, the notes on what it
 /// adjusted, and the tour's wiring (see [`use_tour`]).
+// The hook macro repeats the bound it needs for `P`.
+#[allow(clippy::multiple_bound_locations)]
 #[hook]
 pub fn use_lab_page<P: 'static>(
     slug: &'static str,

@@ -9,6 +9,7 @@ pub mod clock_drift;
 pub mod comparison;
 pub mod conflict_store;
 pub mod crdt;
+pub mod crdt_panel;
 pub mod editor;
 pub mod happens_before;
 pub mod hybrid_logical;

@@ -18,6 +18,8 @@ use chronoscope::store::lww::LwwStamp;
 use yew_router::prelude::*;
 
 use super::crdt::{params_to_query, LabParams, SLUG};
+use std::rc::Rc;
+
 use super::kit::{self, prelude::*};
 
 /// The CRDTs of the hands-on panel.
@@ -322,18 +324,95 @@ pub struct PanelProps {
     pub params: LabParams,
 }
 
+/// The names of the two replicas.
+const NAMES: [&str; 2] = ["A", "B"];
+
+/// The panel's state: both replicas, what each input holds, each replica's last refusal, the
+/// log, and the logical tick LWW stamps use.
+#[derive(Clone)]
+pub struct PanelState {
+    kind: Kind,
+    replicas: Replicas,
+    inputs: [String; 2],
+    errors: [Option<String>; 2],
+    log: Vec<String>,
+    tick: i64,
+}
+
+impl PanelState {
+    /// Fresh replicas of `kind`.
+    pub fn new(kind: Kind) -> Self {
+        PanelState {
+            kind,
+            replicas: Replicas::new(kind),
+            inputs: match kind {
+                Kind::GCounter | Kind::PnCounter => ["1".into(), "1".into()],
+                _ => ["x".into(), "y".into()],
+            },
+            errors: [None, None],
+            log: Vec::new(),
+            tick: 0,
+        }
+    }
+}
+
+/// What the panel's controls ask for.
+pub enum PanelAction {
+    /// Replica `.0`'s input now reads `.1`.
+    Input(usize, String),
+    /// Apply `op` with its input to replica `.0`.
+    Apply(usize, OpKind),
+    /// Merge replica `from` into `into`.
+    Merge {
+        /// The replica that changes.
+        into: usize,
+        /// The replica merged in.
+        from: usize,
+    },
+    /// Start again from fresh replicas.
+    Reset,
+}
+
+impl Reducible for PanelState {
+    type Action = PanelAction;
+
+    fn reduce(self: Rc<Self>, action: PanelAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            PanelAction::Input(i, value) => next.inputs[i] = value,
+            PanelAction::Apply(i, op) => {
+                let input = next.inputs[i].trim().to_string();
+                let now = next.tick + 1;
+                match next.replicas.apply(i, op, &input, now) {
+                    Ok(()) => {
+                        next.errors[i] = None;
+                        next.tick = now;
+                        next.log
+                            .push(format!("{}: {} {input}", NAMES[i], op.label()));
+                    }
+                    Err(e) => {
+                        next.log
+                            .push(format!("{}: {} {input} refused: {e}", NAMES[i], op.label()));
+                        next.errors[i] = Some(e);
+                    }
+                }
+            }
+            PanelAction::Merge { into, from } => {
+                next.replicas.merge(into, from);
+                next.log
+                    .push(format!("{} ← {}: merged", NAMES[into], NAMES[from]));
+            }
+            PanelAction::Reset => next = PanelState::new(self.kind),
+        }
+        Rc::new(next)
+    }
+}
+
 /// Two replicas of the chosen type, operated by hand.
 #[function_component(CrdtPanel)]
 pub fn crdt_panel(props: &PanelProps) -> Html {
     let kind = props.params.kind;
-    let replicas = use_state(|| Replicas::new(kind));
-    let inputs = use_state(|| match kind {
-        Kind::GCounter | Kind::PnCounter => [String::from("1"), String::from("1")],
-        _ => [String::from("x"), String::from("y")],
-    });
-    let errors = use_state(|| [None::<String>, None::<String>]);
-    let log = use_state(Vec::<String>::new);
-    let tick = use_state(|| 0i64);
+    let state = use_reducer(|| PanelState::new(kind));
     let navigator = use_navigator();
     let on_kind = {
         let params = props.params.clone();
@@ -347,46 +426,21 @@ pub fn crdt_panel(props: &PanelProps) -> Html {
             }
         })
     };
-    let names = ["A", "B"];
+    let send: Callback<PanelAction> = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |a| dispatcher.dispatch(a))
+    };
+    let replicas = &state.replicas;
     let replica_card = |i: usize| {
-        let oninput = {
-            let inputs = inputs.clone();
-            Callback::from(move |e: InputEvent| {
-                if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                    let mut next = (*inputs).clone();
-                    next[i] = input.value();
-                    inputs.set(next);
-                }
-            })
-        };
+        let oninput = send.reform(move |e: InputEvent| {
+            let value = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .map(|input| input.value())
+                .unwrap_or_default();
+            PanelAction::Input(i, value)
+        });
         let buttons = kind.ops().iter().map(|&op| {
-            let replicas = replicas.clone();
-            let inputs = inputs.clone();
-            let errors = errors.clone();
-            let log = log.clone();
-            let tick = tick.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                let mut next = (*replicas).clone();
-                let input = inputs[i].clone();
-                let now = *tick + 1;
-                let result = next.apply(i, op, &input, now);
-                let mut errs = (*errors).clone();
-                let mut lines = (*log).clone();
-                match result {
-                    Ok(()) => {
-                        errs[i] = None;
-                        lines.push(format!("{}: {} {}", names[i], op.label(), input.trim()));
-                        replicas.set(next);
-                        tick.set(now);
-                    }
-                    Err(e) => {
-                        lines.push(format!("{}: {} {} refused: {e}", names[i], op.label(), input.trim()));
-                        errs[i] = Some(e);
-                    }
-                }
-                errors.set(errs);
-                log.set(lines);
-            });
+            let onclick = send.reform(move |_: MouseEvent| PanelAction::Apply(i, op));
             html! { <button type="button" class={classes!("crdt-op", op.class())} {onclick}>{ op.label() }</button> }
         });
         let placeholder = match kind {
@@ -395,43 +449,26 @@ pub fn crdt_panel(props: &PanelProps) -> Html {
             _ => "element",
         };
         html! {
-            <div class="crdt-replica" data-replica={names[i]}>
-                <h4>{ format!("Replica {}", names[i]) }</h4>
+            <div class="crdt-replica" data-replica={NAMES[i]}>
+                <h4>{ format!("Replica {}", NAMES[i]) }</h4>
                 <label>{ placeholder }
-                    <input type="text" class="crdt-input" value={inputs[i].clone()} {oninput} />
+                    <input type="text" class="crdt-input" value={state.inputs[i].clone()} {oninput} />
                 </label>
                 <div class="crdt-ops">{ for buttons }</div>
                 <p>{"value: "}<output class="crdt-value">{ replicas.value(i) }</output></p>
                 <p class="crdt-state"><code>{ replicas.state(i) }</code></p>
-                if let Some(e) = errors[i].clone() {
+                if let Some(e) = state.errors[i].clone() {
                     <p class="notice crdt-error" role="alert">{ format!("refused: {e}") }</p>
                 }
             </div>
         }
     };
     let merge = |into: usize, from: usize, class: &'static str| {
-        let replicas = replicas.clone();
-        let log = log.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            let mut next = (*replicas).clone();
-            next.merge(into, from);
-            replicas.set(next);
-            let mut lines = (*log).clone();
-            lines.push(format!("{} ← {}: merged", names[into], names[from]));
-            log.set(lines);
-        });
-        html! { <button type="button" class={class} {onclick}>{ format!("merge {} ← {}", names[into], names[from]) }</button> }
+        let onclick = send.reform(move |_: MouseEvent| PanelAction::Merge { into, from });
+        html! { <button type="button" class={class} {onclick}>{ format!("merge {} ← {}", NAMES[into], NAMES[from]) }</button> }
     };
-    let reset = {
-        let replicas = replicas.clone();
-        let log = log.clone();
-        let errors = errors.clone();
-        Callback::from(move |_: MouseEvent| {
-            replicas.set(Replicas::new(kind));
-            log.set(Vec::new());
-            errors.set([None, None]);
-        })
-    };
+    let reset = send.reform(|_: MouseEvent| PanelAction::Reset);
+    let log = &state.log;
     let converged = replicas.converged();
     let invariants = vec![Invariant {
         name: format!("{}: replicas converged", kind.title()),

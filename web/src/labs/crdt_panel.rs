@@ -506,3 +506,29 @@ pub fn crdt_panel(props: &PanelProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_panel_reducer_applies_refuses_merges_and_resets() {
+        let act = |s: Rc<PanelState>, a| s.reduce(a);
+        let s = Rc::new(PanelState::new(Kind::TwoPhaseSet));
+        let s = act(s, PanelAction::Input(0, "milk".into()));
+        let s = act(s, PanelAction::Apply(0, OpKind::Add));
+        let s = act(s, PanelAction::Input(1, "eggs".into()));
+        let s = act(s, PanelAction::Apply(1, OpKind::Remove));
+        assert!(
+            s.errors[1].is_some(),
+            "removing what B never added is refused"
+        );
+        assert!(!s.replicas.converged());
+        let s = act(s, PanelAction::Merge { into: 0, from: 1 });
+        let s = act(s, PanelAction::Merge { into: 1, from: 0 });
+        assert!(s.replicas.converged());
+        assert_eq!(s.log.len(), 4, "{:?}", s.log);
+        let s = act(s, PanelAction::Reset);
+        assert!(s.log.is_empty() && s.errors == [None, None]);
+    }
+}

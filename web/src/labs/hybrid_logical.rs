@@ -119,29 +119,8 @@ fn hlc_run_view(props: &RunProps<Params>) -> Html {
     let run = &prepared.run;
     let trace = prepared.trace.clone();
     let shown = playback.position;
-    let verdict = run.verdict(shown);
     let eps_ms = run.epsilon.as_millis_f64();
-    let invariants = vec![
-        Invariant {
-            name: "HLC never goes back".into(),
-            holds: verdict.hlc_monotonic,
-            detail: "every node's stamps strictly increase".into(),
-        },
-        Invariant {
-            name: format!("l − pt ≤ ε = {eps_ms:.1} ms"),
-            holds: (verdict.max_lead_ms as f64) <= eps_ms,
-            detail: format!("largest l − pt so far: {} ms", verdict.max_lead_ms),
-        },
-        Invariant {
-            name: "physical clocks never go back".into(),
-            holds: verdict.physical_monotonic,
-            detail: if verdict.physical_monotonic {
-                "no clock has been set back yet".into()
-            } else {
-                "a clock was set back: physical timestamps would reorder events".into()
-            },
-        },
-    ];
+    let invariants = run.invariants(shown);
     let cursor = trace
         .events()
         .get(shown.saturating_sub(1))

@@ -8,6 +8,7 @@ use alloc::string::String;
 pub mod byzantine_sync;
 pub mod causal_broadcast;
 pub mod drift;
+pub mod hybrid_logical;
 pub mod lease;
 
 /// One named invariant and whether it holds up to the time asked about.

@@ -8,6 +8,7 @@ pub mod causal_broadcast;
 pub mod clock_drift;
 pub mod comparison;
 pub mod conflict_store;
+pub mod conflict_store_cost;
 pub mod crdt;
 pub mod crdt_panel;
 pub mod editor;

@@ -11,7 +11,7 @@
 //! `mean|fta|midpoint`.
 
 use chronoscope::node::NodeId;
-use chronoscope::scenario::byzantine_sync::{self, Params, Strategy, Verdict};
+use chronoscope::scenario::byzantine_sync::{self, BoundOutcome, Params, Strategy};
 use chronoscope::scenario::ntp_select;
 use chronoscope::sync::marzullo::Interval;
 use chronoscope::sync::welch_lynch::{Convergence, RoundOutput};
@@ -198,13 +198,13 @@ fn report(out: &mut String, p: &Params, verbose: bool) {
         );
     }
     match (run.bound, run.verdict) {
-        (Some(b), Verdict::BoundHeld) => say!(
+        (Some(b), BoundOutcome::BoundHeld) => say!(
             out,
             "Bound (n ≥ 3f+1): {} — held: worst skew once converged {} ✓",
             ms(b),
             ms(run.max_skew_converged())
         ),
-        (Some(b), Verdict::BoundViolated { at, skew }) => say!(
+        (Some(b), BoundOutcome::BoundViolated { at, skew }) => say!(
             out,
             "Bound {}: VIOLATED at T={:.1}s with skew {} ✗",
             ms(b),

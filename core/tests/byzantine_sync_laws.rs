@@ -5,7 +5,7 @@
 //! `n = 3f` a two-faced liar stops convergence and drift drives the correct clocks apart.
 #![cfg(not(target_arch = "wasm32"))]
 
-use chronoscope::scenario::byzantine_sync::{self, Params, Strategy as Lie, Verdict};
+use chronoscope::scenario::byzantine_sync::{self, BoundOutcome, Params, Strategy as Lie};
 use chronoscope::scenario::ntp_select::{self, LiarKind};
 use chronoscope::sync::fault_tolerant_average::fault_tolerant_average;
 use chronoscope::sync::marzullo::{intersection, Interval};
@@ -107,7 +107,7 @@ proptest! {
             seed,
         };
         let run = byzantine_sync::run_with_labels(&p, false).unwrap();
-        prop_assert_eq!(run.verdict, Verdict::BoundHeld, "bound {:?}", run.bound);
+        prop_assert_eq!(run.verdict, BoundOutcome::BoundHeld, "bound {:?}", run.bound);
     }
 }
 
@@ -190,14 +190,14 @@ fn n_equal_3f_lets_a_two_faced_liar_drive_correct_clocks_apart() {
         let run3 = byzantine_sync::run(&three).unwrap();
         let elapsed = run3.samples.last().unwrap().at.as_nanos() as f64;
         let final3 = run3.final_skew().as_nanos() as f64;
-        assert_eq!(run3.verdict, Verdict::NoGuarantee);
+        assert_eq!(run3.verdict, BoundOutcome::NoGuarantee);
         assert!(
             final3 >= 0.8 * rate * elapsed,
             "seed {seed}: skew {final3} ns, free drift would give {} ns",
             rate * elapsed
         );
         let run4 = byzantine_sync::run(&base).unwrap();
-        assert_eq!(run4.verdict, Verdict::BoundHeld, "seed {seed}");
+        assert_eq!(run4.verdict, BoundOutcome::BoundHeld, "seed {seed}");
         if rate * elapsed > 2.0 * run4.bound.unwrap().as_nanos() as f64 {
             assert!(run3.final_skew() > run4.bound.unwrap(), "seed {seed}");
         }

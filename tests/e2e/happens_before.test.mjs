@@ -90,7 +90,7 @@ test('out-of-range and garbage URL parameters are clamped with a visible message
   const notice = await page.locator('.notice[role=alert]').innerText();
   assert.match(notice, /nodes = 10000 is out of range; using 8/);
   assert.match(notice, /seed = "garbage"/);
-  assert.match(notice, /lat_min = "-5"/);
+  assert.match(notice, /lat_min = -5 is out of range; using 0/);
   assert.match(notice, /loss = 900 is out of range; using 50/);
   assert.equal(await page.locator('svg.spacetime g.lane').count(), 8);
   assert.deepEqual(page.errors, []);

@@ -8,13 +8,17 @@
 //!   Events in a Distributed System").
 //! - [`vector`]: vector clocks (Fidge 1988; Mattern 1989), whose order equals happens-before;
 //!   [`vector_json`] reads and writes them in ShiViz's JSON form.
-//! - [`hybrid_logical`]: hybrid logical clocks (Kulkarni et al. 2014).
-//! - [`true_time`]: Spanner's TrueTime intervals and commit wait (Corbett et al. 2012).
+//! - [`hybrid_logical`]: hybrid logical clocks (Kulkarni et al. 2014); [`hybrid_logical_node`]
+//!   a node that exchanges their stamps.
+//! - [`true_time`]: Spanner's TrueTime intervals (Corbett et al. 2012); [`commit_wait`] the
+//!   transaction coordinator that waits them out.
 
+pub mod commit_wait;
 pub mod discipline;
 pub mod drift_walk;
 pub mod error;
 pub mod hybrid_logical;
+pub mod hybrid_logical_node;
 pub mod lamport;
 pub mod leap_second;
 pub mod physical;

@@ -12,7 +12,7 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::params::{index_of, int, other, span, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::node::NodeId;
 use crate::rng::Rng;
@@ -122,67 +122,207 @@ impl core::fmt::Display for ByzantineError {
 
 impl core::error::Error for ByzantineError {}
 
+/// The lab's defaults: the scenario's (four nodes, one two-faced liar, f = 1) with clocks
+/// drifting ±1000 ppm, so that without a bound the drift shows within a minute.
+pub fn lab_defaults() -> Params {
+    Params {
+        drift_ppm: 1_000,
+        rounds: 40,
+        ..Params::default()
+    }
+}
+
+/// The liars' strategies in URL order.
+pub const STRATEGIES: [Strategy; 5] = [
+    Strategy::Constant,
+    Strategy::TwoFaced,
+    Strategy::Splitting,
+    Strategy::Random,
+    Strategy::Silent,
+];
+/// The convergence functions in URL order.
+pub const CONVERGENCES: [Convergence; 3] = [
+    Convergence::FaultTolerantAverage,
+    Convergence::FaultTolerantMidpoint,
+    Convergence::Mean,
+];
+
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "n (nodes)",
+            "",
+            span(&NODES),
+            "how many clocks synchronise",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "faulty",
+            "liars",
+            "",
+            (0, *NODES.end() as i64 - 1),
+            "how many of them lie (below n)",
+            |p| p.faulty.into(),
+            |p, v| p.faulty = v as u32,
+        ),
+        int(
+            "f",
+            "f tolerated",
+            "",
+            span(&TOLERATE),
+            "how many liars the convergence function discards on each side",
+            |p| p.tolerate.into(),
+            |p, v| p.tolerate = v as u32,
+        ),
+        other(
+            "strategy",
+            "liars' strategy",
+            Kind::Choice(&["constant", "two-faced", "splitting", "random", "silent"]),
+            "what the liars say",
+            |p| index_of(&STRATEGIES, &p.strategy),
+            |p, v| p.strategy = STRATEGIES[v as usize],
+        ),
+        other(
+            "convergence",
+            "convergence",
+            Kind::Choice(&["fta", "midpoint", "mean"]),
+            "how a node combines the readings: fault-tolerant average, midpoint, or plain mean",
+            |p| index_of(&CONVERGENCES, &p.convergence),
+            |p, v| p.convergence = CONVERGENCES[v as usize],
+        ),
+        int(
+            "lie",
+            "lie",
+            "ms",
+            span(&LIE_MS),
+            "how far from the truth the liars' readings are",
+            |p| p.lie_ms.into(),
+            |p, v| p.lie_ms = v as u32,
+        ),
+        int(
+            "drift",
+            "drift ±",
+            "ppm",
+            span(&DRIFT_PPM),
+            "each clock's rate error is drawn within ± this",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        int(
+            "round",
+            "round",
+            "ms",
+            span(&ROUND_MS),
+            "time between sync rounds",
+            |p| p.round_ms.into(),
+            |p, v| p.round_ms = v as u32,
+        ),
+        int(
+            "rounds",
+            "rounds",
+            "",
+            span(&ROUNDS),
+            "how many rounds run",
+            |p| p.rounds.into(),
+            |p, v| p.rounds = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            (0, *ROUND_MS.end() as i64 / 4),
+            "shortest one-way delay (within a quarter round)",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            (0, *ROUND_MS.end() as i64 / 4),
+            "longest one-way delay (at least the shortest, within a quarter round)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "skew",
+            "initial spread",
+            "ms",
+            (0, *ROUND_MS.end() as i64 / 4),
+            "initial offsets are drawn within this (within a quarter round)",
+            |p| p.initial_skew_ms.into(),
+            |p, v| p.initial_skew_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: lab_defaults,
+    relate,
+};
+
+/// The ranges that depend on other fields (liars below n; latencies and spread within a
+/// quarter round), applied twice since they chain; each change is reported.
+fn relate(mut p: Params) -> (Params, Vec<Adjustment>) {
+    let mut notes = Vec::new();
+    // Two passes: lat_max depends on lat_min.
+    for _ in 0..2 {
+        for (name, value, range) in p.ranges() {
+            let clamped = value.clamp(*range.start(), *range.end());
+            if clamped != value {
+                notes.push(Adjustment {
+                    name,
+                    given: format!("{value}"),
+                    used: format!("{clamped}"),
+                });
+                match name {
+                    "faulty" => p.faulty = clamped,
+                    "lat_min" => p.latency_min_ms = clamped,
+                    "lat_max" => p.latency_max_ms = clamped,
+                    _ => p.initial_skew_ms = clamped,
+                }
+            }
+        }
+    }
+    (p, notes)
+}
+
 impl Params {
-    fn ranges(&self) -> [(&'static str, u32, RangeInclusive<u32>); 10] {
+    /// The ranges that depend on other fields (the rest are [`SPEC`]'s).
+    fn ranges(&self) -> [(&'static str, u32, RangeInclusive<u32>); 4] {
         let quarter = self.round_ms.clamp(*ROUND_MS.start(), *ROUND_MS.end()) / 4;
         let nodes = self.nodes.clamp(*NODES.start(), *NODES.end());
         [
-            ("nodes", self.nodes, NODES),
             ("faulty", self.faulty, 0..=nodes - 1),
-            ("f", self.tolerate, TOLERATE),
-            ("lie", self.lie_ms, LIE_MS),
-            ("round", self.round_ms, ROUND_MS),
-            ("rounds", self.rounds, ROUNDS),
             ("lat_min", self.latency_min_ms, 0..=quarter),
             (
                 "lat_max",
                 self.latency_max_ms,
                 self.latency_min_ms.min(quarter)..=quarter,
             ),
-            ("drift", self.drift_ppm, DRIFT_PPM),
             ("skew", self.initial_skew_ms, 0..=quarter),
         ]
     }
 
     /// Checks every parameter against its range.
     pub fn validate(&self) -> Result<(), ByzantineError> {
-        for (name, value, range) in self.ranges() {
-            if !range.contains(&value) {
-                return Err(ByzantineError::OutOfRange(name));
-            }
+        match SPEC.first_invalid(self) {
+            Some(key) => Err(ByzantineError::OutOfRange(key)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Brings every parameter into its range (in dependency order), reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        // Two passes: later ranges depend on earlier values (round, nodes, lat_min).
-        for _ in 0..2 {
-            for (name, value, range) in self.ranges() {
-                let clamped = value.clamp(*range.start(), *range.end());
-                if clamped != value {
-                    notes.push(Adjustment {
-                        name,
-                        given: format!("{value}"),
-                        used: format!("{clamped}"),
-                    });
-                    match name {
-                        "nodes" => self.nodes = clamped,
-                        "faulty" => self.faulty = clamped,
-                        "f" => self.tolerate = clamped,
-                        "lie" => self.lie_ms = clamped,
-                        "round" => self.round_ms = clamped,
-                        "rounds" => self.rounds = clamped,
-                        "lat_min" => self.latency_min_ms = clamped,
-                        "lat_max" => self.latency_max_ms = clamped,
-                        "drift" => self.drift_ppm = clamped,
-                        _ => self.initial_skew_ms = clamped,
-                    }
-                }
-            }
-        }
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The correct nodes (the first `n − faulty`).
@@ -320,7 +460,7 @@ pub struct Sample {
 
 /// What the run showed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum BoundOutcome {
     /// A bound applies and every sample kept within it (plus what was left of the initial
     /// spread, see [`Params::allowed_at`]).
     BoundHeld,
@@ -347,7 +487,7 @@ pub struct Run {
     /// [`Params::bound`].
     pub bound: Option<Span>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: BoundOutcome,
     /// Each correct node's round reports (estimates and corrections).
     pub rounds: Vec<(Instant, NodeId, RoundOutput)>,
 }
@@ -370,11 +510,11 @@ impl Run {
 /// Runs the scenario; out-of-range parameters are refused (see [`Params::clamp`]).
 ///
 /// ```
-/// use chronoscope::scenario::byzantine_sync::{self, Params, Verdict};
+/// use chronoscope::scenario::byzantine_sync::{self, Params, BoundOutcome};
 /// let four = byzantine_sync::run(&Params::default()).unwrap(); // n = 4, one two-faced liar
-/// assert_eq!(four.verdict, Verdict::BoundHeld);
+/// assert_eq!(four.verdict, BoundOutcome::BoundHeld);
 /// let three = byzantine_sync::run(&Params { nodes: 3, ..Params::default() }).unwrap();
-/// assert_eq!(three.verdict, Verdict::NoGuarantee);
+/// assert_eq!(three.verdict, BoundOutcome::NoGuarantee);
 /// ```
 pub fn run(params: &Params) -> Result<Run, ByzantineError> {
     run_with_labels(params, true)
@@ -427,11 +567,11 @@ pub fn run_with_labels(params: &Params, labels: bool) -> Result<Run, ByzantineEr
     }
     let bound = params.bound();
     let verdict = match bound {
-        None => Verdict::NoGuarantee,
+        None => BoundOutcome::NoGuarantee,
         Some(_) => samples
             .iter()
             .find(|s| params.allowed_at(s.at).is_some_and(|a| s.correct_skew > a))
-            .map_or(Verdict::BoundHeld, |s| Verdict::BoundViolated {
+            .map_or(BoundOutcome::BoundHeld, |s| BoundOutcome::BoundViolated {
                 at: s.at,
                 skew: s.correct_skew,
             }),
@@ -461,7 +601,7 @@ mod tests {
         let run = run(&Params::default()).unwrap();
         assert_eq!(
             run.verdict,
-            Verdict::BoundHeld,
+            BoundOutcome::BoundHeld,
             "{:?}",
             run.max_skew_converged()
         );

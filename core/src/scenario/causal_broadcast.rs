@@ -12,13 +12,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::happens_before::lat_max_at_least_min;
+use super::params::{int, other, span, Adjustment, Kind, Spec};
 use crate::broadcast::causal::{CausalBroadcast, CausalConfig, CausalOutput};
 use crate::broadcast::BroadcastId;
 use crate::node::NodeId;
 use crate::sim::{Latency, LinkRule, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
-use crate::trace::Trace;
+use crate::trace::{EventId, Trace};
 
 /// Allowed node counts.
 pub const NODES: RangeInclusive<u32> = 2..=8;
@@ -114,76 +115,163 @@ impl From<SimError> for RunError {
     }
 }
 
-/// Clamps `value` into `range`, noting any change under `name`.
-pub(crate) fn clamp_field(
-    name: &'static str,
-    value: &mut u32,
-    range: &RangeInclusive<u32>,
-    notes: &mut Vec<Adjustment>,
-) {
-    let clamped = (*value).clamp(*range.start(), *range.end());
-    if clamped != *value {
-        notes.push(Adjustment {
-            name,
-            given: format!("{value}"),
-            used: format!("{clamped}"),
-        });
-        *value = clamped;
+/// The lab's defaults: a 2 s slow link from A to the last node, stuck after 5 s.
+pub fn lab_defaults() -> Params {
+    Params {
+        slow_link_ms: 2_000,
+        stuck_after_ms: 5_000,
+        ..Params::default()
     }
 }
 
-/// Raises `max` to `min` when below it, noting the change.
-pub(crate) fn order_bounds(
-    name: &'static str,
-    min: u32,
-    max: &mut u32,
-    notes: &mut Vec<Adjustment>,
-) {
-    if *max < min {
-        notes.push(Adjustment {
-            name,
-            given: format!("{max}"),
-            used: format!("{min}"),
-        });
-        *max = min;
-    }
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes broadcast",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "messages",
+            "broadcasts per node",
+            "",
+            span(&MESSAGES),
+            "broadcasts each node makes",
+            |p| p.messages.into(),
+            |p, v| p.messages = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "loss",
+            "loss",
+            "%",
+            span(&PERCENT),
+            "chance a message is lost",
+            |p| p.loss_percent.into(),
+            |p, v| p.loss_percent = v as u32,
+        ),
+        int(
+            "dup",
+            "duplication",
+            "%",
+            span(&PERCENT),
+            "chance a message is delivered twice",
+            |p| p.duplicate_percent.into(),
+            |p, v| p.duplicate_percent = v as u32,
+        ),
+        other(
+            "retransmit",
+            "retransmit",
+            Kind::Switch,
+            "senders resend until every node has acknowledged",
+            |p| p.retransmit.into(),
+            |p, v| p.retransmit = v != 0,
+        ),
+        other(
+            "relay",
+            "relay",
+            Kind::Switch,
+            "receivers forward each first copy (eager reliable broadcast)",
+            |p| p.relay.into(),
+            |p, v| p.relay = v != 0,
+        ),
+        int(
+            "slow",
+            "extra delay A → last node",
+            "ms",
+            (0, *WAIT_MS.end() as i64),
+            "injected delay on the link from A to the last node",
+            |p| p.slow_link_ms.into(),
+            |p, v| p.slow_link_ms = v as u32,
+        ),
+        int(
+            "stuck",
+            "stuck after",
+            "ms",
+            span(&WAIT_MS),
+            "a message held back this long is reported stuck",
+            |p| p.stuck_after_ms.into(),
+            |p, v| p.stuck_after_ms = v as u32,
+        ),
+        other(
+            "crash",
+            "crash node",
+            Kind::Choice(&CRASH),
+            "a node that crashes (none, or its index below nodes)",
+            |p| crash_index(p.crash),
+            |p, v| p.crash = (v > 0).then(|| v as u32 - 1),
+        ),
+        int(
+            "crash_at",
+            "crash at",
+            "ms",
+            span(&WAIT_MS),
+            "when that node crashes",
+            |p| p.crash_at_ms.into(),
+            |p, v| p.crash_at_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: lab_defaults,
+    relate: |mut p: Params| {
+        let mut notes = Vec::new();
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        if let Some(c) = p.crash.filter(|c| *c >= p.nodes) {
+            notes.push(Adjustment {
+                name: "crash",
+                given: format!("{c}"),
+                used: String::from("none"),
+            });
+            p.crash = None;
+        }
+        (p, notes)
+    },
+};
+
+/// `crash` as an index into [`CRASH`] (a node beyond the choices reads as none here;
+/// [`Spec::relate`] reports it).
+fn crash_index(crash: Option<u32>) -> i128 {
+    crash
+        .filter(|c| c < NODES.end())
+        .map_or(0, |c| i128::from(c) + 1)
 }
+
+/// The crash choices: none, or a node index.
+const CRASH: [&str; 9] = ["none", "0", "1", "2", "3", "4", "5", "6", "7"];
 
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("messages", &mut self.messages, &MESSAGES, &mut notes);
-        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        order_bounds(
-            "lat_max",
-            self.latency_min_ms,
-            &mut self.latency_max_ms,
-            &mut notes,
-        );
-        clamp_field("loss", &mut self.loss_percent, &PERCENT, &mut notes);
-        clamp_field("dup", &mut self.duplicate_percent, &PERCENT, &mut notes);
-        clamp_field("stuck", &mut self.stuck_after_ms, &WAIT_MS, &mut notes);
-        clamp_field("crash_at", &mut self.crash_at_ms, &WAIT_MS, &mut notes);
-        clamp_field(
-            "slow",
-            &mut self.slow_link_ms,
-            &(0..=*WAIT_MS.end()),
-            &mut notes,
-        );
-        if let Some(c) = self.crash {
-            if c >= self.nodes {
-                notes.push(Adjustment {
-                    name: "crash",
-                    given: format!("{c}"),
-                    used: String::from("none"),
-                });
-                self.crash = None;
-            }
-        }
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
@@ -262,6 +350,9 @@ pub struct Run {
     pub lines: Vec<String>,
     /// The largest hold-back queue any node had.
     pub peak_held: usize,
+    /// Each broadcast's event in the trace (its origin's own delivery, recorded right after
+    /// the operation and before any send, so causally the broadcast itself).
+    pub broadcasts: BTreeMap<BroadcastId, EventId>,
 }
 
 /// Runs the scenario; out-of-range parameters are refused (call [`Params::clamp`] first).
@@ -317,6 +408,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
     let mut holdback = Vec::new();
     let mut stuck = Vec::new();
     let mut lines = Vec::new();
+    let mut broadcasts = BTreeMap::new();
     for r in sim.outputs() {
         lines.push(format!(
             "{:>8.1} ms [{}] {}",
@@ -328,6 +420,10 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
         let queue = queues.entry(r.node).or_default();
         let changed = match &r.output {
             CausalOutput::Delivered { id, .. } => {
+                if id.origin == r.node {
+                    // Reported before the broadcast's sends, right after the operation.
+                    broadcasts.entry(*id).or_insert(r.event);
+                }
                 if id.origin != r.node && !view.arrival.contains(id) {
                     view.arrival.push(*id);
                 }
@@ -364,6 +460,7 @@ pub fn run(params: &Params) -> Result<Run, RunError> {
         stuck,
         lines,
         peak_held,
+        broadcasts,
     })
 }
 

@@ -18,7 +18,7 @@ use core::cmp::Ordering;
 use core::ops::RangeInclusive;
 
 use super::gossip::Gossip;
-use super::happens_before::{clamp_field, Adjustment};
+use super::params::{index_of, int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{Causality, HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use crate::rng::Rng;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
@@ -56,14 +56,86 @@ impl Default for Params {
     }
 }
 
+/// The lab's parameters: a run's, and the ordering it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabParams {
+    /// The run.
+    pub run: Params,
+    /// The ordering shown.
+    pub scheme: Scheme,
+}
+
+impl Default for LabParams {
+    fn default() -> Self {
+        LabParams {
+            run: Params::default(),
+            scheme: Scheme::Physical,
+        }
+    }
+}
+
+/// URL names of the orderings, in [`Scheme::ALL`] order.
+pub const SCHEME_KEYS: [&str; 4] = ["lamport", "vector", "hlc", "physical"];
+
+/// The lab's parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<LabParams> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes exchange messages",
+            |p| p.run.nodes.into(),
+            |p, v| p.run.nodes = v as u32,
+        ),
+        int(
+            "actions",
+            "actions per node",
+            "",
+            span(&ACTIONS),
+            "timer-driven sends or internal steps each node takes",
+            |p| p.run.actions.into(),
+            |p, v| p.run.actions = v as u32,
+        ),
+        int(
+            "skew_ms",
+            "clock skew",
+            "ms",
+            span(&SKEW_MS),
+            "physical clock offsets are drawn within this spread",
+            |p| p.run.skew_ms.into(),
+            |p, v| p.run.skew_ms = v as u32,
+        ),
+        other(
+            "scheme",
+            "ordering shown",
+            Kind::Choice(&SCHEME_KEYS),
+            "the ordering drawn against happens-before",
+            |p| index_of(&Scheme::ALL, &p.scheme),
+            |p, v| p.scheme = Scheme::ALL[v as usize],
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.run.seed.into(),
+            |p, v| p.run.seed = v as u64,
+        ),
+    ],
+    defaults: LabParams::default,
+    relate: unrelated,
+};
+
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("actions", &mut self.actions, &ACTIONS, &mut notes);
-        clamp_field("skew_ms", &mut self.skew_ms, &SKEW_MS, &mut notes);
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        let (lab, changes) = SPEC.clamp(LabParams {
+            run: self,
+            ..LabParams::default()
+        });
+        (lab.run, changes)
     }
 }
 

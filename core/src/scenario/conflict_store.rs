@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::params::{index_of, int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::node::NodeId;
 use crate::sim::{Network, Reported, SimConfig, SimError, Simulation};
@@ -69,6 +69,32 @@ impl Default for Params {
     }
 }
 
+/// The phases a lab can focus on (0: all).
+pub const PHASES: RangeInclusive<u32> = 0..=4;
+
+/// The lab's parameters: a run's, and the phase it focuses on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabParams {
+    /// The run.
+    pub run: Params,
+    /// The phase to focus on (0: all).
+    pub phase: u32,
+}
+
+/// The lab's parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<LabParams> = Spec {
+    fields: &[
+        other("strategy", "strategy", Kind::Choice(&["lww", "lamport", "vclock", "dvv"]), "how replicas order versions: wall-clock LWW, Lamport LWW, vector clocks, dotted version vectors", |p| index_of(&Strategy::ALL, &p.run.strategy), |p, v| p.run.strategy = Strategy::ALL[v as usize]),
+        int("skew", "A's clock skew", "ms", (*SKEW_MS.start(), *SKEW_MS.end()), "how far node A's clock is off (negative = behind)", |p| p.run.skew_ms.into(), |p, v| p.run.skew_ms = v as i64),
+        int("nodes", "replicas", "", span(&NODES), "how many replicas", |p| p.run.nodes.into(), |p, v| p.run.nodes = v as u32),
+        int("latency", "latency", "ms", span(&LATENCY_MS), "one-way delay of every message", |p| p.run.latency_ms.into(), |p, v| p.run.latency_ms = v as u32),
+        int("phase", "phase", "", span(&PHASES), "the script phase to focus on (0 = all)", |p| p.phase.into(), |p, v| p.phase = v as u32),
+        other("seed", "seed", Kind::Seed, "the run's random seed", |p| p.run.seed.into(), |p, v| p.run.seed = v as u64),
+    ],
+    defaults: LabParams::default,
+    relate: unrelated,
+};
+
 /// A parameter outside its range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamError {
@@ -94,68 +120,34 @@ impl fmt::Display for ParamError {
 
 impl core::error::Error for ParamError {}
 
-fn check(name: &'static str, given: i64, range: (i64, i64)) -> Result<(), ParamError> {
-    if (range.0..=range.1).contains(&given) {
-        Ok(())
-    } else {
-        Err(ParamError {
-            name,
-            given,
-            min: range.0,
-            max: range.1,
-        })
-    }
-}
-
-fn clamp_i64(
-    name: &'static str,
-    value: i64,
-    range: (i64, i64),
-    notes: &mut Vec<Adjustment>,
-) -> i64 {
-    let clamped = value.clamp(range.0, range.1);
-    if clamped != value {
-        notes.push(Adjustment {
-            name,
-            given: format!("{value}"),
-            used: format!("{clamped}"),
-        });
-    }
-    clamped
-}
-
 impl Params {
-    fn ranges() -> [(&'static str, (i64, i64)); 3] {
-        [
-            ("skew", (*SKEW_MS.start(), *SKEW_MS.end())),
-            (
-                "nodes",
-                (i64::from(*NODES.start()), i64::from(*NODES.end())),
-            ),
-            (
-                "latency",
-                (i64::from(*LATENCY_MS.start()), i64::from(*LATENCY_MS.end())),
-            ),
-        ]
-    }
-
-    /// Refuses any parameter outside its range.
+    /// Refuses any parameter outside its range (see [`SPEC`]).
     pub fn validate(&self) -> Result<(), ParamError> {
-        let [skew, nodes, latency] = Self::ranges();
-        check(skew.0, self.skew_ms, skew.1)?;
-        check(nodes.0, i64::from(self.nodes), nodes.1)?;
-        check(latency.0, i64::from(self.latency_ms), latency.1)
+        let lab = LabParams {
+            run: self.clone(),
+            ..LabParams::default()
+        };
+        match SPEC.first_invalid(&lab).and_then(|key| SPEC.param(key)) {
+            Some(param) => {
+                let (min, max) = param.kind.bounds();
+                Err(ParamError {
+                    name: param.key,
+                    given: SPEC.value(&lab, param.key).unwrap_or_default() as i64,
+                    min: min as i64,
+                    max: max as i64,
+                })
+            }
+            None => Ok(()),
+        }
     }
 
-    /// Brings every parameter into range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        let [skew, nodes, latency] = Self::ranges();
-        self.skew_ms = clamp_i64(skew.0, self.skew_ms, skew.1, &mut notes);
-        self.nodes = clamp_i64(nodes.0, self.nodes.into(), nodes.1, &mut notes) as u32;
-        self.latency_ms =
-            clamp_i64(latency.0, self.latency_ms.into(), latency.1, &mut notes) as u32;
-        (self, notes)
+    /// Brings every parameter into range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        let (lab, changes) = SPEC.clamp(LabParams {
+            run: self,
+            ..LabParams::default()
+        });
+        (lab.run, changes)
     }
 
     /// The simulator configuration: a constant-latency network, A's clock skewed.

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::crdt::pn_counter::{PnCounter, PnOp};
 use crate::crdt::{CvRdt, Update};
 use crate::node::NodeId;
@@ -219,6 +219,113 @@ impl Default for Params {
     }
 }
 
+/// The CRDT types of the lab's hands-on panel, by URL name.
+pub const PANEL_TYPES: [&str; 7] = [
+    "g-counter",
+    "pn-counter",
+    "g-set",
+    "2p-set",
+    "or-set",
+    "lww-register",
+    "mv-register",
+];
+
+/// The lab's parameters: a run's, and the CRDT type of the hands-on panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabParams {
+    /// The run.
+    pub run: Params,
+    /// The panel's type, an index into [`PANEL_TYPES`].
+    pub panel: usize,
+}
+
+impl Default for LabParams {
+    fn default() -> Self {
+        LabParams {
+            run: Params::default(),
+            panel: 4,
+        }
+    }
+}
+
+/// The lab's parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<LabParams> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "replicas",
+            "",
+            span(&NODES),
+            "how many counter replicas",
+            |p| p.run.nodes.into(),
+            |p, v| p.run.nodes = v as u32,
+        ),
+        int(
+            "ops",
+            "updates per replica",
+            "",
+            span(&OPS),
+            "random increments and decrements each replica makes",
+            |p| p.run.ops_per_node.into(),
+            |p, v| p.run.ops_per_node = v as u32,
+        ),
+        int(
+            "gossip",
+            "gossip every",
+            "ms",
+            span(&GOSSIP_MS),
+            "how often a replica sends its state",
+            |p| p.run.gossip_ms.into(),
+            |p, v| p.run.gossip_ms = v as u32,
+        ),
+        int(
+            "offline",
+            "last replica offline for",
+            "ms",
+            span(&OFFLINE_MS),
+            "the last replica is partitioned away this long from the start",
+            |p| p.run.offline_ms.into(),
+            |p, v| p.run.offline_ms = v as u32,
+        ),
+        int(
+            "loss",
+            "loss",
+            "%",
+            span(&PERCENT),
+            "chance a gossip message is lost",
+            |p| p.run.loss_percent.into(),
+            |p, v| p.run.loss_percent = v as u32,
+        ),
+        int(
+            "dup",
+            "duplication",
+            "%",
+            span(&PERCENT),
+            "chance a gossip message is delivered twice",
+            |p| p.run.duplicate_percent.into(),
+            |p, v| p.run.duplicate_percent = v as u32,
+        ),
+        other(
+            "type",
+            "hands-on CRDT",
+            Kind::Choice(&PANEL_TYPES),
+            "the CRDT of the two-replica panel",
+            |p| p.panel as i128,
+            |p, v| p.panel = v as usize,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.run.seed.into(),
+            |p, v| p.run.seed = v as u64,
+        ),
+    ],
+    defaults: LabParams::default,
+    relate: unrelated,
+};
+
 /// A parameter outside its range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamError {
@@ -237,46 +344,28 @@ impl fmt::Display for ParamError {
 impl core::error::Error for ParamError {}
 
 impl Params {
-    fn fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 6] {
-        [
-            ("nodes", &mut self.nodes, NODES),
-            ("ops", &mut self.ops_per_node, OPS),
-            ("gossip", &mut self.gossip_ms, GOSSIP_MS),
-            ("offline", &mut self.offline_ms, OFFLINE_MS),
-            ("loss", &mut self.loss_percent, PERCENT),
-            ("dup", &mut self.duplicate_percent, PERCENT),
-        ]
-    }
-
-    /// Refuses any parameter outside its range.
+    /// Refuses any parameter outside its range (see [`SPEC`]).
     pub fn validate(&self) -> Result<(), ParamError> {
-        let mut copy = self.clone();
-        for (name, value, range) in copy.fields() {
-            if !range.contains(value) {
-                return Err(ParamError {
-                    name,
-                    given: *value,
-                });
-            }
+        let lab = LabParams {
+            run: self.clone(),
+            ..LabParams::default()
+        };
+        match SPEC.first_invalid(&lab) {
+            Some(name) => Err(ParamError {
+                name,
+                given: SPEC.value(&lab, name).unwrap_or_default() as u32,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Brings every parameter into range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        for (name, value, range) in self.fields() {
-            let clamped = (*value).clamp(*range.start(), *range.end());
-            if clamped != *value {
-                notes.push(Adjustment {
-                    name,
-                    given: format!("{value}"),
-                    used: format!("{clamped}"),
-                });
-                *value = clamped;
-            }
-        }
-        (self, notes)
+    /// Brings every parameter into range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        let (lab, changes) = SPEC.clamp(LabParams {
+            run: self,
+            ..LabParams::default()
+        });
+        (lab.run, changes)
     }
 
     fn last(&self) -> NodeId {

@@ -9,11 +9,11 @@
 //! 2ρ·(interval + 1 s)`. Parameters come from URLs; [`Params::clamp`] reports every change.
 
 use alloc::collections::BTreeSet;
-use alloc::format;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::happens_before::lat_max_at_least_min;
+use super::params::{below, index_of, int, other, span, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::node::NodeId;
 use crate::protocol::Protocol;
@@ -148,22 +148,217 @@ impl Default for Params {
     }
 }
 
-fn clamp_field(
-    name: &'static str,
-    value: &mut u32,
-    range: &RangeInclusive<u32>,
-    notes: &mut Vec<Adjustment>,
-) {
-    let clamped = (*value).clamp(*range.start(), *range.end());
-    if clamped != *value {
-        notes.push(Adjustment {
-            name,
-            given: format!("{value}"),
-            used: format!("{clamped}"),
-        });
-        *value = clamped;
+/// The lab's defaults: four nodes drifting ±200 ppm from a 100 ms spread, Berkeley every
+/// 20 s for two minutes, sampled every second.
+pub fn lab_defaults() -> Params {
+    Params {
+        nodes: 4,
+        drift_ppm: 200,
+        duration_s: 120,
+        tick_ms: 1_000,
+        initial_skew_ms: 100,
+        interval_s: 20,
+        ..Params::default()
     }
 }
+
+/// The methods in URL order.
+pub const METHODS: [Method; 3] = [Method::None, Method::Cristian, Method::Berkeley];
+/// The ways to apply a correction in URL order.
+pub const ADJUSTS: [AdjustMode; 3] = [AdjustMode::Step, AdjustMode::Slew, AdjustMode::Hybrid];
+/// The largest node index.
+const LAST_NODE: (i64, i64) = (0, *NODES.end() as i64 - 1);
+
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        other(
+            "method",
+            "sync",
+            Kind::Choice(&["none", "cristian", "berkeley"]),
+            "the synchronisation algorithm",
+            |p| index_of(&METHODS, &p.method),
+            |p, v| p.method = METHODS[v as usize],
+        ),
+        other(
+            "adjust",
+            "correction",
+            Kind::Choice(&["step", "slew", "hybrid"]),
+            "step at once, slew, or NTP's hybrid (step above 128 ms)",
+            |p| index_of(&ADJUSTS, &p.adjust),
+            |p, v| p.adjust = ADJUSTS[v as usize],
+        ),
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many clocks",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "drift",
+            "drift ±",
+            "ppm",
+            span(&DRIFT_PPM),
+            "each clock's rate error is drawn within ± this",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        int(
+            "skew",
+            "initial spread",
+            "ms",
+            span(&INITIAL_SKEW_MS),
+            "initial offsets are drawn within ± half of this",
+            |p| p.initial_skew_ms.into(),
+            |p, v| p.initial_skew_ms = v as u32,
+        ),
+        int(
+            "interval",
+            "sync every",
+            "s",
+            span(&INTERVAL_S),
+            "time between sync rounds",
+            |p| p.interval_s.into(),
+            |p, v| p.interval_s = v as u32,
+        ),
+        int(
+            "duration",
+            "duration",
+            "s",
+            span(&DURATION_S),
+            "length of the run",
+            |p| p.duration_s.into(),
+            |p, v| p.duration_s = v as u32,
+        ),
+        int(
+            "tick",
+            "sample every",
+            "ms",
+            span(&TICK_MS),
+            "sampling period of the plots",
+            |p| p.tick_ms.into(),
+            |p, v| p.tick_ms = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "asym",
+            "asymmetry",
+            "ms",
+            span(&LATENCY_MS),
+            "extra delay on every link out of the leader",
+            |p| p.asymmetry_ms.into(),
+            |p, v| p.asymmetry_ms = v as u32,
+        ),
+        int(
+            "slew",
+            "slew rate",
+            "ppm",
+            span(&SLEW_PPM),
+            "how fast a slewed correction is applied",
+            |p| p.slew_ppm.into(),
+            |p, v| p.slew_ppm = v as u32,
+        ),
+        int(
+            "outlier",
+            "outlier",
+            "ms",
+            span(&OUTLIER_MS),
+            "Berkeley leaves out readings further than this from the leader's",
+            |p| p.outlier_ms.into(),
+            |p, v| p.outlier_ms = v as u32,
+        ),
+        int(
+            "leader",
+            "leader/server",
+            "",
+            LAST_NODE,
+            "the Berkeley leader or Cristian's time server (below nodes)",
+            |p| p.leader.into(),
+            |p, v| p.leader = v as u32,
+        ),
+        int(
+            "loss",
+            "loss",
+            "%",
+            span(&FAULT_PERCENT),
+            "chance a message is lost",
+            |p| p.loss_percent.into(),
+            |p, v| p.loss_percent = v as u32,
+        ),
+        int(
+            "dup",
+            "duplication",
+            "%",
+            span(&FAULT_PERCENT),
+            "chance a message is delivered twice",
+            |p| p.duplicate_percent.into(),
+            |p, v| p.duplicate_percent = v as u32,
+        ),
+        int(
+            "jump",
+            "clock jump",
+            "ms",
+            (*JUMP_MS.start() as i64, *JUMP_MS.end() as i64),
+            "one clock jumps by this (0 = no jump)",
+            |p| p.jump_ms.into(),
+            |p, v| p.jump_ms = v as i32,
+        ),
+        int(
+            "jump_at",
+            "jump at",
+            "s",
+            span(&JUMP_AT_S),
+            "when the clock jumps",
+            |p| p.jump_at_s.into(),
+            |p, v| p.jump_at_s = v as u32,
+        ),
+        int(
+            "jump_node",
+            "jump node",
+            "",
+            LAST_NODE,
+            "which clock jumps (below nodes)",
+            |p| p.jump_node.into(),
+            |p, v| p.jump_node = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: lab_defaults,
+    relate: |mut p: Params| {
+        let mut notes = Vec::new();
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        below("leader", &mut p.leader, p.nodes, &mut notes);
+        below("jump_node", &mut p.jump_node, p.nodes, &mut notes);
+        (p, notes)
+    },
+};
 
 /// Why a drift run could not start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,91 +390,17 @@ fn refused(e: SyncConfigError) -> DriftError {
 }
 
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
-        clamp_field("interval", &mut self.interval_s, &INTERVAL_S, &mut notes);
-        clamp_field("duration", &mut self.duration_s, &DURATION_S, &mut notes);
-        clamp_field("tick", &mut self.tick_ms, &TICK_MS, &mut notes);
-        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        clamp_field("asym", &mut self.asymmetry_ms, &LATENCY_MS, &mut notes);
-        clamp_field(
-            "skew",
-            &mut self.initial_skew_ms,
-            &INITIAL_SKEW_MS,
-            &mut notes,
-        );
-        clamp_field("slew", &mut self.slew_ppm, &SLEW_PPM, &mut notes);
-        clamp_field("outlier", &mut self.outlier_ms, &OUTLIER_MS, &mut notes);
-        clamp_field("loss", &mut self.loss_percent, &FAULT_PERCENT, &mut notes);
-        clamp_field(
-            "dup",
-            &mut self.duplicate_percent,
-            &FAULT_PERCENT,
-            &mut notes,
-        );
-        let max_latency = self.latency_max_ms.max(self.latency_min_ms);
-        clamp_field(
-            "lat_max",
-            &mut self.latency_max_ms,
-            &(self.latency_min_ms..=max_latency),
-            &mut notes,
-        );
-        let last = self.nodes - 1;
-        clamp_field("leader", &mut self.leader, &(0..=last), &mut notes);
-        clamp_field("jump_node", &mut self.jump_node, &(0..=last), &mut notes);
-        clamp_field("jump_at", &mut self.jump_at_s, &JUMP_AT_S, &mut notes);
-        let jump = self.jump_ms.clamp(*JUMP_MS.start(), *JUMP_MS.end());
-        if jump != self.jump_ms {
-            notes.push(Adjustment {
-                name: "jump",
-                given: format!("{}", self.jump_ms),
-                used: format!("{jump}"),
-            });
-            self.jump_ms = jump;
-        }
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
-    /// Checks every parameter against its range.
+    /// Checks every parameter against its range (see [`SPEC`]).
     pub fn validate(&self) -> Result<(), DriftError> {
-        if !JUMP_MS.contains(&self.jump_ms) {
-            return Err(DriftError::OutOfRange("jump"));
+        match SPEC.first_invalid(self) {
+            Some(key) => Err(DriftError::OutOfRange(key)),
+            None => Ok(()),
         }
-        let checks: [(&'static str, u32, RangeInclusive<u32>); 16] = [
-            (
-                "jump_node",
-                self.jump_node,
-                0..=self.nodes.saturating_sub(1),
-            ),
-            ("jump_at", self.jump_at_s, JUMP_AT_S),
-            ("loss", self.loss_percent, FAULT_PERCENT),
-            ("dup", self.duplicate_percent, FAULT_PERCENT),
-            ("nodes", self.nodes, NODES),
-            ("drift", self.drift_ppm, DRIFT_PPM),
-            ("interval", self.interval_s, INTERVAL_S),
-            ("duration", self.duration_s, DURATION_S),
-            ("tick", self.tick_ms, TICK_MS),
-            ("lat_min", self.latency_min_ms, LATENCY_MS),
-            ("lat_max", self.latency_max_ms, LATENCY_MS),
-            ("asym", self.asymmetry_ms, LATENCY_MS),
-            ("skew", self.initial_skew_ms, INITIAL_SKEW_MS),
-            ("slew", self.slew_ppm, SLEW_PPM),
-            ("outlier", self.outlier_ms, OUTLIER_MS),
-            ("leader", self.leader, 0..=self.nodes.saturating_sub(1)),
-        ];
-        for (name, value, range) in checks {
-            if !range.contains(&value) {
-                return Err(DriftError::OutOfRange(name));
-            }
-        }
-        if self.latency_max_ms < self.latency_min_ms {
-            return Err(DriftError::OutOfRange("lat_max"));
-        }
-        Ok(())
     }
 
     fn adjust(&self) -> Adjust {

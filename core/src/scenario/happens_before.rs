@@ -6,12 +6,11 @@
 //! brings any value into range and says what it changed, so nothing is silently altered.
 
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 use core::ops::RangeInclusive;
 
 use super::gossip::Gossip;
+use super::params::{int, other, span, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
@@ -56,63 +55,89 @@ impl Default for Params {
     }
 }
 
-/// One parameter that [`Params::clamp`] had to change.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Adjustment {
-    /// The parameter's name (as in the URL).
-    pub name: &'static str,
-    /// The value given.
-    pub given: String,
-    /// The value used instead.
-    pub used: String,
-}
+pub use super::params::Adjustment;
 
-impl fmt::Display for Adjustment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} = {} is out of range; using {}",
-            self.name, self.given, self.used
-        )
-    }
-}
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes gossip",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "actions",
+            "actions per node",
+            "",
+            span(&ACTIONS),
+            "timer-driven sends or internal steps each node takes",
+            |p| p.actions.into(),
+            |p, v| p.actions = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "loss",
+            "loss",
+            "%",
+            span(&LOSS_PERCENT),
+            "chance a message is lost",
+            |p| p.loss_percent.into(),
+            |p, v| p.loss_percent = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: |mut p: Params| {
+        let mut notes = Vec::new();
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        (p, notes)
+    },
+};
 
-/// Clamps `value` into `range`, noting the change (shared by the scenarios' `clamp`s).
-pub(crate) fn clamp_field(
-    name: &'static str,
-    value: &mut u32,
-    range: &RangeInclusive<u32>,
-    notes: &mut Vec<Adjustment>,
-) {
-    let clamped = (*value).clamp(*range.start(), *range.end());
-    if clamped != *value {
+/// Raises `max` to `min` when it is below, noting the change under `lat_max`.
+pub(crate) fn lat_max_at_least_min(min: &mut u32, max: &mut u32, notes: &mut Vec<Adjustment>) {
+    if *max < *min {
         notes.push(Adjustment {
-            name,
-            given: format!("{value}"),
-            used: format!("{clamped}"),
+            name: "lat_max",
+            given: format!("{max}"),
+            used: format!("{min}"),
         });
-        *value = clamped;
+        *max = *min;
     }
 }
 
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("actions", &mut self.actions, &ACTIONS, &mut notes);
-        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        clamp_field("loss", &mut self.loss_percent, &LOSS_PERCENT, &mut notes);
-        if self.latency_max_ms < self.latency_min_ms {
-            notes.push(Adjustment {
-                name: "lat_max",
-                given: format!("{}", self.latency_max_ms),
-                used: format!("{}", self.latency_min_ms),
-            });
-            self.latency_max_ms = self.latency_min_ms;
-        }
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The simulator configuration these parameters describe.

@@ -13,16 +13,13 @@
 //! within ε of each other — which a clock set back, or a node far ahead without a max offset,
 //! breaks.
 
-use alloc::format;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::{clamp_field, Adjustment};
+use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{HlcError, HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use crate::node::NodeId;
-use crate::protocol::{Context, Outbox, Protocol};
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
 use crate::trace::{EventId, EventKind, Trace};
@@ -87,24 +84,98 @@ impl Default for Params {
     }
 }
 
-impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("sends", &mut self.sends, &SENDS, &mut notes);
-        clamp_field("skew_ms", &mut self.skew_ms, &SKEW_MS, &mut notes);
-        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
-        clamp_field("jump_ms", &mut self.jump_ms, &JUMP_MS, &mut notes);
-        clamp_field("jump_at", &mut self.jump_at_ms, &JUMP_AT_MS, &mut notes);
-        clamp_field("ahead_ms", &mut self.ahead_ms, &AHEAD_MS, &mut notes);
-        clamp_field(
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes exchange stamped messages",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "sends",
+            "sends per node",
+            "",
+            span(&SENDS),
+            "messages each node sends, about one every 100 ms",
+            |p| p.sends.into(),
+            |p, v| p.sends = v as u32,
+        ),
+        int(
+            "skew_ms",
+            "clock skew",
+            "ms",
+            span(&SKEW_MS),
+            "initial clock offsets spread evenly over this",
+            |p| p.skew_ms.into(),
+            |p, v| p.skew_ms = v as u32,
+        ),
+        int(
+            "drift",
+            "drift",
+            "ppm",
+            span(&DRIFT_PPM),
+            "clocks drift by up to this (alternating sign)",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        int(
+            "jump_ms",
+            "set A back by",
+            "ms",
+            span(&JUMP_MS),
+            "node A's clock is set back by this (0 = never)",
+            |p| p.jump_ms.into(),
+            |p, v| p.jump_ms = v as u32,
+        ),
+        int(
+            "jump_at",
+            "… at true time",
+            "ms",
+            span(&JUMP_AT_MS),
+            "when A's clock is set back",
+            |p| p.jump_at_ms.into(),
+            |p, v| p.jump_at_ms = v as u32,
+        ),
+        int(
+            "ahead_ms",
+            "last node ahead by",
+            "ms",
+            span(&AHEAD_MS),
+            "the last node's clock runs this far ahead (0 = not at all)",
+            |p| p.ahead_ms.into(),
+            |p, v| p.ahead_ms = v as u32,
+        ),
+        int(
             "max_offset",
-            &mut self.max_offset_ms,
-            &MAX_OFFSET_MS,
-            &mut notes,
-        );
-        (self, notes)
+            "max offset (0 = none)",
+            "ms",
+            span(&MAX_OFFSET_MS),
+            "remote stamps further ahead than this are refused (0 = never)",
+            |p| p.max_offset_ms.into(),
+            |p, v| p.max_offset_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: unrelated,
+};
+
+impl Params {
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The assumed bound ε on the skew between the (unfaulted) physical clocks: the offset
@@ -157,125 +228,7 @@ impl Params {
     }
 }
 
-/// What one stamp in a node's log was for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StampKind {
-    /// A send (the message carries the stamp).
-    Send,
-    /// A receive whose stamp was absorbed.
-    Receive,
-    /// A receive whose stamp was refused (the clock did not move).
-    Rejected(HlcError),
-}
-
-/// One entry of an [`HlcNode`]'s log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
-    /// Send, receive or refused receive.
-    pub kind: StampKind,
-    /// The physical reading `pt` at that moment.
-    pub pt: Instant,
-    /// The clock's value after the event (unchanged for a refused receive).
-    pub hlc: HlcTimestamp,
-}
-
-/// A node that sends its HLC stamp to a random peer every 50–150 ms (local time), absorbs
-/// every stamp it receives, and logs each stamp.
-///
-/// ```
-/// use chronoscope::clock::HybridLogicalClock;
-/// use chronoscope::scenario::hybrid_logical::HlcNode;
-/// use chronoscope::sim::{SimConfig, Simulation};
-/// use chronoscope::node::NodeId;
-/// use chronoscope::time::Instant;
-/// let nodes = (0..3).map(|_| HlcNode::new(HybridLogicalClock::unbounded(), 4)).collect();
-/// let mut sim = Simulation::new(nodes, SimConfig::default()).unwrap();
-/// sim.run_until(Instant::from_millis(5_000));
-/// let log = sim.node(NodeId(0)).unwrap().log();
-/// assert!(log.windows(2).all(|w| w[0].hlc < w[1].hlc));
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct HlcNode {
-    hlc: HybridLogicalClock,
-    sends_left: u32,
-    log: Vec<Stamp>,
-}
-
-impl HlcNode {
-    /// A node with clock `hlc` that will send `sends` messages.
-    pub fn new(hlc: HybridLogicalClock, sends: u32) -> Self {
-        HlcNode {
-            hlc,
-            sends_left: sends,
-            log: Vec::new(),
-        }
-    }
-    /// Every stamp so far, in order.
-    pub fn log(&self) -> &[Stamp] {
-        &self.log
-    }
-    /// The clock.
-    pub fn clock(&self) -> &HybridLogicalClock {
-        &self.hlc
-    }
-    fn arm(&self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
-        if self.sends_left > 0 {
-            out.set_timer(Span::from_millis(ctx.rng.in_range(50, 150)), ());
-        }
-    }
-}
-
-impl Protocol for HlcNode {
-    type Message = HlcTimestamp;
-    type Timer = ();
-    type Operation = ();
-    type Output = ();
-
-    fn describe_message(stamp: &HlcTimestamp) -> String {
-        format!("HLC {stamp}")
-    }
-
-    fn on_start(&mut self, ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
-        self.arm(ctx, out);
-    }
-
-    fn on_timer(&mut self, ctx: &mut Context<'_>, _: (), out: &mut Outbox<Self>) {
-        if self.sends_left == 0 || ctx.peers.is_empty() {
-            return;
-        }
-        // `now` fails only at the last representable timestamp: then the node falls silent.
-        let Ok(ts) = self.hlc.now(ctx.now) else {
-            return;
-        };
-        self.sends_left -= 1;
-        self.log.push(Stamp {
-            kind: StampKind::Send,
-            pt: ctx.now,
-            hlc: ts,
-        });
-        let to = ctx.peers[ctx.rng.below(ctx.peers.len() as u64) as usize];
-        out.send(to, ts);
-        self.arm(ctx, out);
-    }
-
-    fn on_message(
-        &mut self,
-        ctx: &mut Context<'_>,
-        _from: NodeId,
-        remote: HlcTimestamp,
-        _out: &mut Outbox<Self>,
-    ) {
-        let kind = match self.hlc.update(remote, ctx.now) {
-            Ok(_) => StampKind::Receive,
-            Err(e) => StampKind::Rejected(e),
-        };
-        self.log.push(Stamp {
-            kind,
-            pt: ctx.now,
-            hlc: self.hlc.last(),
-        });
-    }
-}
+pub use crate::clock::hybrid_logical_node::{HlcNode, Stamp, StampKind};
 
 /// A remote stamp a node refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,7 +258,7 @@ pub struct HlcRun {
 
 /// The invariants of a run prefix, as the lab's badges show them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Verdict {
+pub struct HlcChecks {
     /// The largest `l − pt` seen (ms; 0 before any stamp).
     pub max_lead_ms: i64,
     /// Whether every node's absorbed stamps strictly increased.
@@ -349,11 +302,11 @@ impl HlcRun {
     }
 
     /// The invariants over the first `shown` events.
-    pub fn verdict(&self, shown: usize) -> Verdict {
+    pub fn verdict(&self, shown: usize) -> HlcChecks {
         let n = self.trace.node_count() as usize;
         let mut last_hlc = vec![None::<HlcTimestamp>; n];
         let mut last_pt = vec![None::<Instant>; n];
-        let mut v = Verdict {
+        let mut v = HlcChecks {
             max_lead_ms: 0,
             hlc_monotonic: true,
             physical_monotonic: true,
@@ -418,7 +371,7 @@ pub fn run(params: &Params) -> Result<HlcRun, SimError> {
     let logs: Vec<Vec<Stamp>> = (0..params.nodes)
         .map(|i| {
             sim.node(NodeId(i))
-                .map(|n| n.log.clone())
+                .map(|n| n.log().to_vec())
                 .unwrap_or_default()
         })
         .collect();

@@ -10,8 +10,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::causal_broadcast::{clamp_field, order_bounds, RunError};
-use super::happens_before::Adjustment;
+use super::causal_broadcast::RunError;
+use super::happens_before::lat_max_at_least_min;
+use super::params::{int, other, span, Adjustment, Kind, Spec};
 use crate::broadcast::total_order::{LamportChat, TotalOrderOutput};
 use crate::clock::LamportStamp;
 use crate::node::NodeId;
@@ -63,6 +64,80 @@ impl Default for Params {
     }
 }
 
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many chat panes",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "extra",
+            "extra messages per node",
+            "",
+            span(&EXTRA),
+            "random messages each node adds to the script",
+            |p| p.extra_messages.into(),
+            |p, v| p.extra_messages = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "slow",
+            "slow link A → last",
+            "ms",
+            span(&SLOW_MS),
+            "injected delay on the link from A to the last node",
+            |p| p.slow_link_ms.into(),
+            |p, v| p.slow_link_ms = v as u32,
+        ),
+        int(
+            "stuck",
+            "stuck after",
+            "ms",
+            span(&STUCK_MS),
+            "a message pending this long is reported stuck",
+            |p| p.stuck_after_ms.into(),
+            |p, v| p.stuck_after_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: |mut p: Params| {
+        let mut notes = Vec::new();
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        (p, notes)
+    },
+};
+
 impl Params {
     /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
     pub fn validate(&self) -> Result<(), RunError> {
@@ -74,22 +149,9 @@ impl Params {
         }
     }
 
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("extra", &mut self.extra_messages, &EXTRA, &mut notes);
-        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        order_bounds(
-            "lat_max",
-            self.latency_min_ms,
-            &mut self.latency_max_ms,
-            &mut notes,
-        );
-        clamp_field("slow", &mut self.slow_link_ms, &SLOW_MS, &mut notes);
-        clamp_field("stuck", &mut self.stuck_after_ms, &STUCK_MS, &mut notes);
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The simulator configuration these parameters describe.

@@ -7,11 +7,11 @@
 //! clock, so a slow worker clock believes the lease longer than the server does — the run
 //! reports that window ([`Run::drift_overlap`]) and whether a safety margin closes it.
 
-use alloc::format;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+use super::happens_before::lat_max_at_least_min;
+use super::params::{int, other, span, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::lease::fenced_lock::{LeaseNode, LeaseOp, LeaseOutput, WorkerPlan, SERVER};
 use crate::lease::fencing::{Accepted, Fencing};
@@ -119,79 +119,172 @@ impl core::fmt::Display for LeaseScenarioError {
 
 impl core::error::Error for LeaseScenarioError {}
 
-impl Params {
-    fn u32_fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 11] {
-        let min = self
-            .latency_min_ms
-            .clamp(*LATENCY_MS.start(), *LATENCY_MS.end());
-        [
-            ("lease", &mut self.lease_ms, LEASE_MS),
-            ("pause", &mut self.pause_ms, DURATION_MS),
-            ("a_write", &mut self.a_write_after_ms, DURATION_MS),
-            ("b_acquire", &mut self.b_acquire_ms, DURATION_MS),
-            ("b_write", &mut self.b_write_after_ms, DURATION_MS),
-            ("work", &mut self.work_ms, WORK_MS),
-            ("margin", &mut self.margin_ms, DURATION_MS),
-            ("lat_min", &mut self.latency_min_ms, LATENCY_MS),
-            ("lat_max", &mut self.latency_max_ms, min..=*LATENCY_MS.end()),
-            ("loss", &mut self.loss_percent, FAULT_PERCENT),
-            ("dup", &mut self.duplicate_percent, FAULT_PERCENT),
-        ]
-    }
-
-    /// Checks every parameter against its range.
-    pub fn validate(&self) -> Result<(), LeaseScenarioError> {
-        let mut copy = self.clone();
-        for (name, value, range) in copy.u32_fields() {
-            if !range.contains(value) {
-                return Err(LeaseScenarioError::OutOfRange(name));
-            }
-        }
-        if !DRIFT_PPM.contains(&self.a_drift_ppm) {
-            return Err(LeaseScenarioError::OutOfRange("a_drift"));
-        }
-        if !DRIFT_PPM.contains(&self.server_drift_ppm) {
-            return Err(LeaseScenarioError::OutOfRange("server_drift"));
-        }
-        if self.first_token == 0 || self.first_token > u64::from(u32::MAX) {
-            return Err(LeaseScenarioError::OutOfRange("token"));
-        }
-        Ok(())
-    }
-
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        other(
+            "fencing",
+            "fencing tokens checked by the store",
+            Kind::Switch,
+            "the store refuses writes with an older token than it has seen",
+            |p| p.fencing.into(),
+            |p, v| p.fencing = v != 0,
+        ),
+        int(
+            "lease",
+            "lease",
+            "ms",
+            span(&LEASE_MS),
+            "how long a granted lease lasts",
+            |p| p.lease_ms.into(),
+            |p, v| p.lease_ms = v as u32,
+        ),
+        int(
+            "pause",
+            "B's GC pause",
+            "ms",
+            span(&DURATION_MS),
+            "how long B freezes after checking its lease",
+            |p| p.pause_ms.into(),
+            |p, v| p.pause_ms = v as u32,
+        ),
+        int(
+            "a_write",
+            "B checks after",
+            "ms",
+            span(&DURATION_MS),
+            "when B checks its lease and starts writing",
+            |p| p.a_write_after_ms.into(),
+            |p, v| p.a_write_after_ms = v as u32,
+        ),
+        int(
+            "work",
+            "work before writing",
+            "ms",
+            span(&WORK_MS),
+            "how long a write takes to prepare",
+            |p| p.work_ms.into(),
+            |p, v| p.work_ms = v as u32,
+        ),
+        int(
+            "b_acquire",
+            "C asks at",
+            "ms",
+            span(&DURATION_MS),
+            "when C asks for the lease",
+            |p| p.b_acquire_ms.into(),
+            |p, v| p.b_acquire_ms = v as u32,
+        ),
+        int(
+            "b_write",
+            "C writes after",
+            "ms",
+            span(&DURATION_MS),
+            "how long after its grant C writes",
+            |p| p.b_write_after_ms.into(),
+            |p, v| p.b_write_after_ms = v as u32,
+        ),
+        int(
+            "a_drift",
+            "B's clock drift",
+            "ppm",
+            (*DRIFT_PPM.start() as i64, *DRIFT_PPM.end() as i64),
+            "B's clock rate error (negative = slow)",
+            |p| p.a_drift_ppm.into(),
+            |p, v| p.a_drift_ppm = v as i32,
+        ),
+        int(
+            "server_drift",
+            "server's clock drift",
+            "ppm",
+            (*DRIFT_PPM.start() as i64, *DRIFT_PPM.end() as i64),
+            "the lock server's clock rate error",
+            |p| p.server_drift_ppm.into(),
+            |p, v| p.server_drift_ppm = v as i32,
+        ),
+        int(
+            "margin",
+            "safety margin",
+            "ms",
+            span(&DURATION_MS),
+            "holders stop this long before their lease ends",
+            |p| p.margin_ms.into(),
+            |p, v| p.margin_ms = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "token",
+            "first token",
+            "",
+            (1, u32::MAX as i64),
+            "the first fencing token the server hands out",
+            |p| p.first_token.into(),
+            |p, v| p.first_token = v as u64,
+        ),
+        int(
+            "loss",
+            "loss",
+            "%",
+            span(&FAULT_PERCENT),
+            "chance a message is lost",
+            |p| p.loss_percent.into(),
+            |p, v| p.loss_percent = v as u32,
+        ),
+        int(
+            "dup",
+            "duplication",
+            "%",
+            span(&FAULT_PERCENT),
+            "chance a message is delivered twice",
+            |p| p.duplicate_percent.into(),
+            |p, v| p.duplicate_percent = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: |mut p: Params| {
         let mut notes = Vec::new();
-        let mut note = |name, given: &dyn core::fmt::Display, used: &dyn core::fmt::Display| {
-            notes.push(Adjustment {
-                name,
-                given: format!("{given}"),
-                used: format!("{used}"),
-            })
-        };
-        for (name, value, range) in self.u32_fields() {
-            let c = (*value).clamp(*range.start(), *range.end());
-            if c != *value {
-                note(name, value, &c);
-                *value = c;
-            }
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        (p, notes)
+    },
+};
+
+impl Params {
+    /// Checks every parameter against its range (see [`SPEC`]).
+    pub fn validate(&self) -> Result<(), LeaseScenarioError> {
+        match SPEC.first_invalid(self) {
+            Some(key) => Err(LeaseScenarioError::OutOfRange(key)),
+            None => Ok(()),
         }
-        for (name, value) in [
-            ("a_drift", &mut self.a_drift_ppm),
-            ("server_drift", &mut self.server_drift_ppm),
-        ] {
-            let c = (*value).clamp(*DRIFT_PPM.start(), *DRIFT_PPM.end());
-            if c != *value {
-                note(name, value, &c);
-                *value = c;
-            }
-        }
-        let t = self.first_token.clamp(1, u64::from(u32::MAX));
-        if t != self.first_token {
-            note("token", &self.first_token, &t);
-            self.first_token = t;
-        }
-        (self, notes)
+    }
+
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     fn ms(v: u32) -> Span {

@@ -15,7 +15,7 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::happens_before::{clamp_field, Adjustment};
+use super::happens_before::Adjustment;
 use crate::ledger::backup::BackupPart;
 use crate::ledger::replica::{LedgerConfig, LedgerOp, LedgerOutput, Replica};
 use crate::ledger::state::ReplicaState;
@@ -200,7 +200,15 @@ impl Params {
     pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
         let mut notes = Vec::new();
         for (name, value, range) in self.u32_fields() {
-            clamp_field(name, value, &range, &mut notes);
+            let clamped = (*value).clamp(*range.start(), *range.end());
+            if clamped != *value {
+                notes.push(Adjustment {
+                    name,
+                    given: format!("{value}"),
+                    used: format!("{clamped}"),
+                });
+                *value = clamped;
+            }
         }
         let j = self.jump_ms.clamp(*JUMP_MS.start(), *JUMP_MS.end());
         if j != self.jump_ms {

@@ -3,6 +3,7 @@
 
 pub mod byzantine_sync;
 pub mod causal_broadcast;
+pub mod checks;
 pub mod collab;
 pub mod comparison;
 pub mod conflict_store;
@@ -15,5 +16,6 @@ pub mod lamport_chat;
 pub mod lease;
 pub mod ledger;
 pub mod ntp_select;
+pub mod params;
 pub mod snapshot;
 pub mod true_time;

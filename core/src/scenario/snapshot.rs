@@ -10,8 +10,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::causal_broadcast::{clamp_field, order_bounds, RunError};
-use super::happens_before::Adjustment;
+use super::causal_broadcast::RunError;
+use super::happens_before::lat_max_at_least_min;
+use super::params::{int, other, span, Adjustment, Kind, Spec};
 use crate::node::NodeId;
 use crate::sim::{Latency, Network, SimConfig, Simulation};
 use crate::snapshot::chandy_lamport::{
@@ -74,6 +75,98 @@ impl Default for Params {
     }
 }
 
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many banks",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "balance",
+            "initial balance",
+            "",
+            span(&BALANCE),
+            "each bank's starting money",
+            |p| p.initial_balance.into(),
+            |p, v| p.initial_balance = v as u32,
+        ),
+        int(
+            "transfers",
+            "transfers per node",
+            "",
+            span(&TRANSFERS),
+            "transfers each bank makes",
+            |p| p.transfers.into(),
+            |p, v| p.transfers = v as u32,
+        ),
+        int(
+            "max_amount",
+            "largest transfer",
+            "",
+            span(&AMOUNT),
+            "the most one transfer moves",
+            |p| p.max_amount.into(),
+            |p, v| p.max_amount = v as u32,
+        ),
+        int(
+            "lat_min",
+            "latency min",
+            "ms",
+            span(&LATENCY_MS),
+            "shortest one-way delay",
+            |p| p.latency_min_ms.into(),
+            |p, v| p.latency_min_ms = v as u32,
+        ),
+        int(
+            "lat_max",
+            "latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "longest one-way delay (at least the shortest)",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "snapshots",
+            "snapshots",
+            "",
+            span(&SNAPSHOTS),
+            "how many snapshots start",
+            |p| p.snapshots.into(),
+            |p, v| p.snapshots = v as u32,
+        ),
+        int(
+            "window",
+            "snapshot start window",
+            "ms",
+            span(&WINDOW_MS),
+            "snapshots start at random within this",
+            |p| p.snapshot_window_ms.into(),
+            |p, v| p.snapshot_window_ms = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: |mut p: Params| {
+        let mut notes = Vec::new();
+        lat_max_at_least_min(&mut p.latency_min_ms, &mut p.latency_max_ms, &mut notes);
+        (p, notes)
+    },
+};
+
 impl Params {
     /// Accepts the parameters exactly when [`clamp`](Self::clamp) would change nothing.
     pub fn validate(&self) -> Result<(), RunError> {
@@ -85,29 +178,9 @@ impl Params {
         }
     }
 
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("balance", &mut self.initial_balance, &BALANCE, &mut notes);
-        clamp_field("transfers", &mut self.transfers, &TRANSFERS, &mut notes);
-        clamp_field("max_amount", &mut self.max_amount, &AMOUNT, &mut notes);
-        clamp_field("lat_min", &mut self.latency_min_ms, &LATENCY_MS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        order_bounds(
-            "lat_max",
-            self.latency_min_ms,
-            &mut self.latency_max_ms,
-            &mut notes,
-        );
-        clamp_field("snapshots", &mut self.snapshots, &SNAPSHOTS, &mut notes);
-        clamp_field(
-            "window",
-            &mut self.snapshot_window_ms,
-            &WINDOW_MS,
-            &mut notes,
-        );
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 
     /// The simulator configuration (FIFO channels, as Chandy-Lamport requires).

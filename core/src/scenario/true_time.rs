@@ -14,17 +14,14 @@
 //! timestamp below that of a transaction on a node late in its sawtooth — a violation.
 
 use alloc::collections::BTreeMap;
-use alloc::format;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::happens_before::{clamp_field, Adjustment};
+use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{Interval, PhysicalClock, TrueTime, TrueTimeConfig, TrueTimeError};
 use crate::node::NodeId;
-use crate::protocol::{Context, Outbox, Protocol};
 use crate::rng::Rng;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
@@ -71,194 +68,74 @@ impl Default for Params {
     }
 }
 
+/// The parameters, declared once: URL keys, ranges, labels and help.
+pub static SPEC: Spec<Params> = Spec {
+    fields: &[
+        int(
+            "nodes",
+            "nodes",
+            "",
+            span(&NODES),
+            "how many nodes run transactions",
+            |p| p.nodes.into(),
+            |p, v| p.nodes = v as u32,
+        ),
+        int(
+            "txns",
+            "transactions",
+            "",
+            span(&TXNS),
+            "root transactions over the 90 s run (each causes one follow-up)",
+            |p| p.txns.into(),
+            |p, v| p.txns = v as u32,
+        ),
+        other(
+            "wait",
+            "commit wait",
+            Kind::Switch,
+            "whether commits wait until TT.after(s)",
+            |p| p.commit_wait.into(),
+            |p, v| p.commit_wait = v != 0,
+        ),
+        int(
+            "lat_max",
+            "notice latency max",
+            "ms",
+            span(&LATENCY_MS),
+            "the commit notice that starts a follow-up takes up to this",
+            |p| p.latency_max_ms.into(),
+            |p, v| p.latency_max_ms = v as u32,
+        ),
+        int(
+            "drift",
+            "clock drift",
+            "ppm",
+            span(&DRIFT_PPM),
+            "clocks drift by up to this (TrueTime assumes ≤ 200)",
+            |p| p.drift_ppm.into(),
+            |p, v| p.drift_ppm = v as u32,
+        ),
+        other(
+            "seed",
+            "seed",
+            Kind::Seed,
+            "the run's random seed",
+            |p| p.seed.into(),
+            |p, v| p.seed = v as u64,
+        ),
+    ],
+    defaults: Params::default,
+    relate: unrelated,
+};
+
 impl Params {
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        clamp_field("nodes", &mut self.nodes, &NODES, &mut notes);
-        clamp_field("txns", &mut self.txns, &TXNS, &mut notes);
-        clamp_field("lat_max", &mut self.latency_max_ms, &LATENCY_MS, &mut notes);
-        clamp_field("drift", &mut self.drift_ppm, &DRIFT_PPM, &mut notes);
-        (self, notes)
+    /// Brings every parameter into its range, reporting each change (see [`SPEC`]).
+    pub fn clamp(self) -> (Params, Vec<Adjustment>) {
+        SPEC.clamp(self)
     }
 }
 
-/// What a node reports about its transactions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnEvent {
-    /// A transaction started and picked its timestamp.
-    Begin {
-        /// The transaction.
-        txn: u32,
-        /// `TT.now()` at the start.
-        interval: Interval,
-        /// The commit timestamp `s = TT.now().latest`.
-        s: Instant,
-    },
-    /// A transaction's commit became visible.
-    Commit {
-        /// The transaction.
-        txn: u32,
-        /// Its timestamp.
-        s: Instant,
-        /// How long it waited (local time; zero without commit wait).
-        wait: Span,
-    },
-}
-
-/// A node's timers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnTimer {
-    /// Start root transaction `n`.
-    Begin(u32),
-    /// Check whether transaction `n` may commit.
-    CommitWait(u32),
-}
-
-/// A node's operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnOp {
-    /// The time masters just corrected the clock: restart the ε sawtooth.
-    Sync,
-}
-
-/// "Transaction `n` committed" — sent outside the database; the receiver starts a follow-up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Notice(pub u32);
-
-/// A Spanner-like transaction coordinator.
-///
-/// ```
-/// use chronoscope::clock::{TrueTime, TrueTimeConfig};
-/// use chronoscope::scenario::true_time::{SpannerNode, TxnEvent};
-/// use chronoscope::sim::{SimConfig, Simulation};
-/// use chronoscope::time::{Instant, Span};
-/// let tt = TrueTime::new(TrueTimeConfig::default(), Instant::ZERO).unwrap();
-/// let nodes = vec![SpannerNode::new(tt, true, vec![(Span::from_millis(5), 0)], 1), SpannerNode::new(tt, true, vec![], 1)];
-/// let mut sim = Simulation::new(nodes, SimConfig::default()).unwrap();
-/// sim.run_until(Instant::from_millis(1_000));
-/// let commits: Vec<_> = sim.outputs().iter().filter(|r| matches!(r.output, TxnEvent::Commit { .. })).collect();
-/// assert_eq!(commits.len(), 2); // the root and its follow-up
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpannerNode {
-    tt: TrueTime,
-    commit_wait: bool,
-    starts: Vec<(Span, u32)>,
-    roots: u32,
-    waiting: BTreeMap<u32, (Instant, Span)>,
-}
-
-impl SpannerNode {
-    /// A node with TrueTime `tt` that starts root transaction `id` after each `(delay, id)`
-    /// of `starts` (local time); ids `roots..` are follow-ups (the follow-up of root `k` is
-    /// `roots + k`).
-    pub fn new(tt: TrueTime, commit_wait: bool, starts: Vec<(Span, u32)>, roots: u32) -> Self {
-        SpannerNode {
-            tt,
-            commit_wait,
-            starts,
-            roots,
-            waiting: BTreeMap::new(),
-        }
-    }
-
-    fn begin(&mut self, ctx: &mut Context<'_>, txn: u32, out: &mut Outbox<Self>) {
-        let interval = self.tt.now(ctx.now);
-        let s = interval.latest;
-        out.output(TxnEvent::Begin { txn, interval, s });
-        if self.commit_wait {
-            self.waiting.insert(txn, (s, Span::ZERO));
-            self.check_wait(ctx, txn, out);
-        } else {
-            self.commit(ctx, txn, s, Span::ZERO, out);
-        }
-    }
-
-    fn check_wait(&mut self, ctx: &mut Context<'_>, txn: u32, out: &mut Outbox<Self>) {
-        let Some(&(s, waited)) = self.waiting.get(&txn) else {
-            return;
-        };
-        let wait = self.tt.commit_wait(ctx.now, s);
-        if wait == Span::ZERO {
-            self.waiting.remove(&txn);
-            self.commit(ctx, txn, s, waited, out);
-        } else {
-            self.waiting.insert(txn, (s, waited + wait));
-            out.set_timer(wait, TxnTimer::CommitWait(txn));
-        }
-    }
-
-    fn commit(
-        &mut self,
-        ctx: &mut Context<'_>,
-        txn: u32,
-        s: Instant,
-        wait: Span,
-        out: &mut Outbox<Self>,
-    ) {
-        out.output(TxnEvent::Commit { txn, s, wait });
-        if txn < self.roots && !ctx.peers.is_empty() {
-            let to = ctx.peers[ctx.rng.below(ctx.peers.len() as u64) as usize];
-            out.send(to, Notice(txn));
-        }
-    }
-}
-
-impl Protocol for SpannerNode {
-    type Message = Notice;
-    type Timer = TxnTimer;
-    type Operation = TxnOp;
-    type Output = TxnEvent;
-
-    fn describe_message(notice: &Notice) -> String {
-        format!("txn {} committed", notice.0)
-    }
-    fn describe_operation(operation: &TxnOp) -> String {
-        match operation {
-            TxnOp::Sync => String::from("time masters sync: ε restarts"),
-        }
-    }
-    fn describe_output(event: &TxnEvent) -> String {
-        match event {
-            TxnEvent::Begin { txn, interval, s } => {
-                format!("txn {txn} begins: TT.now() = {interval}, s = {s}")
-            }
-            TxnEvent::Commit { txn, s, wait } => {
-                format!("txn {txn} commits at s = {s} after waiting {wait}")
-            }
-        }
-    }
-
-    fn on_start(&mut self, _ctx: &mut Context<'_>, out: &mut Outbox<Self>) {
-        for &(after, txn) in &self.starts {
-            out.set_timer(after, TxnTimer::Begin(txn));
-        }
-    }
-
-    fn on_timer(&mut self, ctx: &mut Context<'_>, timer: TxnTimer, out: &mut Outbox<Self>) {
-        match timer {
-            TxnTimer::Begin(txn) => self.begin(ctx, txn, out),
-            TxnTimer::CommitWait(txn) => self.check_wait(ctx, txn, out),
-        }
-    }
-
-    fn on_message(
-        &mut self,
-        ctx: &mut Context<'_>,
-        _from: NodeId,
-        Notice(root): Notice,
-        out: &mut Outbox<Self>,
-    ) {
-        self.begin(ctx, self.roots.saturating_add(root), out);
-    }
-
-    fn on_operation(&mut self, ctx: &mut Context<'_>, op: TxnOp, _out: &mut Outbox<Self>) {
-        match op {
-            TxnOp::Sync => self.tt.sync(ctx.now),
-        }
-    }
-}
+pub use crate::clock::commit_wait::{Notice, SpannerNode, TxnEvent, TxnOp, TxnTimer};
 
 /// One transaction of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

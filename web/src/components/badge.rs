@@ -4,16 +4,9 @@
 
 use yew::prelude::*;
 
-/// One checked invariant.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Invariant {
-    /// What is claimed, e.g. "total = 300".
-    pub name: String,
-    /// Whether it holds at the current position.
-    pub holds: bool,
-    /// The numbers behind the verdict.
-    pub detail: String,
-}
+/// One checked invariant: computed in the core (see
+/// [`chronoscope::scenario::checks`]) or by a lab from core state; the badge only shows it.
+pub use chronoscope::scenario::checks::Invariant;
 
 /// Props of [`InvariantBadges`].
 #[derive(Properties, PartialEq)]

@@ -1,17 +1,15 @@
-//! Pieces the broadcast and snapshot labs share (Snapshot, Causal broadcast, Lamport chat): the clamping notice, a parameter form that
-//! writes the URL, the tour callback that moves the URL and the playback position, and the
-//! "true time at the playback position" a lab reads its scenario's timelines at.
+//! What the Lamport-chat lab still uses until it moves to [`kit`](super::kit) (whose pieces
+//! these mostly forward to): a parameter form over numeric fields, the notice, the tour
+//! callback and the true time at the playback position.
 
 use std::collections::BTreeMap;
 
-use chronoscope::time::Instant;
-use chronoscope::trace::Trace;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use super::kit;
 use crate::components::tour::TourMove;
 use crate::query::Query;
-use crate::Route;
 
 /// One numeric field of a lab's parameter form.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,38 +40,15 @@ impl Field {
     }
 }
 
-/// The "some parameters were adjusted" notice (nothing when there are no notes).
+/// The "some parameters were adjusted" notice (the kit's).
 pub fn notices(notes: &[String]) -> Html {
-    if notes.is_empty() {
-        return html! {};
-    }
-    html! {
-        <div class="notice" role="alert">
-            <strong>{"Some parameters were adjusted:"}</strong>
-            <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
-        </div>
-    }
+    kit::notes_view(notes)
 }
 
-/// Navigates to the lab `slug` with `query`.
-fn go(navigator: &Option<Navigator>, slug: &str, query: &BTreeMap<String, String>) {
-    if let Some(nav) = navigator {
-        let route = Route::Lab { slug: slug.into() };
-        if nav.push_with_query(&route, query).is_err() {
-            web_sys::console::error_1(&"could not update the URL".into());
-        }
-    }
-}
-
-/// The reading of the lab's URL query string.
+/// The reading of the lab's URL query string (the kit's).
 #[hook]
 pub fn use_lab_query() -> Query {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    Query::parse(&query_str)
+    kit::use_query()
 }
 
 /// A tour callback for lab `slug`: a step's query replaces the URL, its `at` asks the run
@@ -86,7 +61,7 @@ pub fn use_tour_moves(
     let navigator = use_navigator();
     Callback::from(move |m: TourMove| {
         if let Some(query) = m.query {
-            go(&navigator, slug, &Query::parse(query).into_pairs());
+            kit::go(&navigator, slug, &Query::parse(query).into_pairs());
         }
         if let Some(at) = m.at {
             let n = seek.map_or(0, |(n, _)| n + 1);
@@ -95,13 +70,7 @@ pub fn use_tour_moves(
     })
 }
 
-/// The true time of the last event shown at playback position `shown` (zero before any).
-pub fn time_at(trace: &Trace, shown: usize) -> Instant {
-    shown
-        .checked_sub(1)
-        .and_then(|i| trace.events().get(i))
-        .map_or(Instant::ZERO, |e| e.true_time)
-}
+pub use super::kit::time_at;
 
 /// Props of [`LabForm`].
 #[derive(Properties, PartialEq)]
@@ -142,7 +111,7 @@ pub fn lab_form(props: &LabFormProps) -> Html {
         let navigator = navigator.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            go(&navigator, slug, &to_pairs(&draft));
+            kit::go(&navigator, slug, &to_pairs(&draft));
         })
     };
     let new_seed = {
@@ -151,7 +120,7 @@ pub fn lab_form(props: &LabFormProps) -> Html {
             let mut next = to_pairs(&draft);
             let seed = (js_sys::Math::random() * 1e15) as u64;
             next.insert("seed".into(), seed.to_string());
-            go(&navigator, slug, &next);
+            kit::go(&navigator, slug, &next);
         })
     };
     let value = |name: &str| draft.get(name).cloned().unwrap_or_default();

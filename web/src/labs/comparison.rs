@@ -9,96 +9,47 @@
 use std::collections::BTreeMap;
 
 use chronoscope::scenario::comparison::{
-    self, ComparisonRun, Disagreement, Params, Scheme, SchemeReport, ACTIONS, NODES, SKEW_MS,
+    self, ComparisonRun, Disagreement, LabParams, Params, Scheme, SchemeReport, SCHEME_KEYS, SPEC,
 };
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, Field, LabForm, Seek};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
 
 const SLUG: &str = "comparison";
+/// The key the ordering buttons set.
+const SCHEME: &[&str] = &["scheme"];
 /// Rows shown per disagreement list.
 const MAX_ROWS: usize = 40;
 
 /// The URL name of a scheme.
 pub fn scheme_key(s: Scheme) -> &'static str {
-    match s {
-        Scheme::Lamport => "lamport",
-        Scheme::Vector => "vector",
-        Scheme::Hlc => "hlc",
-        Scheme::Physical => "physical",
-    }
+    SCHEME_KEYS[Scheme::ALL.iter().position(|x| *x == s).unwrap_or(0)]
 }
 
-/// Reads the lab's parameters and the selected scheme from a query string, clamping or
-/// replacing what is unusable; the returned notes say what was changed and why.
+/// Reads the lab's parameters and the selected scheme from a query string (see
+/// [`comparison::SPEC`]); the notes say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (Params, Scheme, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        actions: query.u32_or("actions", d.actions, &mut notes),
-        skew_ms: query.u32_or("skew_ms", d.skew_ms, &mut notes),
-    };
-    let scheme = match query.get("scheme") {
-        None => Scheme::Physical,
-        Some(k) => Scheme::ALL
-            .into_iter()
-            .find(|s| scheme_key(*s) == k)
-            .unwrap_or_else(|| {
-                let shown: String = k.chars().take(40).collect();
-                notes.push(format!(
-                    "scheme = \"{shown}\" is not lamport, vector, hlc or physical; using physical"
-                ));
-                Scheme::Physical
-            }),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, scheme, notes)
+    let (lab, notes) = kit::read(&SPEC, query);
+    (lab.run, lab.scheme, notes)
 }
 
-/// The query string that reproduces `params` with `scheme` selected.
-pub fn params_to_query(p: &Params, scheme: Scheme) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("actions", p.actions.to_string()),
-        ("skew_ms", p.skew_ms.to_string()),
-        ("scheme", scheme_key(scheme).to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("actions per node", "actions", ACTIONS),
-        f("clock skew (ms)", "skew_ms", SKEW_MS),
-    ]
+/// The query string that reproduces `params` and `scheme`.
+pub fn params_to_query(params: &Params, scheme: Scheme) -> BTreeMap<&'static str, String> {
+    kit::write(
+        &SPEC,
+        &LabParams {
+            run: params.clone(),
+            scheme,
+        },
+    )
 }
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(ComparisonLab)]
 pub fn comparison_lab() -> Html {
     let (params, scheme, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (seek, on_tour) = kit::use_tour(SLUG);
     let navigator = use_navigator();
     let query = params_to_query(&params, scheme);
     let pick = {
@@ -126,7 +77,7 @@ pub fn comparison_lab() -> Html {
             </p>
             { notes_view(&notes) }
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
             <ComparisonRunView key={run_key} {params} {scheme} on_pick={pick} {seek} />
         </section>
     }
@@ -167,22 +118,15 @@ fn counts(report: &SchemeReport, shown: usize) -> (usize, usize) {
 #[function_component(ComparisonRunView)]
 fn comparison_run_view(props: &RunProps) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("comparison-seed{}-skew{}", p.seed, p.skew_ms);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
         Err(e) => {
@@ -204,26 +148,7 @@ fn comparison_run_view(props: &RunProps) -> Html {
             }
         })
         .collect();
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
-    let select_pair = {
-        let (selected, compare, playback) = (selected.clone(), compare.clone(), playback.clone());
-        Callback::from(move |(a, b): (EventId, EventId)| {
-            // Show both events before selecting them.
-            let need = a.index().max(b.index()) + 1;
-            if playback.position < need {
-                playback.dispatch(PlaybackAction::Seek(need));
-            }
-            selected.set(Some(a));
-            compare.set(Some(b));
-        })
-    };
+    let select_pair = lab.select_pair.clone();
     let scheme = props.scheme;
     let report = run.reports.iter().find(|r| r.scheme == scheme);
     html! {
@@ -236,17 +161,17 @@ fn comparison_run_view(props: &RunProps) -> Html {
             { summary_table(run, shown, scheme, &props.on_pick) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
                 <div class="side">
-                    { stamps_of(run, *selected, *compare) }
-                    <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                    { stamps_of(run, lab.selected, lab.compare) }
+                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
                 </div>
             </div>
             if let Some(report) = report {
                 { pairs_table(run, report, select_pair) }
             }
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -410,6 +335,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronoscope::scenario::comparison::SKEW_MS;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

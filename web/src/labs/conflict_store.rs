@@ -8,144 +8,29 @@
 //!
 //! Seed and parameters live in the URL (`#/lab/conflict-store?strategy=lww&skew=5000&…`).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::conflict_store::{self, Params, Report, LATENCY_MS, NODES, SKEW_MS};
-use chronoscope::store::metadata::{cost_table, CostParams, CostRow, Mechanism};
+use chronoscope::scenario::conflict_store::{self, LabParams, Params, Report, SPEC};
 use chronoscope::store::replica::Output;
 use chronoscope::store::{Strategy, WriteId};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourMove, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
-use crate::Route;
+use super::conflict_store_cost::MetadataCost;
+use super::kit::{self, prelude::*};
+
+use crate::components::export::use_trace_exports;
+
+use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
 
 const SLUG: &str = "conflict-store";
-
-/// The script's phases a view can focus on (0: the whole run; 4: the far-future tombstone).
-pub const PHASES: std::ops::RangeInclusive<u32> = 0..=4;
-
-/// The lab's URL state: the core's parameters plus which phase the view focuses on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LabParams {
-    /// The scenario's parameters.
-    pub run: Params,
-    /// The phase to focus on (0: all).
-    pub phase: u32,
-}
-
-fn i64_or(query: &Query, key: &str, default: i64, notes: &mut Vec<String>) -> i64 {
-    match query.get(key) {
-        None => default,
-        Some(raw) => raw.trim().parse().unwrap_or_else(|_| {
-            let shown: String = raw.chars().take(40).collect();
-            notes.push(format!(
-                "{key} = \"{shown}\" is not a whole number; using {default}"
-            ));
-            default
-        }),
-    }
-}
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let strategy = match query.get("strategy") {
-        None => d.strategy,
-        Some(name) => Strategy::from_name(name.trim()).unwrap_or_else(|| {
-            let shown: String = name.chars().take(40).collect();
-            notes.push(format!(
-                "strategy = \"{shown}\" is not one of lww, lamport, vclock, dvv; using {}",
-                d.strategy.name()
-            ));
-            d.strategy
-        }),
-    };
-    let raw = Params {
-        strategy,
-        skew_ms: i64_or(query, "skew", d.skew_ms, &mut notes),
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        latency_ms: query.u32_or("latency", d.latency_ms, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-    };
-    let (run, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    let given_phase = query.u32_or("phase", 0, &mut notes);
-    let phase = given_phase.min(*PHASES.end());
-    if phase != given_phase {
-        notes.push(format!(
-            "phase = {given_phase} is out of range; using {phase}"
-        ));
-    }
-    (LabParams { run, phase }, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(params: &LabParams) -> BTreeMap<&'static str, String> {
-    let p = &params.run;
-    BTreeMap::from([
-        ("strategy", p.strategy.name().to_string()),
-        ("skew", p.skew_ms.to_string()),
-        ("nodes", p.nodes.to_string()),
-        ("latency", p.latency_ms.to_string()),
-        ("seed", p.seed.to_string()),
-        ("phase", params.phase.to_string()),
-    ])
-}
-
-fn push_query<K: AsRef<str>>(navigator: &Option<Navigator>, query: &BTreeMap<K, String>) {
-    if let Some(nav) = navigator {
-        let route = Route::Lab { slug: SLUG.into() };
-        let pairs: BTreeMap<&str, &str> = query
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_str()))
-            .collect();
-        if nav.push_with_query(&route, &pairs).is_err() {
-            web_sys::console::error_1(&"could not update the URL".into());
-        }
-    }
-}
 
 /// The lab page: reads the URL, runs the scenario under all four strategies, shows the
 /// chosen one.
 #[function_component(ConflictStoreLab)]
 pub fn conflict_store_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{:?}", params.run);
-    let seek = use_state(|| None::<(u32, f64)>);
-    let navigator = use_navigator();
-    let on_tour = {
-        let seek = seek.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |m: TourMove| {
-            if let Some(query) = m.query {
-                push_query(&navigator, &Query::parse(query).into_pairs());
-            }
-            if let Some(at) = m.at {
-                let n = seek.map_or(0, |(n, _)| n + 1);
-                seek.set(Some((n, at)));
-            }
-        })
-    };
     html! {
         <section class="lab" id="lab-conflict-store">
             <h2>{"Conflict store"}</h2>
@@ -160,26 +45,11 @@ pub fn conflict_store_lab() -> Html {
                 version vectors (Preguiça et al. 2012) do the same with one dot per write, and DVVSet with one entry \
                 per replica however many siblings there are — the plot below shows what that saves."}
             </p>
-            if !notes.is_empty() {
-                <div class="notice" role="alert">
-                    <strong>{"Some parameters were adjusted:"}</strong>
-                    <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
-                </div>
-            }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamsForm params={params.clone()} />
-            <ConflictStoreRun key={run_key} params={params.clone()} seek={*seek} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
+            <ConflictStoreRun key={run_key} params={params.clone()} {seek} />
             <MetadataCost />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: LabParams,
-    /// A requested playback position: (request number, fraction of the run).
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// Every strategy's report on the same parameters, and the chosen one's trace.
@@ -261,7 +131,7 @@ fn show_value(v: &Option<String>) -> String {
 }
 
 #[function_component(ConflictStoreRun)]
-fn conflict_store_run(props: &RunProps) -> Html {
+fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
     let runs = use_memo(props.params.run.clone(), |p| {
         let reports = run_all(p)?;
         let chosen = Strategy::ALL
@@ -299,9 +169,7 @@ fn conflict_store_run(props: &RunProps) -> Html {
     let exports = use_trace_exports(export_name.clone(), trace);
     let (report, trace) = match runs.0.as_ref() {
         Ok(r) => (&r.reports[r.chosen], r.trace.clone()),
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let on_select = {
         let selected = selected.clone();
@@ -511,7 +379,7 @@ fn compare_table(props: &CompareProps) -> Html {
             let navigator = navigator.clone();
             let mut next = props.params.clone();
             next.run.strategy = s;
-            Callback::from(move |_: MouseEvent| push_query(&navigator, &params_to_query(&next)))
+            Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &kit::write(&SPEC, &next)))
         };
         html! {
             <tr class={classes!(current.then_some("current"))} data-strategy={s.name()}>
@@ -533,87 +401,6 @@ fn compare_table(props: &CompareProps) -> Html {
             </tr></thead>
             <tbody>{ for rows }</tbody>
         </table>
-    }
-}
-
-/// Cluster sizes of the metadata plot.
-pub const COST_NODES: [u32; 7] = [3, 5, 10, 20, 30, 40, 50];
-
-/// The metadata plot's three series (bytes per stored value against cluster size) from the
-/// core's cost table.
-pub fn cost_series(rows: &[CostRow]) -> Vec<Series> {
-    let line = |name: &str, color, pick: &dyn Fn(Mechanism) -> bool| Series {
-        name: name.into(),
-        points: rows
-            .iter()
-            .filter(|r| pick(r.mechanism))
-            .map(|r| (f64::from(r.nodes), r.bytes_per_value() as f64))
-            .collect(),
-        color,
-    };
-    vec![
-        line("vector clocks", PALETTE[0], &|m| {
-            m == Mechanism::VectorClocks
-        }),
-        line("pruned VV (cap 8)", PALETTE[1], &|m| {
-            matches!(m, Mechanism::PrunedVersionVectors { .. })
-        }),
-        line("DVVSet", PALETTE[2], &|m| m == Mechanism::DvvSet),
-    ]
-}
-
-#[function_component(MetadataCost)]
-fn metadata_cost() -> Html {
-    // Measured after the first paint, so the lab's first render does not wait for it.
-    let table = use_state(|| None::<Rc<Result<Vec<CostRow>, String>>>);
-    {
-        let table = table.clone();
-        use_effect_with((), move |_| {
-            let timer = gloo_timers::callback::Timeout::new(0, move || {
-                let rows = cost_table(&CostParams {
-                    node_counts: COST_NODES.to_vec(),
-                    ..CostParams::default()
-                })
-                .map_err(|e| e.to_string());
-                table.set(Some(Rc::new(rows)));
-            });
-            move || drop(timer)
-        });
-    }
-    let Some(table) = (*table).clone() else {
-        return html! { <div class="metadata-cost"><p>{"Measuring metadata sizes for 3 → 50 replicas…"}</p></div> };
-    };
-    let rows = match table.as_ref() {
-        Ok(rows) => rows,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("Metadata cost: {e}") }</div> }
-        }
-    };
-    let series = Rc::new(cost_series(rows));
-    let lossy: Vec<String> = rows
-        .iter()
-        .filter(|r| !r.correct())
-        .map(|r| {
-            format!(
-                "{} at {} nodes: {} write(s) lost",
-                r.mechanism, r.nodes, r.lost_writes
-            )
-        })
-        .collect();
-    html! {
-        <div class="metadata-cost">
-            <h3>{"Metadata per stored value, 3 → 50 replicas"}</h3>
-            <Plot {series} title="Causality metadata per stored value" x_label="replicas" y_label="bytes per value" />
-            <p>
-                {"Workload: writes and random gossip, then one concurrent write per replica; replica A's clock an hour behind. \
-                  Vector clocks grow with the cluster; Riak-style pruning caps the size by dropping the oldest-stamped \
-                  entries — and A's fresh entry looks oldest, so its concurrent write looks descended and is lost. \
-                  DVVSet stays at one entry per replica for the whole key."}
-            </p>
-            if !lossy.is_empty() {
-                <p class="cost-lossy">{ format!("Wrong siblings: {}", lossy.join("; ")) }</p>
-            }
-        </div>
     }
 }
 
@@ -659,133 +446,9 @@ pub fn tour_steps() -> Vec<TourStep> {
     ]
 }
 
-#[derive(Properties, PartialEq)]
-struct ParamsFormProps {
-    params: LabParams,
-}
-
-#[function_component(ParamsForm)]
-fn params_form(props: &ParamsFormProps) -> Html {
-    let draft = use_state(|| params_to_query(&props.params));
-    {
-        let draft = draft.clone();
-        use_effect_with(props.params.clone(), move |p| draft.set(params_to_query(p)));
-    }
-    let navigator = use_navigator();
-    let set = {
-        let draft = draft.clone();
-        move |name: &'static str| {
-            let draft = draft.clone();
-            Callback::from(move |e: Event| {
-                let value = e
-                    .target_dyn_into::<web_sys::HtmlInputElement>()
-                    .map(|i| i.value())
-                    .or_else(|| {
-                        e.target_dyn_into::<web_sys::HtmlSelectElement>()
-                            .map(|s| s.value())
-                    });
-                if let Some(value) = value {
-                    let mut next = (*draft).clone();
-                    next.insert(name, value);
-                    draft.set(next);
-                }
-            })
-        }
-    };
-    let onsubmit = {
-        let draft = draft.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            push_query(&navigator, &*draft);
-        })
-    };
-    let new_seed = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut next = (*draft).clone();
-            next.insert("seed", ((js_sys::Math::random() * 1e15) as u64).to_string());
-            push_query(&navigator, &next);
-        })
-    };
-    let value = |name: &str| draft.get(name).cloned().unwrap_or_default();
-    let current_strategy = value("strategy");
-    let current_phase = value("phase");
-    let phase_names = [
-        "whole run",
-        "1. concurrent writes",
-        "2. causal overwrite",
-        "3. resolving siblings",
-        "4. far-future tombstone",
-    ];
-    html! {
-        <form class="params" {onsubmit} aria-label="Run parameters">
-            <label>{"strategy"}
-                <select name="strategy" onchange={set("strategy")}>
-                    { for Strategy::ALL.iter().map(|s| html! {
-                        <option value={s.name()} selected={current_strategy == s.name()}>{ s.to_string() }</option>
-                    }) }
-                </select>
-            </label>
-            <label>{"A's clock skew (ms)"}
-                <input type="number" name="skew" min={SKEW_MS.start().to_string()} max={SKEW_MS.end().to_string()}
-                    step="500" value={value("skew")} onchange={set("skew")} />
-            </label>
-            <label>{"nodes"}
-                <input type="number" name="nodes" min={NODES.start().to_string()} max={NODES.end().to_string()}
-                    value={value("nodes")} onchange={set("nodes")} />
-            </label>
-            <label>{"latency (ms)"}
-                <input type="number" name="latency" min={LATENCY_MS.start().to_string()} max={LATENCY_MS.end().to_string()}
-                    value={value("latency")} onchange={set("latency")} />
-            </label>
-            <label>{"focus"}
-                <select name="phase" onchange={set("phase")}>
-                    { for phase_names.iter().enumerate().map(|(i, n)| html! {
-                        <option value={i.to_string()} selected={current_phase == i.to_string()}>{ *n }</option>
-                    }) }
-                </select>
-            </label>
-            <label>{"seed"}
-                <input type="text" name="seed" inputmode="numeric" value={value("seed")} onchange={set("seed")} />
-            </label>
-            <button type="submit" class="run-button">{"Run"}</button>
-            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
-        </form>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = LabParams {
-            run: Params {
-                strategy: Strategy::VectorClocks,
-                skew_ms: -3000,
-                ..Params::default()
-            },
-            phase: 4,
-        };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty(), "{notes:?}");
-
-        let (p, notes) = params_from_query(&Query::parse(
-            "strategy=paxos&skew=99999999&nodes=x&phase=9",
-        ));
-        assert_eq!(p.run.strategy, Strategy::WallClockLww);
-        assert_eq!(p.run.skew_ms, *SKEW_MS.end());
-        assert_eq!(p.run.nodes, Params::default().nodes);
-        assert_eq!(p.phase, 4);
-        assert_eq!(notes.len(), 4, "{notes:?}");
-    }
 
     #[test]
     fn phase_transcript_keeps_header_phase_and_summary() {
@@ -802,20 +465,5 @@ mod tests {
             .all(|l| !l.contains("cart") && !l.contains("profile")));
         assert_eq!(four.last(), lines.last());
         assert_eq!(transcript_of_phase(&lines, 0), lines);
-    }
-
-    #[test]
-    fn cost_series_has_three_lines_over_every_size() {
-        let rows = cost_table(&CostParams {
-            node_counts: vec![3, 10],
-            ..CostParams::default()
-        })
-        .unwrap();
-        let s = cost_series(&rows);
-        assert_eq!(s.len(), 3);
-        assert!(s.iter().all(|l| l.points.len() == 2));
-        // Vector clocks grow with the cluster; DVVSet does not.
-        assert!(s[0].points[1].1 > s[0].points[0].1);
-        assert!(s[2].points[1].1 <= s[2].points[0].1);
     }
 }

@@ -12,341 +12,18 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::crdt::g_counter::Increment;
-use chronoscope::crdt::lww_register::Set;
-use chronoscope::crdt::mv_register::Write;
-use chronoscope::crdt::or_set::OrOp;
-use chronoscope::crdt::pn_counter::PnOp;
-use chronoscope::crdt::two_phase_set::TwoPhaseOp;
-use chronoscope::crdt::{
-    CvRdt, GCounter, GSet, LwwRegister, MvRegister, OrSet, PnCounter, TwoPhaseSet, Update,
-};
+use chronoscope::crdt::CvRdt;
 use chronoscope::node::NodeId;
 use chronoscope::scenario::crdt::{
-    self, CounterOp, CounterOutput, Params, Report, GOSSIP_MS, NODES, OFFLINE_MS, OPS,
+    self, CounterOp, CounterOutput, LabParams as RunParams, Params, Report, SPEC,
 };
-use chronoscope::store::lww::LwwStamp;
-use chronoscope::trace::EventId;
-use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourMove, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
-use crate::Route;
+use super::crdt_panel::{CrdtPanel, Kind};
+use super::kit::{self, prelude::*};
 
-const SLUG: &str = "crdt";
-
-/// The CRDTs of the hands-on panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Grow-only counter.
-    GCounter,
-    /// Increment/decrement counter.
-    PnCounter,
-    /// Grow-only set.
-    GSet,
-    /// Two-phase set: add, then remove once.
-    TwoPhaseSet,
-    /// Observed-remove set: add wins.
-    OrSet,
-    /// Last-writer-wins register.
-    LwwRegister,
-    /// Multi-value register.
-    MvRegister,
-}
-
-impl Kind {
-    /// Every kind, in the selector's order.
-    pub const ALL: [Kind; 7] = [
-        Kind::GCounter,
-        Kind::PnCounter,
-        Kind::GSet,
-        Kind::TwoPhaseSet,
-        Kind::OrSet,
-        Kind::LwwRegister,
-        Kind::MvRegister,
-    ];
-
-    /// The name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::GCounter => "g-counter",
-            Kind::PnCounter => "pn-counter",
-            Kind::GSet => "g-set",
-            Kind::TwoPhaseSet => "2p-set",
-            Kind::OrSet => "or-set",
-            Kind::LwwRegister => "lww-register",
-            Kind::MvRegister => "mv-register",
-        }
-    }
-
-    /// The name people read.
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::GCounter => "G-Counter",
-            Kind::PnCounter => "PN-Counter",
-            Kind::GSet => "G-Set",
-            Kind::TwoPhaseSet => "2P-Set",
-            Kind::OrSet => "OR-Set",
-            Kind::LwwRegister => "LWW-Register",
-            Kind::MvRegister => "MV-Register",
-        }
-    }
-
-    /// Parses [`name`](Self::name).
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// The operations its replicas offer.
-    pub fn ops(self) -> &'static [OpKind] {
-        match self {
-            Kind::GCounter => &[OpKind::Increment],
-            Kind::PnCounter => &[OpKind::Increment, OpKind::Decrement],
-            Kind::GSet => &[OpKind::Add],
-            Kind::TwoPhaseSet | Kind::OrSet => &[OpKind::Add, OpKind::Remove],
-            Kind::LwwRegister | Kind::MvRegister => &[OpKind::Set],
-        }
-    }
-
-    /// What its merge does, in one sentence (Shapiro et al. 2011, §3).
-    pub fn rule(self) -> &'static str {
-        match self {
-            Kind::GCounter => "One slot per replica; merge takes each slot's maximum; the value is the sum (§3.1.1).",
-            Kind::PnCounter => "Two G-Counters, increments and decrements; the value is their difference (§3.1.2).",
-            Kind::GSet => "Merge is set union; nothing can be removed (§3.3.1).",
-            Kind::TwoPhaseSet => "An add set and a remove set (tombstones): an element removed once can never come back, \
-                                  and only an element present here can be removed (§3.3.2).",
-            Kind::OrSet => "Each add gets a unique tag; remove tombstones only the tags it has seen, so a concurrent \
-                            add survives — add wins (§3.3.5).",
-            Kind::LwwRegister => "Each write carries a stamp (here a shared step counter standing in for a clock); \
-                                  merge keeps the highest stamp, so one concurrent write is silently lost (§3.2.1).",
-            Kind::MvRegister => "Each write carries a version vector; merge keeps every write no other has seen, \
-                                 so concurrent writes both survive until one write supersedes them (§3.2.2).",
-        }
-    }
-}
-
-/// An operation a panel button asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpKind {
-    /// Add the amount.
-    Increment,
-    /// Subtract the amount.
-    Decrement,
-    /// Add the element.
-    Add,
-    /// Remove the element.
-    Remove,
-    /// Write the value.
-    Set,
-}
-
-impl OpKind {
-    fn label(self) -> &'static str {
-        match self {
-            OpKind::Increment => "+",
-            OpKind::Decrement => "−",
-            OpKind::Add => "add",
-            OpKind::Remove => "remove",
-            OpKind::Set => "set",
-        }
-    }
-    fn class(self) -> &'static str {
-        match self {
-            OpKind::Increment => "op-inc",
-            OpKind::Decrement => "op-dec",
-            OpKind::Add => "op-add",
-            OpKind::Remove => "op-remove",
-            OpKind::Set => "op-set",
-        }
-    }
-}
-
-/// Two replicas of one CRDT type.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Replicas {
-    /// G-Counters.
-    GCounter([GCounter; 2]),
-    /// PN-Counters.
-    PnCounter([PnCounter; 2]),
-    /// G-Sets.
-    GSet([GSet<String>; 2]),
-    /// 2P-Sets.
-    TwoPhaseSet([TwoPhaseSet<String>; 2]),
-    /// OR-Sets.
-    OrSet([OrSet<String>; 2]),
-    /// LWW-Registers.
-    LwwRegister([LwwRegister<String>; 2]),
-    /// MV-Registers.
-    MvRegister([MvRegister<String>; 2]),
-}
-
-fn checked<C: Update>(c: &mut C, op: C::Op) -> Result<(), String> {
-    c.try_apply(op).map_err(|e| e.to_string())
-}
-
-fn merge_pair<C: CvRdt>(r: &mut [C; 2], into: usize, from: usize) {
-    let other = r[from].clone();
-    r[into].merge(&other);
-}
-
-fn list(items: &[String]) -> String {
-    let shown: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    format!("{{{}}}", shown.join(", "))
-}
-
-impl Replicas {
-    /// Two empty replicas of `kind`.
-    pub fn new(kind: Kind) -> Replicas {
-        match kind {
-            Kind::GCounter => Replicas::GCounter(Default::default()),
-            Kind::PnCounter => Replicas::PnCounter(Default::default()),
-            Kind::GSet => Replicas::GSet(Default::default()),
-            Kind::TwoPhaseSet => Replicas::TwoPhaseSet(Default::default()),
-            Kind::OrSet => Replicas::OrSet(Default::default()),
-            Kind::LwwRegister => Replicas::LwwRegister(Default::default()),
-            Kind::MvRegister => Replicas::MvRegister(Default::default()),
-        }
-    }
-
-    /// Applies an operation at replica `i` (0 or 1) through the core's check-then-apply;
-    /// `tick` stamps LWW writes. A refused operation leaves the state unchanged and returns
-    /// the core's error, printed.
-    pub fn apply(&mut self, i: usize, op: OpKind, input: &str, tick: i64) -> Result<(), String> {
-        let node = NodeId(i as u32);
-        let amount = || -> Result<u64, String> {
-            input
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| format!("amount \"{}\" is not a whole number ≥ 1", input.trim()))
-        };
-        let item = || -> Result<String, String> {
-            let s = input.trim();
-            if s.is_empty() {
-                Err("type an element or value first".into())
-            } else {
-                Ok(s.chars().take(40).collect())
-            }
-        };
-        match (self, op) {
-            (Replicas::GCounter(r), OpKind::Increment) => checked(
-                &mut r[i],
-                Increment {
-                    node,
-                    by: amount()?,
-                },
-            ),
-            (Replicas::PnCounter(r), OpKind::Increment) => checked(
-                &mut r[i],
-                PnOp::Increment {
-                    node,
-                    by: amount()?,
-                },
-            ),
-            (Replicas::PnCounter(r), OpKind::Decrement) => checked(
-                &mut r[i],
-                PnOp::Decrement {
-                    node,
-                    by: amount()?,
-                },
-            ),
-            (Replicas::GSet(r), OpKind::Add) => checked(&mut r[i], item()?),
-            (Replicas::TwoPhaseSet(r), OpKind::Add) => checked(&mut r[i], TwoPhaseOp::Add(item()?)),
-            (Replicas::TwoPhaseSet(r), OpKind::Remove) => {
-                checked(&mut r[i], TwoPhaseOp::Remove(item()?))
-            }
-            (Replicas::OrSet(r), OpKind::Add) => checked(
-                &mut r[i],
-                OrOp::Add {
-                    node,
-                    item: item()?,
-                },
-            ),
-            (Replicas::OrSet(r), OpKind::Remove) => checked(&mut r[i], OrOp::Remove(item()?)),
-            (Replicas::LwwRegister(r), OpKind::Set) => checked(
-                &mut r[i],
-                Set {
-                    stamp: LwwStamp { time: tick, node },
-                    value: item()?,
-                },
-            ),
-            (Replicas::MvRegister(r), OpKind::Set) => checked(
-                &mut r[i],
-                Write {
-                    node,
-                    value: item()?,
-                },
-            ),
-            (_, op) => Err(format!("{op:?} is not an operation of this type")),
-        }
-    }
-
-    /// Merges replica `from`'s state into replica `into`.
-    pub fn merge(&mut self, into: usize, from: usize) {
-        match self {
-            Replicas::GCounter(r) => merge_pair(r, into, from),
-            Replicas::PnCounter(r) => merge_pair(r, into, from),
-            Replicas::GSet(r) => merge_pair(r, into, from),
-            Replicas::TwoPhaseSet(r) => merge_pair(r, into, from),
-            Replicas::OrSet(r) => merge_pair(r, into, from),
-            Replicas::LwwRegister(r) => merge_pair(r, into, from),
-            Replicas::MvRegister(r) => merge_pair(r, into, from),
-        }
-    }
-
-    /// Replica `i`'s value, printed.
-    pub fn value(&self, i: usize) -> String {
-        match self {
-            Replicas::GCounter(r) => r[i].value().to_string(),
-            Replicas::PnCounter(r) => r[i].value().to_string(),
-            Replicas::GSet(r) => list(&r[i].value()),
-            Replicas::TwoPhaseSet(r) => list(&r[i].value()),
-            Replicas::OrSet(r) => list(&r[i].value()),
-            Replicas::LwwRegister(r) => r[i]
-                .value()
-                .map_or_else(|| "(empty)".into(), |v| format!("{v:?}")),
-            Replicas::MvRegister(r) => list(&r[i].value()),
-        }
-    }
-
-    /// Replica `i`'s internal state, printed.
-    pub fn state(&self, i: usize) -> String {
-        match self {
-            Replicas::GCounter(r) => r[i].to_string(),
-            Replicas::PnCounter(r) => r[i].to_string(),
-            Replicas::GSet(r) => format!("{:?}", r[i]),
-            Replicas::TwoPhaseSet(r) => format!("{:?}", r[i]),
-            Replicas::OrSet(r) => format!("{:?}", r[i]),
-            Replicas::LwwRegister(r) => format!("{:?}", r[i]),
-            Replicas::MvRegister(r) => format!("{:?}", r[i]),
-        }
-    }
-
-    /// Whether the two replicas hold the same state.
-    pub fn converged(&self) -> bool {
-        match self {
-            Replicas::GCounter(r) => r[0] == r[1],
-            Replicas::PnCounter(r) => r[0] == r[1],
-            Replicas::GSet(r) => r[0] == r[1],
-            Replicas::TwoPhaseSet(r) => r[0] == r[1],
-            Replicas::OrSet(r) => r[0] == r[1],
-            Replicas::LwwRegister(r) => r[0] == r[1],
-            Replicas::MvRegister(r) => r[0] == r[1],
-        }
-    }
-}
+pub(super) const SLUG: &str = "crdt";
+/// The key the panel's type selector sets.
+const PANEL: &[&str] = &["type"];
 
 /// The lab's URL state: the simulated run's parameters and the panel's CRDT type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -357,86 +34,35 @@ pub struct LabParams {
     pub kind: Kind,
 }
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
+/// Reads the lab's parameters from a query string (see [`crdt::SPEC`](SPEC)); the notes
+/// say what could not be used as given.
 pub fn params_from_query(query: &Query) -> (LabParams, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        ops_per_node: query.u32_or("ops", d.ops_per_node, &mut notes),
-        gossip_ms: query.u32_or("gossip", d.gossip_ms, &mut notes),
-        offline_ms: query.u32_or("offline", d.offline_ms, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        ..Params::default()
-    };
-    let (run, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    let kind = match query.get("type") {
-        None => Kind::OrSet,
-        Some(name) => Kind::from_name(name.trim()).unwrap_or_else(|| {
-            let shown: String = name.chars().take(40).collect();
-            notes.push(format!(
-                "type = \"{shown}\" is not a CRDT of this lab; using {}",
-                Kind::OrSet.name()
-            ));
-            Kind::OrSet
-        }),
-    };
-    (LabParams { run, kind }, notes)
+    let (lab, notes) = kit::read(&SPEC, query);
+    let kind = Kind::ALL.get(lab.panel).copied().unwrap_or(Kind::OrSet);
+    (LabParams { run: lab.run, kind }, notes)
 }
 
 /// The query string that reproduces `params`.
 pub fn params_to_query(params: &LabParams) -> BTreeMap<&'static str, String> {
-    let p = &params.run;
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("ops", p.ops_per_node.to_string()),
-        ("gossip", p.gossip_ms.to_string()),
-        ("offline", p.offline_ms.to_string()),
-        ("seed", p.seed.to_string()),
-        ("type", params.kind.name().to_string()),
-    ])
-}
-
-fn push_query<K: AsRef<str>>(navigator: &Option<Navigator>, query: &BTreeMap<K, String>) {
-    if let Some(nav) = navigator {
-        let route = Route::Lab { slug: SLUG.into() };
-        let pairs: BTreeMap<&str, &str> = query
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_str()))
-            .collect();
-        if nav.push_with_query(&route, &pairs).is_err() {
-            web_sys::console::error_1(&"could not update the URL".into());
-        }
-    }
+    let panel = Kind::ALL
+        .iter()
+        .position(|k| *k == params.kind)
+        .unwrap_or(0);
+    kit::write(
+        &SPEC,
+        &RunParams {
+            run: params.run.clone(),
+            panel,
+        },
+    )
 }
 
 /// The lab page.
 #[function_component(CrdtLab)]
 pub fn crdt_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes) = params_from_query(&kit::use_query());
     let run_key = format!("{:?}", params.run);
-    let seek = use_state(|| None::<(u32, f64)>);
-    let navigator = use_navigator();
-    let on_tour = {
-        let seek = seek.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |m: TourMove| {
-            if let Some(query) = m.query {
-                push_query(&navigator, &Query::parse(query).into_pairs());
-            }
-            if let Some(at) = m.at {
-                let n = seek.map_or(0, |(n, _)| n + 1);
-                seek.set(Some((n, at)));
-            }
-        })
-    };
+    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-crdt">
             <h2>{"CRDTs"}</h2>
@@ -449,25 +75,11 @@ pub fn crdt_lab() -> Html {
                 one is partitioned away, gossip their whole state, and converge once the partition heals; then try \
                 each type by hand."}
             </p>
-            if !notes.is_empty() {
-                <div class="notice" role="alert">
-                    <strong>{"Some parameters were adjusted:"}</strong>
-                    <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
-                </div>
-            }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamsForm params={params.clone()} />
-            <CrdtRun key={run_key} params={params.run.clone()} seek={*seek} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} {notes} steps={tour_steps()} {on_tour} />
+            <CrdtRun key={run_key} params={params.run.clone()} {seek} />
             <CrdtPanel key={params.kind.name()} params={params.clone()} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// Shared run; equality is identity.
@@ -541,7 +153,7 @@ pub fn values_at(report: &Report, nodes: u32, shown: usize) -> (Vec<i128>, i128)
 }
 
 #[function_component(CrdtRun)]
-fn crdt_run(props: &RunProps) -> Html {
+fn crdt_run(props: &RunProps<Params>) -> Html {
     let run = use_memo(props.params.clone(), |p| {
         crdt::run(p)
             .map(|r| {
@@ -551,13 +163,6 @@ fn crdt_run(props: &RunProps) -> Html {
             .map_err(|e| e.to_string())
     });
     let run = SharedRun(run);
-    let total = run.0.as_ref().as_ref().map_or(0, |(_, t)| t.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
     let end_ms = run
         .0
         .as_ref()
@@ -567,27 +172,20 @@ fn crdt_run(props: &RunProps) -> Html {
         .map_or(1.0, |e| e.true_time.as_millis() as f64);
     let p = &props.params;
     let export_name = format!("crdt-seed{}-n{}", p.seed, p.nodes);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         run.0.as_ref().as_ref().ok().map(|(_, t)| t.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let series = use_memo(run.clone(), move |run| match run.0.as_ref() {
         Ok((r, t)) => value_series(r, t.node_count(), end_ms),
         Err(_) => Vec::new(),
     });
     let (report, trace) = match run.0.as_ref() {
         Ok(r) => r,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
+        Err(e) => return run_error(e),
     };
     let position = playback.position;
     let (values, so_far) = values_at(report, p.nodes, position);
@@ -601,7 +199,7 @@ fn crdt_run(props: &RunProps) -> Html {
         .map(|(i, v)| format!("{}={v}", NodeId(i as u32)))
         .collect();
     let invariants = vec![Invariant {
-        name: "replicas converged".into(),
+        name: "PN-counter: replicas converged".into(),
         holds: values.iter().all(|&v| v == so_far),
         detail: format!(
             "{} · updates so far add up to {so_far}",
@@ -625,166 +223,13 @@ fn crdt_run(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
+                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
             </div>
             <Plot series={series} title="Each replica's counter value" x_label="true time (ms)" y_label="value" {cursor} />
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
-        </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct PanelProps {
-    params: LabParams,
-}
-
-/// Two replicas of the chosen type, operated by hand.
-#[function_component(CrdtPanel)]
-fn crdt_panel(props: &PanelProps) -> Html {
-    let kind = props.params.kind;
-    let replicas = use_state(|| Replicas::new(kind));
-    let inputs = use_state(|| match kind {
-        Kind::GCounter | Kind::PnCounter => [String::from("1"), String::from("1")],
-        _ => [String::from("x"), String::from("y")],
-    });
-    let errors = use_state(|| [None::<String>, None::<String>]);
-    let log = use_state(Vec::<String>::new);
-    let tick = use_state(|| 0i64);
-    let navigator = use_navigator();
-    let on_kind = {
-        let params = props.params.clone();
-        Callback::from(move |e: Event| {
-            if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                if let Some(kind) = Kind::from_name(&s.value()) {
-                    let mut next = params.clone();
-                    next.kind = kind;
-                    push_query(&navigator, &params_to_query(&next));
-                }
-            }
-        })
-    };
-    let names = ["A", "B"];
-    let replica_card = |i: usize| {
-        let oninput = {
-            let inputs = inputs.clone();
-            Callback::from(move |e: InputEvent| {
-                if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                    let mut next = (*inputs).clone();
-                    next[i] = input.value();
-                    inputs.set(next);
-                }
-            })
-        };
-        let buttons = kind.ops().iter().map(|&op| {
-            let replicas = replicas.clone();
-            let inputs = inputs.clone();
-            let errors = errors.clone();
-            let log = log.clone();
-            let tick = tick.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                let mut next = (*replicas).clone();
-                let input = inputs[i].clone();
-                let now = *tick + 1;
-                let result = next.apply(i, op, &input, now);
-                let mut errs = (*errors).clone();
-                let mut lines = (*log).clone();
-                match result {
-                    Ok(()) => {
-                        errs[i] = None;
-                        lines.push(format!("{}: {} {}", names[i], op.label(), input.trim()));
-                        replicas.set(next);
-                        tick.set(now);
-                    }
-                    Err(e) => {
-                        lines.push(format!("{}: {} {} refused: {e}", names[i], op.label(), input.trim()));
-                        errs[i] = Some(e);
-                    }
-                }
-                errors.set(errs);
-                log.set(lines);
-            });
-            html! { <button type="button" class={classes!("crdt-op", op.class())} {onclick}>{ op.label() }</button> }
-        });
-        let placeholder = match kind {
-            Kind::GCounter | Kind::PnCounter => "amount",
-            Kind::LwwRegister | Kind::MvRegister => "value",
-            _ => "element",
-        };
-        html! {
-            <div class="crdt-replica" data-replica={names[i]}>
-                <h4>{ format!("Replica {}", names[i]) }</h4>
-                <label>{ placeholder }
-                    <input type="text" class="crdt-input" value={inputs[i].clone()} {oninput} />
-                </label>
-                <div class="crdt-ops">{ for buttons }</div>
-                <p>{"value: "}<output class="crdt-value">{ replicas.value(i) }</output></p>
-                <p class="crdt-state"><code>{ replicas.state(i) }</code></p>
-                if let Some(e) = errors[i].clone() {
-                    <p class="notice crdt-error" role="alert">{ format!("refused: {e}") }</p>
-                }
-            </div>
-        }
-    };
-    let merge = |into: usize, from: usize, class: &'static str| {
-        let replicas = replicas.clone();
-        let log = log.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            let mut next = (*replicas).clone();
-            next.merge(into, from);
-            replicas.set(next);
-            let mut lines = (*log).clone();
-            lines.push(format!("{} ← {}: merged", names[into], names[from]));
-            log.set(lines);
-        });
-        html! { <button type="button" class={class} {onclick}>{ format!("merge {} ← {}", names[into], names[from]) }</button> }
-    };
-    let reset = {
-        let replicas = replicas.clone();
-        let log = log.clone();
-        let errors = errors.clone();
-        Callback::from(move |_: MouseEvent| {
-            replicas.set(Replicas::new(kind));
-            log.set(Vec::new());
-            errors.set([None, None]);
-        })
-    };
-    let converged = replicas.converged();
-    let invariants = vec![Invariant {
-        name: "replicas converged".into(),
-        holds: converged,
-        detail: if converged {
-            format!("A and B hold the same state: {}", replicas.value(0))
-        } else {
-            format!("A = {} · B = {}", replicas.value(0), replicas.value(1))
-        },
-    }];
-    html! {
-        <div class="crdt-panel">
-            <h3>{"Try each type by hand"}</h3>
-            <label>{"type "}
-                <select name="type" class="crdt-type" onchange={on_kind}>
-                    { for Kind::ALL.iter().map(|k| html! {
-                        <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
-                    }) }
-                </select>
-            </label>
-            <p class="crdt-rule">{ kind.rule() }</p>
-            <InvariantBadges {invariants} />
-            <div class="crdt-replicas">
-                { replica_card(0) }
-                <div class="crdt-merges" role="group" aria-label="Merge">
-                    { merge(0, 1, "merge-a-from-b") }
-                    { merge(1, 0, "merge-b-from-a") }
-                    <button type="button" class="crdt-reset" onclick={reset}>{"reset"}</button>
-                </div>
-                { replica_card(1) }
-            </div>
-            if !log.is_empty() {
-                <ol class="crdt-log">{ for log.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
-            }
         </div>
     }
 }
@@ -830,75 +275,11 @@ pub fn tour_steps() -> Vec<TourStep> {
     ]
 }
 
-#[derive(Properties, PartialEq)]
-struct ParamsFormProps {
-    params: LabParams,
-}
-
-#[function_component(ParamsForm)]
-fn params_form(props: &ParamsFormProps) -> Html {
-    let draft = use_state(|| params_to_query(&props.params));
-    {
-        let draft = draft.clone();
-        use_effect_with(props.params.clone(), move |p| draft.set(params_to_query(p)));
-    }
-    let navigator = use_navigator();
-    let set = {
-        let draft = draft.clone();
-        move |name: &'static str| {
-            let draft = draft.clone();
-            Callback::from(move |e: Event| {
-                if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                    let mut next = (*draft).clone();
-                    next.insert(name, i.value());
-                    draft.set(next);
-                }
-            })
-        }
-    };
-    let onsubmit = {
-        let draft = draft.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            push_query(&navigator, &*draft);
-        })
-    };
-    let new_seed = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut next = (*draft).clone();
-            next.insert("seed", ((js_sys::Math::random() * 1e15) as u64).to_string());
-            push_query(&navigator, &next);
-        })
-    };
-    let field = |label: &'static str, name: &'static str, range: &std::ops::RangeInclusive<u32>| {
-        html! {
-            <label>{ label }
-                <input type="number" name={name} min={range.start().to_string()} max={range.end().to_string()}
-                    value={draft.get(name).cloned().unwrap_or_default()} onchange={set(name)} />
-            </label>
-        }
-    };
-    html! {
-        <form class="params" {onsubmit} aria-label="Run parameters">
-            { field("replicas", "nodes", &NODES) }
-            { field("updates per replica", "ops", &OPS) }
-            { field("gossip every (ms)", "gossip", &GOSSIP_MS) }
-            { field("last replica offline for (ms)", "offline", &OFFLINE_MS) }
-            <label>{"seed"}
-                <input type="text" name="seed" inputmode="numeric" value={draft.get("seed").cloned().unwrap_or_default()}
-                    onchange={set("seed")} />
-            </label>
-            <button type="submit" class="run-button">{"Run"}</button>
-            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
-        </form>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::crdt_panel::{OpKind, Replicas};
+    use chronoscope::scenario::crdt::NODES;
 
     #[test]
     fn query_round_trips_and_bad_values_get_notes() {

@@ -10,90 +10,20 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::hybrid_logical::{
-    self, HlcRun, Params, StampKind, AHEAD_MS, DRIFT_PPM, EPOCH, JUMP_AT_MS, JUMP_MS,
-    MAX_OFFSET_MS, NODES, SENDS, SKEW_MS,
-};
+use chronoscope::scenario::hybrid_logical::{self, HlcRun, Params, StampKind, EPOCH, SPEC};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, clock_time, notes_view, Field, LabForm, Seek};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, clock_time, prelude::*};
 
 const SLUG: &str = "hybrid-logical-clocks";
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        sends: query.u32_or("sends", d.sends, &mut notes),
-        skew_ms: query.u32_or("skew_ms", d.skew_ms, &mut notes),
-        drift_ppm: query.u32_or("drift", d.drift_ppm, &mut notes),
-        jump_ms: query.u32_or("jump_ms", d.jump_ms, &mut notes),
-        jump_at_ms: query.u32_or("jump_at", d.jump_at_ms, &mut notes),
-        ahead_ms: query.u32_or("ahead_ms", d.ahead_ms, &mut notes),
-        max_offset_ms: query.u32_or("max_offset", d.max_offset_ms, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("sends", p.sends.to_string()),
-        ("skew_ms", p.skew_ms.to_string()),
-        ("drift", p.drift_ppm.to_string()),
-        ("jump_ms", p.jump_ms.to_string()),
-        ("jump_at", p.jump_at_ms.to_string()),
-        ("ahead_ms", p.ahead_ms.to_string()),
-        ("max_offset", p.max_offset_ms.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("sends per node", "sends", SENDS),
-        f("clock skew (ms)", "skew_ms", SKEW_MS),
-        f("drift (ppm)", "drift", DRIFT_PPM),
-        f("set A back by (ms)", "jump_ms", JUMP_MS),
-        f("… at true time (ms)", "jump_at", JUMP_AT_MS),
-        f("last node ahead by (ms)", "ahead_ms", AHEAD_MS),
-        f("max offset (ms, 0 = none)", "max_offset", MAX_OFFSET_MS),
-    ]
-}
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(HybridLogicalLab)]
 pub fn hybrid_logical_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let navigator = use_navigator();
-    let query = params_to_query(&params);
+    let query = kit::write(&SPEC, &params);
     let action = |label: &'static str, class: &'static str, key: &'static str, value: u32| {
         let navigator = navigator.clone();
         let next = kit::with(&query, key, value);
@@ -131,17 +61,10 @@ pub fn hybrid_logical_lab() -> Html {
                 }
             </div>
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} />
             <HlcRunView key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Seek,
 }
 
 struct Prepared {
@@ -178,69 +101,31 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 }
 
 #[function_component(HlcRunView)]
-fn hlc_run_view(props: &RunProps) -> Html {
+fn hlc_run_view(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();
     let shown = playback.position;
-    let verdict = run.verdict(shown);
     let eps_ms = run.epsilon.as_millis_f64();
-    let invariants = vec![
-        Invariant {
-            name: "HLC never goes back".into(),
-            holds: verdict.hlc_monotonic,
-            detail: "every node's stamps strictly increase".into(),
-        },
-        Invariant {
-            name: format!("l − pt ≤ ε = {eps_ms:.1} ms"),
-            holds: (verdict.max_lead_ms as f64) <= eps_ms,
-            detail: format!("largest l − pt so far: {} ms", verdict.max_lead_ms),
-        },
-        Invariant {
-            name: "physical clocks never go back".into(),
-            holds: verdict.physical_monotonic,
-            detail: if verdict.physical_monotonic {
-                "no clock has been set back yet".into()
-            } else {
-                "a clock was set back: physical timestamps would reorder events".into()
-            },
-        },
-    ];
+    let invariants = run.invariants(shown);
     let cursor = trace
         .events()
         .get(shown.saturating_sub(1))
         .filter(|_| shown > 0)
         .map(|e| e.true_time.as_millis_f64() / 1_000.0);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
     html! {
         <div class="run">
             <p class="run-summary">
@@ -254,11 +139,11 @@ fn hlc_run_view(props: &RunProps) -> Html {
             { now_table(run, shown) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
                 <div class="side">
-                    { selected_stamp(run, *selected) }
-                    <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                    { selected_stamp(run, lab.selected) }
+                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
                 </div>
             </div>
             <div class="plots">
@@ -267,7 +152,7 @@ fn hlc_run_view(props: &RunProps) -> Html {
                 <Plot series={prepared.hlc.clone()} title="HLC l − true time"
                     x_label="true time (s)" y_label="ms" {cursor} band={Some((-eps_ms, eps_ms))} />
             </div>
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -365,28 +250,4 @@ pub fn tour_steps() -> Vec<TourStep> {
             at: Some(1.0),
         },
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = Params {
-            jump_ms: 300_000,
-            seed: 4,
-            ..Params::default()
-        };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("nodes=99&jump_ms=x"));
-        assert_eq!((p.nodes, p.jump_ms), (*NODES.end(), 0));
-        assert_eq!(notes.len(), 2, "{notes:?}");
-    }
 }

@@ -1,16 +1,46 @@
-//! Pieces the clock labs share: reading the URL's query, switching to new parameters,
-//! showing clamping notes, a parameter form built from field descriptions, and the
-//! tour-to-playback link (a tour step sets parameters and asks for a playback position).
+//! The one kit every lab is built from. Parameters come from the scenario's
+//! [`Spec`](chronoscope::scenario::params::Spec) in the core: the URL is read and written
+//! through it ([`read`], [`write`]), the notes it returns are shown by [`notes_view`], and
+//! [`ParamForm`] draws one input per parameter. [`use_tour`] links a tour to the URL and the
+//! playback position; [`use_lab_run`] gathers what a run's view needs (playback with its
+//! timer and keys, the selected events, the trace exports). Nothing here knows an algorithm.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
+use chronoscope::scenario::params::{AnySpec, Kind, Param, Spec};
+use chronoscope::time::Instant;
+use chronoscope::trace::{EventId, Trace};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::playback::{Playback, PlaybackAction};
-use crate::components::tour::TourMove;
+use crate::components::export::{use_trace_exports, TextExport};
+pub use crate::components::playback::use_seek;
+use crate::components::playback::{
+    use_playback_keys, use_playback_timer, Playback, PlaybackAction,
+};
+use crate::components::tour::{Tour, TourMove, TourStep};
+use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::Route;
+
+/// What a lab's page is drawn with: the kit, the shared components and Yew.
+pub mod prelude {
+    pub use super::{
+        notes_view, run_error, use_lab_page, use_lab_run, use_tour, LabControls, LabRun, ParamForm,
+        RunProps, Seek, SpecRef,
+    };
+    pub use crate::components::badge::{Invariant, InvariantBadges};
+    pub use crate::components::diagram::SpaceTimeDiagram;
+    pub use crate::components::export::{ExportMenu, TextExport};
+    pub use crate::components::inspector::EventInspector;
+    pub use crate::components::playback::{PlaybackAction, PlaybackControls};
+    pub use crate::components::plot::{Plot, Series, PALETTE};
+    pub use crate::components::tour::{Tour, TourStep};
+    pub use crate::components::SharedTrace;
+    pub use crate::query::Query;
+    pub use yew::prelude::*;
+}
 
 /// The current URL's query string.
 #[hook]
@@ -23,35 +53,32 @@ pub fn use_query() -> Query {
     Query::parse(&raw)
 }
 
-/// Navigates to lab `slug` with `query` (logs, never panics, if the URL cannot change).
-pub fn go<Q: pairs::QueryPairs>(navigator: &Option<Navigator>, slug: &str, query: &Q) {
-    if let Some(nav) = navigator {
-        let route = Route::Lab { slug: slug.into() };
-        if nav.push_with_query(&route, &query.pairs()).is_err() {
-            web_sys::console::error_1(&"could not update the URL".into());
-        }
-    }
+/// The parameters `query` stands for, and a note for each value that could not be used as
+/// given (see [`Spec::read`]).
+pub fn read<P>(spec: &Spec<P>, query: &Query) -> (P, Vec<String>) {
+    let (p, notes) = spec.read(query.pairs());
+    (p, notes.iter().map(ToString::to_string).collect())
 }
 
-/// Query maps of either key type.
-pub mod pairs {
-    use std::collections::BTreeMap;
+/// The URL pairs that reproduce `p`.
+pub fn write<P>(spec: &Spec<P>, p: &P) -> BTreeMap<&'static str, String> {
+    spec.write(p).into_iter().collect()
+}
 
-    /// Something that turns into `key=value` pairs.
-    pub trait QueryPairs {
-        /// The pairs.
-        fn pairs(&self) -> BTreeMap<String, String>;
-    }
-    impl QueryPairs for BTreeMap<&'static str, String> {
-        fn pairs(&self) -> BTreeMap<String, String> {
-            self.iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect()
-        }
-    }
-    impl QueryPairs for BTreeMap<String, String> {
-        fn pairs(&self) -> BTreeMap<String, String> {
-            self.clone()
+/// Moves to lab `slug` with `query` (reporting failure on the console).
+pub fn go<K: AsRef<str> + Ord>(
+    navigator: &Option<Navigator>,
+    slug: &str,
+    query: &BTreeMap<K, String>,
+) {
+    if let Some(nav) = navigator {
+        let pairs: BTreeMap<&str, &str> = query
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_str()))
+            .collect();
+        let route = Route::Lab { slug: slug.into() };
+        if nav.push_with_query(&route, &pairs).is_err() {
+            web_sys::console::error_1(&"could not update the URL".into());
         }
     }
 }
@@ -67,7 +94,7 @@ pub fn with(
     next
 }
 
-/// The notice listing what was clamped (nothing when `notes` is empty).
+/// The notice listing what was adjusted (nothing when `notes` is empty).
 pub fn notes_view(notes: &[String]) -> Html {
     if notes.is_empty() {
         return html! {};
@@ -83,10 +110,78 @@ pub fn notes_view(notes: &[String]) -> Html {
 /// A tour's requested playback position: (request number, fraction of the run).
 pub type Seek = Option<(u32, f64)>;
 
-/// The state and callback linking a [`Tour`](crate::components::tour::Tour) to a lab: a
-/// step's query replaces the URL's, and its position is handed to the run as a [`Seek`].
+/// Props of a lab's run view: the parameters it runs, and the tour's requested position.
+#[derive(Properties, PartialEq)]
+pub struct RunProps<P: PartialEq> {
+    /// The parameters.
+    pub params: P,
+    /// A requested playback position.
+    #[prop_or_default]
+    pub seek: Seek,
+}
+
+/// Props of [`LabControls`].
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    /// The lab's slug.
+    pub slug: &'static str,
+    /// The scenario's parameters.
+    pub spec: SpecRef,
+    /// The current values.
+    pub values: BTreeMap<&'static str, String>,
+    /// Keys the lab sets with widgets of its own.
+    #[prop_or_default]
+    pub elsewhere: &'static [&'static str],
+    /// What reading the URL had to adjust.
+    pub notes: Vec<String>,
+    /// The guided tour.
+    pub steps: Vec<TourStep>,
+    /// Where the tour's moves go.
+    pub on_tour: Callback<TourMove>,
+}
+
+/// A lab's controls: the notes on its URL, its tour, and its parameter form.
+#[function_component(LabControls)]
+pub fn lab_controls(props: &ControlsProps) -> Html {
+    html! {
+        <>
+            { notes_view(&props.notes) }
+            <Tour steps={props.steps.clone()} on_move={props.on_tour.clone()} />
+            <ParamForm slug={props.slug} spec={props.spec} values={props.values.clone()} elsewhere={props.elsewhere} />
+        </>
+    }
+}
+
+/// The notice shown instead of a run the core refused.
+pub fn run_error(e: impl std::fmt::Display) -> Html {
+    html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
+}
+
+/// A lab page's state from its URL: the parameters `spec` reads there, the notes on what it
+/// adjusted, and the tour's wiring (see [`use_tour`]).
+// The hook macro repeats the bound it needs for `P`.
+#[allow(clippy::multiple_bound_locations)]
 #[hook]
-pub fn use_tour_moves(slug: &'static str) -> (Seek, Callback<TourMove>) {
+pub fn use_lab_page<P: 'static>(
+    slug: &'static str,
+    spec: &'static Spec<P>,
+) -> (P, Vec<String>, Seek, Callback<TourMove>) {
+    let (params, notes) = read(spec, &use_query());
+    let (seek, on_tour) = use_tour(slug);
+    (params, notes, seek, on_tour)
+}
+
+/// The parameters `query` stands for, which must need no note (for tests of tour queries).
+pub fn quiet<P>(spec: &Spec<P>, query: &str) -> P {
+    let (p, notes) = read(spec, &Query::parse(query));
+    assert!(notes.is_empty(), "{query}: {notes:?}");
+    p
+}
+
+/// The tour's wiring for lab `slug`: a step's query replaces the URL's, and its position is
+/// handed to the run as a [`Seek`].
+#[hook]
+pub fn use_tour(slug: &'static str) -> (Seek, Callback<TourMove>) {
     let seek = use_state(|| None::<(u32, f64)>);
     let navigator = use_navigator();
     let on_move = {
@@ -104,54 +199,173 @@ pub fn use_tour_moves(slug: &'static str) -> (Seek, Callback<TourMove>) {
     (*seek, on_move)
 }
 
-/// Moves `playback` when a tour asks for a position.
+/// A playback over `total` events that starts playing at speed index `speed` (see
+/// [`SPEEDS`](crate::components::playback::SPEEDS)), with its timer and keys, honouring
+/// tour seek requests.
 #[hook]
-pub fn use_seek(playback: UseReducerHandle<Playback>, seek: Seek) {
-    use_effect_with(seek, move |seek| {
-        if let Some((_, at)) = seek {
-            let to = (at * playback.total as f64).round() as usize;
-            playback.dispatch(PlaybackAction::Seek(to));
+pub fn use_lab_playback(total: usize, speed: usize, seek: Seek) -> UseReducerHandle<Playback> {
+    let playback = use_reducer(move || {
+        Playback {
+            speed,
+            ..Playback::new(total)
         }
+        .apply(PlaybackAction::Play)
     });
+    use_playback_timer(playback.clone());
+    use_playback_keys(playback.clone());
+    use_seek(playback.clone(), seek);
+    playback
 }
 
-/// One numeric field of a [`LabForm`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Field {
-    /// The label shown.
-    pub label: &'static str,
-    /// The URL parameter.
-    pub name: &'static str,
-    /// The allowed range.
-    pub range: (u32, u32),
+/// What a run's view needs besides the run: its playback, the selected and compared
+/// events, and the trace exports.
+pub struct LabRun {
+    /// The playback (timer and keys attached).
+    pub playback: UseReducerHandle<Playback>,
+    /// The selected event.
+    pub selected: Option<EventId>,
+    /// The event compared with it.
+    pub compare: Option<EventId>,
+    /// Selects an event.
+    pub on_select: Callback<EventId>,
+    /// Picks the event to compare with.
+    pub on_compare: Callback<EventId>,
+    /// Selects a pair (the first selected, the second compared), playing far enough to show
+    /// both.
+    pub select_pair: Callback<(EventId, EventId)>,
+    /// The trace's exports (JSON, ShiViz, Mermaid, DOT).
+    pub exports: Rc<Vec<TextExport>>,
 }
 
-/// Props of [`LabForm`].
+/// The playback, selection and exports of a run whose trace is `trace` (none if the run
+/// failed), starting at speed index `speed`, honouring `seek`.
+#[hook]
+pub fn use_lab_run(
+    trace: Option<SharedTrace>,
+    export_name: String,
+    speed: usize,
+    seek: Seek,
+) -> LabRun {
+    let total = trace.as_ref().map_or(0, |t| t.events().len());
+    let playback = use_lab_playback(total, speed, seek);
+    let selected = use_state(|| None::<EventId>);
+    let compare = use_state(|| None::<EventId>);
+    let exports = use_trace_exports(export_name, trace);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: EventId| compare.set(Some(e)))
+    };
+    let select_pair = {
+        let (selected, compare, playback) = (selected.clone(), compare.clone(), playback.clone());
+        Callback::from(move |(a, b): (EventId, EventId)| {
+            let need = a.index().max(b.index()) + 1;
+            if playback.position < need {
+                playback.dispatch(PlaybackAction::Seek(need));
+            }
+            selected.set(Some(a));
+            compare.set(Some(b));
+        })
+    };
+    LabRun {
+        playback,
+        select_pair,
+        selected: *selected,
+        compare: *compare,
+        on_select,
+        on_compare,
+        exports,
+    }
+}
+
+/// True time at playback `position` (events shown): the last shown event's true time, zero
+/// before the first, and `end` once every event is shown.
+pub fn true_time_at(trace: &Trace, position: usize, end: Instant) -> Instant {
+    let events = trace.events();
+    if position >= events.len() {
+        end.max(events.last().map_or(Instant::ZERO, |e| e.true_time))
+    } else {
+        time_at(trace, position)
+    }
+}
+
+/// The true time of the last event shown at playback position `shown` (zero before any).
+pub fn time_at(trace: &Trace, shown: usize) -> Instant {
+    shown
+        .checked_sub(1)
+        .and_then(|i| trace.events().get(i))
+        .map_or(Instant::ZERO, |e| e.true_time)
+}
+
+/// `ms` milliseconds after midnight as `hh:mm:ss.mmm` (negative values get a sign).
+pub fn clock_time(ms: i64) -> String {
+    let sign = if ms < 0 { "−" } else { "" };
+    let ms = ms.unsigned_abs();
+    format!(
+        "{sign}{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1_000 % 60,
+        ms % 1_000
+    )
+}
+
+/// A scenario's [`Spec`] as a prop: equal when it is the same spec.
+#[derive(Clone, Copy)]
+pub struct SpecRef(pub &'static dyn AnySpec);
+
+impl PartialEq for SpecRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(self.0, other.0)
+    }
+}
+
+/// Props of [`ParamForm`].
 #[derive(Properties, PartialEq)]
-pub struct LabFormProps {
-    /// The lab's slug (where Run navigates).
+pub struct ParamFormProps {
+    /// The lab's slug (where the form navigates).
     pub slug: &'static str,
-    /// The numeric fields, in order.
-    pub fields: Vec<Field>,
-    /// The current parameters as URL pairs (including `seed`).
-    pub query: BTreeMap<&'static str, String>,
+    /// The scenario's parameters.
+    pub spec: SpecRef,
+    /// The current values (the URL that reproduces the run).
+    pub values: BTreeMap<&'static str, String>,
+    /// Keys the lab sets with widgets of its own (left out of the form).
+    #[prop_or_default]
+    pub elsewhere: &'static [&'static str],
 }
 
-/// A parameter form: number fields, a seed, Run and New seed.
-#[function_component(LabForm)]
-pub fn lab_form(props: &LabFormProps) -> Html {
-    let draft = use_state(|| props.query.clone());
+fn label_of(p: &Param) -> String {
+    if p.unit.is_empty() {
+        p.label.to_string()
+    } else {
+        format!("{} ({})", p.label, p.unit)
+    }
+}
+
+/// A form over the lab's URL parameters, one input per parameter of the spec: numbers and
+/// the seed apply on Run, choices and switches at once; "New seed" draws a fresh seed.
+#[function_component(ParamForm)]
+pub fn param_form(props: &ParamFormProps) -> Html {
+    let draft = use_state(|| props.values.clone());
     {
         let draft = draft.clone();
-        use_effect_with(props.query.clone(), move |q| draft.set(q.clone()));
+        use_effect_with(props.values.clone(), move |v| draft.set(v.clone()));
     }
     let navigator = use_navigator();
     let slug = props.slug;
-    let set = |name: &'static str| {
+    // (key, value, apply now?)
+    let edit = {
         let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                draft.set(with(&draft, name, input.value()));
+        let navigator = navigator.clone();
+        Callback::from(move |(key, value, now): (&'static str, String, bool)| {
+            let next = with(&draft, key, value);
+            if now {
+                go(&navigator, slug, &next);
+            } else {
+                draft.set(next);
             }
         })
     };
@@ -170,35 +384,74 @@ pub fn lab_form(props: &LabFormProps) -> Html {
             go(&navigator, slug, &with(&draft, "seed", seed));
         })
     };
-    let value = |name: &str| draft.get(name).cloned().unwrap_or_default();
+    let field = |p: &'static Param| -> Html {
+        let key = p.key;
+        let value = draft.get(key).cloned().unwrap_or_default();
+        let edit = edit.clone();
+        let title = p.help;
+        match p.kind {
+            Kind::Int { min, max } => {
+                let oninput = Callback::from(move |e: InputEvent| {
+                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                        edit.emit((key, input.value(), false));
+                    }
+                });
+                html! {
+                    <label {title}>{ label_of(p) }
+                        <input type="number" name={key} min={min.to_string()} max={max.to_string()} {value} {oninput} />
+                    </label>
+                }
+            }
+            Kind::Seed => {
+                let oninput = Callback::from(move |e: InputEvent| {
+                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                        edit.emit((key, input.value(), false));
+                    }
+                });
+                html! {
+                    <label {title}>{ label_of(p) }
+                        <input type="text" inputmode="numeric" name={key} {value} {oninput} />
+                    </label>
+                }
+            }
+            Kind::Choice(names) => {
+                let onchange = Callback::from(move |e: Event| {
+                    if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                        edit.emit((key, select.value(), true));
+                    }
+                });
+                html! {
+                    <label {title}>{ label_of(p) }
+                        <select name={key} {onchange}>
+                            { for names.iter().map(|o| html! {
+                                <option value={*o} selected={value == *o}>{ *o }</option>
+                            }) }
+                        </select>
+                    </label>
+                }
+            }
+            Kind::Switch => {
+                let onchange = Callback::from(move |e: Event| {
+                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                        edit.emit((key, if input.checked() { "1" } else { "0" }.into(), true));
+                    }
+                });
+                html! {
+                    <label class="check" {title}>
+                        <input type="checkbox" name={key} checked={value == "1"} {onchange} />
+                        { label_of(p) }
+                    </label>
+                }
+            }
+        }
+    };
     html! {
         <form class="params" {onsubmit} aria-label="Run parameters">
-            { for props.fields.iter().map(|f| html! {
-                <label>{ f.label }
-                    <input type="number" name={f.name} min={f.range.0.to_string()} max={f.range.1.to_string()}
-                        value={value(f.name)} oninput={set(f.name)} />
-                </label>
-            }) }
-            <label>{"seed"}
-                <input type="text" name="seed" inputmode="numeric" value={value("seed")} oninput={set("seed")} />
-            </label>
+            { for props.spec.0.all().into_iter().filter(|p| !props.elsewhere.contains(&p.key)).map(field) }
             <button type="submit" class="run-button">{"Run"}</button>
             <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
         </form>
     }
-}
-
-/// `ms` milliseconds after midnight as `hh:mm:ss.mmm` (negative values get a sign).
-pub fn clock_time(ms: i64) -> String {
-    let sign = if ms < 0 { "−" } else { "" };
-    let ms = ms.unsigned_abs();
-    format!(
-        "{sign}{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1_000 % 60,
-        ms % 1_000
-    )
 }
 
 #[cfg(test)]

@@ -13,127 +13,21 @@ use std::rc::Rc;
 use chronoscope::lease::fenced_lock::LeaseOutput;
 use chronoscope::lease::fencing::WriteError;
 use chronoscope::node::NodeId;
-use chronoscope::scenario::lease::{
-    self, Happening, Line, Params, Run, DURATION_MS, FAULT_PERCENT, LATENCY_MS, LEASE_MS, WORKER_A,
-    WORKER_B, WORK_MS,
-};
+use chronoscope::scenario::checks::lease::StaleOutcome;
+use chronoscope::scenario::lease::{self, Happening, Line, Params, Run, SPEC, WORKER_A, WORKER_B};
 use chronoscope::time::{Instant, Span};
-use chronoscope::trace::{EventId, Trace};
-use yew::prelude::*;
-use yew_router::prelude::*;
+use chronoscope::trace::Trace;
 
-use super::param_form::{
-    bool_or, i32_or, notes_view, true_time_at, use_lab_playback, use_tour, Field, FieldKind,
-    ParamForm,
-};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*, true_time_at};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "leases";
 
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let n = &mut notes;
-    let raw = Params {
-        seed: query.u64_or("seed", d.seed, n),
-        fencing: bool_or(query, "fencing", d.fencing, n),
-        lease_ms: query.u32_or("lease", d.lease_ms, n),
-        pause_ms: query.u32_or("pause", d.pause_ms, n),
-        a_write_after_ms: query.u32_or("a_write", d.a_write_after_ms, n),
-        b_acquire_ms: query.u32_or("b_acquire", d.b_acquire_ms, n),
-        b_write_after_ms: query.u32_or("b_write", d.b_write_after_ms, n),
-        work_ms: query.u32_or("work", d.work_ms, n),
-        a_drift_ppm: i32_or(query, "a_drift", d.a_drift_ppm, n),
-        server_drift_ppm: i32_or(query, "server_drift", d.server_drift_ppm, n),
-        margin_ms: query.u32_or("margin", d.margin_ms, n),
-        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, n),
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, n),
-        first_token: query.u64_or("token", d.first_token, n),
-        loss_percent: query.u32_or("loss", d.loss_percent, n),
-        duplicate_percent: query.u32_or("dup", d.duplicate_percent, n),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("seed", p.seed.to_string()),
-        ("fencing", u8::from(p.fencing).to_string()),
-        ("lease", p.lease_ms.to_string()),
-        ("pause", p.pause_ms.to_string()),
-        ("a_write", p.a_write_after_ms.to_string()),
-        ("b_acquire", p.b_acquire_ms.to_string()),
-        ("b_write", p.b_write_after_ms.to_string()),
-        ("work", p.work_ms.to_string()),
-        ("a_drift", p.a_drift_ppm.to_string()),
-        ("server_drift", p.server_drift_ppm.to_string()),
-        ("margin", p.margin_ms.to_string()),
-        ("lat_min", p.latency_min_ms.to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("token", p.first_token.to_string()),
-        ("loss", p.loss_percent.to_string()),
-        ("dup", p.duplicate_percent.to_string()),
-    ])
-}
-
-fn range(r: &std::ops::RangeInclusive<u32>) -> std::ops::RangeInclusive<i64> {
-    i64::from(*r.start())..=i64::from(*r.end())
-}
-
-fn fields() -> Vec<Field> {
-    let drift = -500_000..=500_000;
-    vec![
-        Field {
-            name: "fencing",
-            label: "fencing tokens checked by the store",
-            kind: FieldKind::Check,
-        },
-        Field::number("lease", "lease (ms)", range(&LEASE_MS)),
-        Field::number("pause", "B's GC pause (ms)", range(&DURATION_MS)),
-        Field::number("a_write", "B checks after (ms)", range(&DURATION_MS)),
-        Field::number("work", "work before writing (ms)", range(&WORK_MS)),
-        Field::number("b_acquire", "C asks at (ms)", range(&DURATION_MS)),
-        Field::number("b_write", "C writes after (ms)", range(&DURATION_MS)),
-        Field::number("a_drift", "B's clock drift (ppm)", drift.clone()),
-        Field::number("server_drift", "server's clock drift (ppm)", drift),
-        Field::number("margin", "safety margin (ms)", range(&DURATION_MS)),
-        Field::number("lat_min", "latency min (ms)", range(&LATENCY_MS)),
-        Field::number("lat_max", "latency max (ms)", range(&LATENCY_MS)),
-        Field::number("token", "first token", 1..=i64::from(u32::MAX)),
-        Field::number("loss", "loss (%)", range(&FAULT_PERCENT)),
-        Field::number("dup", "duplication (%)", range(&FAULT_PERCENT)),
-        Field {
-            name: "seed",
-            label: "seed",
-            kind: FieldKind::Seed,
-        },
-    ]
-}
-
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LeaseLab)]
 pub fn lease_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     html! {
         <section class="lab" id="lab-leases">
             <h2>{"Leases & fencing"}</h2>
@@ -148,19 +42,10 @@ pub fn lease_lab() -> Html {
                 happens with no pause at all when B's clock runs slow: it measures the lease on its own clock and believes \
                 it longer than the server does; a safety margin helps only if it covers the drift."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <LeaseRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Shown {
@@ -170,82 +55,6 @@ struct Shown {
 
 fn secs(t: Instant) -> f64 {
     t.as_millis_f64() / 1e3
-}
-
-/// How the stale write ended: rejected (when), accepted out of order (when), or neither.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum StaleOutcome {
-    /// The store refused a stale token at this time.
-    Rejected(Instant, u64, u64),
-    /// The store accepted a token lower than one it had accepted before.
-    Corrupted(Instant, u64, u64),
-    /// No stale write reached the store.
-    None,
-}
-
-/// The fate of the stale write in `run`.
-pub fn stale_outcome(run: &Run) -> StaleOutcome {
-    let mut highest = None::<u64>;
-    for l in &run.timeline {
-        match l.what {
-            Happening::Output(LeaseOutput::Rejected {
-                error: WriteError::StaleToken { token, highest },
-                ..
-            }) => return StaleOutcome::Rejected(l.at, token, highest),
-            Happening::Output(LeaseOutput::Accepted { token, .. }) => {
-                if let Some(h) = highest.filter(|h| token < *h) {
-                    return StaleOutcome::Corrupted(l.at, token, h);
-                }
-                highest = highest.max(Some(token));
-            }
-            _ => {}
-        }
-    }
-    StaleOutcome::None
-}
-
-/// The live invariants at true time `t`.
-pub fn invariants(run: &Run, t: Instant) -> Vec<Invariant> {
-    let intact = match stale_outcome(run) {
-        StaleOutcome::Corrupted(at, token, highest) if at <= t => Invariant {
-            name: "accepted tokens never decrease".into(),
-            holds: false,
-            detail: format!(
-                "stale token {token} accepted after {highest} at {:.3} s: data corrupted",
-                secs(at)
-            ),
-        },
-        StaleOutcome::Rejected(at, token, highest) if at <= t => Invariant {
-            name: "accepted tokens never decrease".into(),
-            holds: true,
-            detail: format!("stale token {token} rejected (highest {highest})"),
-        },
-        _ => Invariant {
-            name: "accepted tokens never decrease".into(),
-            holds: true,
-            detail: "no stale write has reached the store".into(),
-        },
-    };
-    let overlap = run.drift_overlap();
-    let view = match run.b_granted_at {
-        Some(granted) if overlap > Span::ZERO && t >= granted => Invariant {
-            name: "B's lease (by its clock) ends before C's grant".into(),
-            holds: false,
-            detail: format!(
-                "B's clock says it holds the lease {:.3} s into C's",
-                overlap.as_millis_f64() / 1e3
-            ),
-        },
-        _ => Invariant {
-            name: "B's lease (by its clock) ends before C's grant".into(),
-            holds: true,
-            detail: match run.a_believed_until {
-                Some(until) => format!("B believes its lease until {:.3} s", secs(until)),
-                None => "B never held the lease".into(),
-            },
-        },
-    };
-    vec![intact, view]
 }
 
 fn who(node: NodeId) -> String {
@@ -467,7 +276,7 @@ fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
 }
 
 #[function_component(LeaseRun)]
-fn lease_run(props: &RunProps) -> Html {
+fn lease_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         lease::run(p).map(|mut run| {
             let trace = std::mem::replace(&mut run.trace, Trace::new(0));
@@ -477,15 +286,6 @@ fn lease_run(props: &RunProps) -> Html {
             }
         })
     });
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |s| s.trace.events().len());
-    let playback = use_lab_playback(total, 2, props.seek);
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
     let p = &props.params;
     let export_name = format!(
         "leases-fencing{}-pause{}-seed{}",
@@ -493,28 +293,21 @@ fn lease_run(props: &RunProps) -> Html {
         p.pause_ms,
         p.seed
     );
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let shown = match result.as_ref() {
         Ok(s) => s,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let tl = timeline(&run);
     let t = true_time_at(&trace, playback.position, tl.end);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
-    let outcome = match stale_outcome(&run) {
+    let outcome = match run.stale_outcome() {
         StaleOutcome::Rejected(at, token, highest) if at <= t => html! {
             <p class="lease-outcome rejected">{ format!("Fenced: the stale write with token {token} was rejected — the store had already seen {highest}.") }</p>
         },
@@ -534,20 +327,20 @@ fn lease_run(props: &RunProps) -> Html {
                     if p.fencing { "on" } else { "off" },
                     run.accepted.iter().map(|a| a.token).collect::<Vec<_>>()) }
             </p>
-            <InvariantBadges invariants={invariants(&run, t)} />
+            <InvariantBadges invariants={run.invariants(t)} />
             { outcome }
             { timeline_svg(&tl, t) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
+                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()} />
+                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
             </div>
             <h3>{"What happened"}</h3>
             <ol class="lease-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
             </ol>
-            <ExportMenu name={export_name.clone()} texts={exports.iter().cloned().chain([TextExport {
+            <ExportMenu name={export_name.clone()} texts={lab.exports.iter().cloned().chain([TextExport {
                 label: "Log",
                 filename: format!("{export_name}.txt"),
                 mime: "text/plain",
@@ -604,39 +397,15 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> Run {
-        let (p, notes) = params_from_query(&Query::parse(query));
-        assert!(notes.is_empty(), "{query}: {notes:?}");
+        let p = kit::quiet(&SPEC, query);
         lease::run(&p).unwrap()
     }
 
     fn badges(run: &Run) -> Vec<bool> {
-        invariants(run, Instant::from_millis(1_000_000))
+        run.invariants(Instant::from_millis(1_000_000))
             .iter()
             .map(|i| i.holds)
             .collect()
-    }
-
-    #[test]
-    fn query_round_trips_and_bad_values_are_noted() {
-        let p = Params {
-            fencing: false,
-            a_drift_ppm: -250_000,
-            margin_ms: 700,
-            ..Params::default()
-        };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) =
-            params_from_query(&Query::parse("fencing=perhaps&a_drift=-9999999&lease=0"));
-        assert!(p.fencing);
-        assert_eq!(p.a_drift_ppm, -500_000);
-        assert_eq!(p.lease_ms, 1);
-        assert_eq!(notes.len(), 3, "{notes:?}");
     }
 
     #[test]
@@ -644,13 +413,13 @@ mod tests {
         let steps = tour_steps();
         let fenced = run_of(steps[0].query.unwrap());
         assert!(matches!(
-            stale_outcome(&fenced),
+            fenced.stale_outcome(),
             StaleOutcome::Rejected(_, 101, 102)
         ));
         assert_eq!(badges(&fenced), [true, true]);
         let open = run_of(steps[2].query.unwrap());
         assert!(matches!(
-            stale_outcome(&open),
+            open.stale_outcome(),
             StaleOutcome::Corrupted(_, 101, 102)
         ));
         assert_eq!(badges(&open), [false, true]);
@@ -658,17 +427,17 @@ mod tests {
         assert_eq!(badges(&slow), [false, false]);
         let margin = run_of(steps[4].query.unwrap());
         assert_eq!(badges(&margin), [true, true]);
-        assert_eq!(stale_outcome(&margin), StaleOutcome::None);
+        assert_eq!(margin.stale_outcome(), StaleOutcome::None);
     }
 
     #[test]
     fn badges_turn_red_only_when_the_run_gets_there() {
         let open = run_of(tour_steps()[2].query.unwrap());
-        let StaleOutcome::Corrupted(at, ..) = stale_outcome(&open) else {
+        let StaleOutcome::Corrupted(at, ..) = open.stale_outcome() else {
             panic!("no corruption")
         };
-        assert!(invariants(&open, at - Span::from_nanos(1))[0].holds);
-        assert!(!invariants(&open, at)[0].holds);
+        assert!(open.invariants(at - Span::from_nanos(1))[0].holds);
+        assert!(!open.invariants(at)[0].holds);
     }
 
     #[test]

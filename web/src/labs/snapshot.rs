@@ -6,87 +6,24 @@
 //!
 //! Everything is computed by `chronoscope::scenario::snapshot`; this file only shows it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use chronoscope::node::NodeId;
-use chronoscope::scenario::snapshot::{
-    self, Params, Run, AMOUNT, BALANCE, LATENCY_MS, NODES, SNAPSHOTS, TRANSFERS, WINDOW_MS,
-};
+use chronoscope::scenario::snapshot::{self, Params, Run, SPEC};
 use chronoscope::trace::{EventId, Trace};
-use yew::prelude::*;
 
-use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::{Shared, SpaceTimeDiagram};
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*, time_at};
+
+use crate::components::diagram::Shared;
 
 const SLUG: &str = "snapshot";
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        initial_balance: query.u32_or("balance", d.initial_balance, &mut notes),
-        transfers: query.u32_or("transfers", d.transfers, &mut notes),
-        max_amount: query.u32_or("max_amount", d.max_amount, &mut notes),
-        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, &mut notes),
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
-        snapshots: query.u32_or("snapshots", d.snapshots, &mut notes),
-        snapshot_window_ms: query.u32_or("window", d.snapshot_window_ms, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("balance", p.initial_balance.to_string()),
-        ("transfers", p.transfers.to_string()),
-        ("max_amount", p.max_amount.to_string()),
-        ("lat_min", p.latency_min_ms.to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("snapshots", p.snapshots.to_string()),
-        ("window", p.snapshot_window_ms.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    vec![
-        Field::new("nodes", "nodes", &NODES),
-        Field::new("initial balance", "balance", &BALANCE),
-        Field::new("transfers per node", "transfers", &TRANSFERS),
-        Field::new("largest transfer", "max_amount", &AMOUNT),
-        Field::new("latency min (ms)", "lat_min", &LATENCY_MS),
-        Field::new("latency max (ms)", "lat_max", &LATENCY_MS),
-        Field::new("snapshots", "snapshots", &SNAPSHOTS),
-        Field::new("snapshot start window (ms)", "window", &WINDOW_MS),
-    ]
-}
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(SnapshotLab)]
 pub fn snapshot_lab() -> Html {
-    let (params, notes) = params_from_query(&use_lab_query());
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let seek = use_state(|| None::<(u32, f64)>);
-    let on_tour = use_tour_moves(SLUG, seek.clone());
     html! {
         <section class="lab" id="lab-snapshot">
             <h2>{"Snapshot (Chandy-Lamport)"}</h2>
@@ -99,19 +36,10 @@ pub fn snapshot_lab() -> Html {
                 (ringed on the diagram): no money is received inside the cut that was sent outside it, so recorded balances plus \
                 in-flight money equal the initial total, even though that state may never have existed at any single instant."}
             </p>
-            { notices(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
-            <SnapshotRun key={run_key} {params} seek={*seek} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
+            <SnapshotRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 /// One run, computed once: the trace apart, the rest of the core's report beside it.
@@ -159,35 +87,18 @@ fn compute(p: &Params) -> Result<Computed, String> {
 }
 
 #[function_component(SnapshotRun)]
-fn snapshot_run(props: &RunProps) -> Html {
+fn snapshot_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), compute);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |c| c.trace.events().len());
-    let exports = use_trace_exports(
-        format!("snapshot-seed{}-n{}", props.params.seed, props.params.nodes),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
+        format!("snapshot-seed{}-n{}", props.params.seed, props.params.nodes),
+        2,
+        props.seek,
     );
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
+    let playback = lab.playback.clone();
     let c = match result.as_ref() {
         Ok(c) => c,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
+        Err(e) => return run_error(e),
     };
     let p = &props.params;
     let run = &c.run;
@@ -280,9 +191,9 @@ fn snapshot_run(props: &RunProps) -> Html {
             <PlaybackControls playback={playback.clone()} />
             <InvariantBadges {invariants} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} marked={c.cut_events.clone()} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} marked={c.cut_events.clone()} />
+                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
             </div>
             <div class="lab-state">
                 <div>
@@ -296,7 +207,7 @@ fn snapshot_run(props: &RunProps) -> Html {
             </div>
             <Plot series={c.series.clone()} title="Money per node and in flight" x_label="true time (ms)"
                 y_label="$" cursor={Some(now_ms)} />
-            <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*exports).clone()} />
+            <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -334,30 +245,4 @@ pub fn tour_steps() -> Vec<TourStep> {
             at: Some(1.0),
         },
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_round_trips_and_absurd_values_are_clamped_with_notes() {
-        let p = Params {
-            nodes: 4,
-            seed: 42,
-            snapshots: 3,
-            ..Params::default()
-        };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("nodes=99&snapshots=0&seed=x"));
-        assert_eq!((p.nodes, p.snapshots), (*NODES.end(), *SNAPSHOTS.start()));
-        assert_eq!(notes.len(), 3, "{notes:?}");
-        assert!(compute(&p).is_ok());
-    }
 }

@@ -7,86 +7,24 @@
 //!
 //! Parameters live in the URL (`#/lab/true-time?wait=0&…`).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::true_time::{
-    self, Params, TrueTimeRun, Txn, DRIFT_PPM, LATENCY_MS, NODES, TXNS,
-};
+use chronoscope::scenario::true_time::{self, Params, TrueTimeRun, Txn, SPEC};
 use chronoscope::trace::EventId;
-use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::kit::{self, notes_view, Field, LabForm, Seek};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*};
 
 const SLUG: &str = "true-time";
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let wait = query.u32_or("wait", u32::from(d.commit_wait), &mut notes);
-    if wait > 1 {
-        notes.push(format!("wait = {wait} is neither 0 nor 1; using 1"));
-    }
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        txns: query.u32_or("txns", d.txns, &mut notes),
-        commit_wait: wait != 0,
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
-        drift_ppm: query.u32_or("drift", d.drift_ppm, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("txns", p.txns.to_string()),
-        ("wait", u32::from(p.commit_wait).to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("drift", p.drift_ppm.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    let f = |label, name, r: std::ops::RangeInclusive<u32>| Field {
-        label,
-        name,
-        range: (*r.start(), *r.end()),
-    };
-    vec![
-        f("nodes", "nodes", NODES),
-        f("transactions", "txns", TXNS),
-        f("notice latency max (ms)", "lat_max", LATENCY_MS),
-        f("clock drift (ppm)", "drift", DRIFT_PPM),
-    ]
-}
+/// The key the commit-wait switch above the form sets.
+const WAIT: &[&str] = &["wait"];
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(TrueTimeLab)]
 pub fn true_time_lab() -> Html {
-    let (params, notes) = params_from_query(&kit::use_query());
-    let (seek, on_tour) = kit::use_tour_moves(SLUG);
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let navigator = use_navigator();
-    let query = params_to_query(&params);
+    let query = kit::write(&SPEC, &params);
     let toggle_wait = {
         let next = kit::with(&query, "wait", u32::from(!params.commit_wait));
         Callback::from(move |_: Event| kit::go(&navigator, SLUG, &next))
@@ -112,17 +50,10 @@ pub fn true_time_lab() -> Html {
                 </label>
             </div>
             <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} query={query.clone()} />
+            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={WAIT} />
             <TrueTimeRunView key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Seek,
 }
 
 struct Prepared {
@@ -156,29 +87,20 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
 }
 
 #[function_component(TrueTimeRunView)]
-fn true_time_run_view(props: &RunProps) -> Html {
+fn true_time_run_view(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), prepare);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |p| p.trace.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    kit::use_seek(playback.clone(), props.seek);
     let p = &props.params;
     let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
+        export_name.clone(),
+        2,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();
@@ -209,21 +131,7 @@ fn true_time_run_view(props: &RunProps) -> Html {
         .get(shown.saturating_sub(1))
         .filter(|_| shown > 0)
         .map(|e| e.true_time.as_millis_f64() / 1_000.0);
-    let select_pair = {
-        let (selected, compare) = (selected.clone(), compare.clone());
-        Callback::from(move |(a, b): (EventId, EventId)| {
-            selected.set(Some(a));
-            compare.set(Some(b));
-        })
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
+    let select_pair = lab.select_pair.clone();
     let waits: Vec<f64> = run.txns.iter().map(|t| t.wait.as_millis_f64()).collect();
     let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
     html! {
@@ -235,15 +143,15 @@ fn true_time_run_view(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
+                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
+                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
             </div>
             <Plot series={prepared.epsilon.clone()} title="TrueTime uncertainty ε (the sawtooth)"
                 x_label="true time (s)" y_label="ε (ms)" {cursor} />
             { timeline(run, shown) }
             { violations_table(run, shown, select_pair) }
-            <ExportMenu name={export_name} texts={(*exports).clone()} />
+            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
             <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
         </div>
     }
@@ -401,29 +309,4 @@ pub fn tour_steps() -> Vec<TourStep> {
             at: Some(1.0),
         },
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_round_trips_and_bad_values_get_notes() {
-        let p = Params {
-            commit_wait: false,
-            seed: 8,
-            ..Params::default()
-        };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
-        assert_eq!(back, p);
-        assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("wait=7&txns=500"));
-        assert!(p.commit_wait);
-        assert_eq!(p.txns, *TXNS.end());
-        assert_eq!(notes.len(), 2, "{notes:?}");
-    }
 }

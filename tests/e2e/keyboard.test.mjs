@@ -114,3 +114,27 @@ test('keyboard only: the form, the playback controls, an event and the exports o
   assert.equal(await playing(page), false);
   assert.deepEqual(page.errors, []);
 });
+
+test('keyboard only: Escape closes the Labs menu and returns focus to its toggle', async () => {
+  const page = await openPage(browser, '#/');
+  await page.locator('details.lab-menu').waitFor();
+  const open = () => page.evaluate(() => document.querySelector('details.lab-menu').open);
+  const onToggle = () => page.evaluate(() => document.activeElement?.matches('details.lab-menu > summary') ?? false);
+  await tabTo(page, 'details.lab-menu > summary');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('details.lab-menu').open);
+  // From a lab link inside the open menu.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.matches('details.lab-menu nav a') ?? false), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await open(), false);
+  assert.equal(await onToggle(), true);
+  // From the toggle itself.
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('details.lab-menu').open);
+  await page.keyboard.press('Escape');
+  assert.equal(await open(), false);
+  assert.equal(await onToggle(), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

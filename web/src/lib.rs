@@ -12,6 +12,7 @@ pub mod pages;
 pub mod query;
 pub mod tabs;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -56,13 +57,39 @@ pub fn app() -> Html {
             }
         })
     };
+    // Escape closes the open menu and puts focus back on its toggle (as a disclosure should),
+    // so a keyboard user is not left inside a list they wanted to leave.
+    let menu_keydown = {
+        let menu = menu.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Escape" {
+                return;
+            }
+            let Some(details) = menu.cast::<web_sys::Element>() else {
+                return;
+            };
+            if !details.has_attribute("open") {
+                return;
+            }
+            e.prevent_default();
+            let _ = details.remove_attribute("open");
+            if let Some(summary) = details
+                .query_selector("summary")
+                .ok()
+                .flatten()
+                .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = summary.focus();
+            }
+        })
+    };
     html! {
         <HashRouter>
             <header class="top">
                 <h1><Link<Route> to={Route::Home}>{"Chronoscope"}</Link<Route>></h1>
                 // One tab stop, not one per lab, until opened (keyboard users reach a lab's
                 // controls sooner); choosing a lab closes it.
-                <details class="lab-menu" ref={menu.clone()}>
+                <details class="lab-menu" ref={menu.clone()} onkeydown={menu_keydown}>
                     <summary>{"Labs"}</summary>
                     <nav aria-label="Labs" onclick={close_menu}>
                         { for labs::LABS.iter().map(|lab| html! {

@@ -24,7 +24,7 @@ use crate::components::inspector::EventInspector;
 use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::tabs::channel::{self, now_ms, post_all};
-use crate::tabs::peer::{Mode, Outgoing, Peer, MAX_DELAY_MS};
+use crate::tabs::peer::{Mode, Outgoing, Peer, MAX_DELAY_MS, TRACE_LIMIT};
 use crate::Route;
 
 /// The room used when the URL names none (or an unusable one).
@@ -190,7 +190,8 @@ fn room_view(props: &RoomProps) -> Html {
         })
     };
     let redraw = use_reducer(Redraw::default);
-    let selected = use_state(|| None::<EventId>);
+    // The selected event's place in the whole session (see `selected_id`).
+    let selected = use_state(|| None::<u64>);
     let textarea = use_node_ref();
     let navigator = use_navigator();
 
@@ -408,7 +409,11 @@ fn room_view(props: &RoomProps) -> Html {
     };
     let on_select = {
         let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
+        let tab = tab.clone();
+        Callback::from(move |e: EventId| {
+            let dropped = tab.borrow().peer.trace_dropped();
+            selected.set(Some(dropped + e.0 as u64))
+        })
     };
 
     let t = tab.borrow();
@@ -440,6 +445,12 @@ fn room_view(props: &RoomProps) -> Html {
         )
         .collect();
     let events = trace.events().len();
+    let dropped = peer.trace_dropped();
+    // The selection is kept as the event's place in the whole session, so it stays on the
+    // same event (or goes away) when the oldest events are dropped.
+    let selected_id = (*selected)
+        .and_then(|abs| abs.checked_sub(dropped))
+        .map(|i| EventId(i as u32));
     html! {
         <div class="editor" data-peer={me.to_string()} data-synced={peer.is_synced().to_string()}>
             <p class="whoami">
@@ -504,11 +515,17 @@ fn room_view(props: &RoomProps) -> Html {
                 </div>
             }
             <section class="session">
-                <h3>{ format!("Session as seen by this tab ({events} events)") }</h3>
+                <h3>{ format!("Session as seen by this tab ({} events)", dropped + events as u64) }</h3>
+                if dropped > 0 {
+                    <p class="notice trace-window" role="status">
+                        { format!("Showing the last {events} of {} events; the session's first {dropped} events are not drawn \
+                            (this tab keeps at most {TRACE_LIMIT}).", dropped + events as u64) }
+                    </p>
+                }
                 <p class="legend">{ lane_legend.join(" · ") }</p>
                 <div class="run-body">
-                    <SpaceTimeDiagram trace={(*trace).clone()} shown={events} selected={*selected} {on_select} />
-                    <EventInspector trace={(*trace).clone()} selected={*selected} />
+                    <SpaceTimeDiagram trace={(*trace).clone()} shown={events} selected={selected_id} {on_select} />
+                    <EventInspector trace={(*trace).clone()} selected={selected_id} />
                 </div>
                 <ExportMenu name={format!("editor-{}-{me:x}", t.room)} texts={(*exports).clone()} />
                 <p class="hint export-note">{"The ShiViz, JSON, Mermaid and DOT files hold this diagram with vector clocks \

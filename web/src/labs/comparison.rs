@@ -2,7 +2,9 @@
 //! timestamps (Lamport 1978), vector clocks (Fidge 1988; Mattern 1989), hybrid logical clocks
 //! (Kulkarni et al. 2014) and physical timestamps (last-writer-wins), each compared pair by
 //! pair with true happens-before. A selector picks the ordering; its disagreements are
-//! listed, and clicking one selects the two events in the diagram.
+//! listed, and clicking one selects the two events in the diagram. The list is one tab stop
+//! (a roving tabindex, like the diagram's): ↑/↓ and Home/End move between rows, Enter or Space
+//! selects the row's pair.
 //!
 //! Parameters live in the URL (`#/lab/comparison?skew_ms=400&scheme=physical&…`).
 

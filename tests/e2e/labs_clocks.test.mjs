@@ -114,6 +114,39 @@ test('Comparison lab: physical LWW violates happens-before on a skewed run; vect
   assert.match(await page.locator(`svg.spacetime circle[data-event="${b}"]`).getAttribute('class'), /compared/);
   // a happened before b, yet b's physical timestamp is not later.
   assert.match(await page.locator(`svg.spacetime circle[data-event="${b}"]`).getAttribute('class'), /future/);
+  // The list is one tab stop (roving tabindex): ↓/↑/Home/End move it, Enter and Space select.
+  const all = page.locator('table.pairs tr.pair-row');
+  const n = await all.count();
+  assert.ok(n >= 2, `${n} rows`);
+  assert.equal(await page.locator('table.pairs tr.pair-row[tabindex="0"]').count(), 1);
+  const focusedRow = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return el?.matches('tr.pair-row') ? { row: Number(el.dataset.row), tab: el.getAttribute('tabindex'), a: el.dataset.a, b: el.dataset.b } : null;
+  });
+  const before = await position(page);
+  // The clicked row took the focus; Home goes to the first row, ↓ to the next.
+  await page.keyboard.press('Home');
+  assert.equal((await focusedRow())?.row, 0);
+  await page.keyboard.press('ArrowDown');
+  assert.deepEqual(await focusedRow().then((r) => [r?.row, r?.tab]), [1, '0']);
+  assert.equal(await page.locator('table.pairs tr.pair-row[tabindex="0"]').count(), 1);
+  await page.keyboard.press('End');
+  assert.equal((await focusedRow())?.row, n - 1);
+  await page.keyboard.press('Home');
+  assert.equal((await focusedRow())?.row, 0);
+  await page.keyboard.press('ArrowDown');
+  const second = await focusedRow();
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator(`svg.spacetime circle[data-event="${second.a}"]`).getAttribute('class'), /selected/);
+  assert.match(await page.locator(`svg.spacetime circle[data-event="${second.b}"]`).getAttribute('class'), /compared/);
+  await page.keyboard.press('End');
+  const last = await focusedRow();
+  await page.keyboard.press(' ');
+  assert.match(await page.locator(`svg.spacetime circle[data-event="${last.a}"]`).getAttribute('class'), /selected/);
+  assert.deepEqual(await position(page), before, 'table keys are not playback shortcuts');
+  // Tab leaves the table in one press.
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedRow(), null);
   await page.locator('.scheme-vector').click();
   await page.waitForFunction(() => location.hash.includes('scheme=vector'));
   await page.locator('.pairs-empty').waitFor();

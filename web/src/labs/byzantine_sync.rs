@@ -355,7 +355,7 @@ fn byzantine_run(props: &RunProps<Params>) -> Html {
                 mime: "text/csv",
                 contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
             }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

@@ -188,7 +188,7 @@ fn causal_run(props: &RunProps<Params>) -> Html {
             <Plot series={c.series.clone()} title="Hold-back queue length per node" x_label="true time (ms)"
                 y_label="messages held" cursor={Some(now_ms)} />
             <ExportMenu name={format!("causal-broadcast-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

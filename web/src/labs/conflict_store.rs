@@ -344,7 +344,7 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
                 <pre class="transcript">{ transcript }</pre>
             </details>
             <ExportMenu name={export_name} {texts} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

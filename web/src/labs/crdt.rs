@@ -229,7 +229,7 @@ fn crdt_run(props: &RunProps<Params>) -> Html {
             </div>
             <Plot series={series} title="Each replica's counter value" x_label="true time (ms)" y_label="value" {cursor} />
             <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

@@ -70,7 +70,7 @@ fn happens_before_run(props: &RunProps<Params>) -> Html {
                 <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
             </div>
             <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

@@ -153,7 +153,7 @@ fn hlc_run_view(props: &RunProps<Params>) -> Html {
                     x_label="true time (s)" y_label="ms" {cursor} band={Some((-eps_ms, eps_ms))} />
             </div>
             <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

@@ -300,7 +300,7 @@ fn chat_run(props: &RunProps) -> Html {
             <Plot series={c.series.clone()} title="Pending (hold-back) messages per node" x_label="true time (ms)"
                 y_label="messages pending" cursor={Some(now_ms)} />
             <ExportMenu name={format!("lamport-chat-seed{}-n{}", p.seed, p.nodes)} texts={(*exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

@@ -346,7 +346,7 @@ fn lease_run(props: &RunProps<Params>) -> Html {
                 mime: "text/plain",
                 contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
             }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

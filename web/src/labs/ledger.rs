@@ -617,7 +617,7 @@ fn ledger_run(props: &RunProps) -> Html {
                 mime: "text/plain",
                 contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().filter_map(describe).map(|d| d + "\n").collect()) },
             }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

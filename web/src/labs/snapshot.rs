@@ -208,7 +208,7 @@ fn snapshot_run(props: &RunProps<Params>) -> Html {
             <Plot series={c.series.clone()} title="Money per node and in flight" x_label="true time (ms)"
                 y_label="$" cursor={Some(now_ms)} />
             <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

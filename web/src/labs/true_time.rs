@@ -152,7 +152,7 @@ fn true_time_run_view(props: &RunProps<Params>) -> Html {
             { timeline(run, shown) }
             { violations_table(run, shown, select_pair) }
             <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to an event, Enter to select"}</p>
+            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
         </div>
     }
 }

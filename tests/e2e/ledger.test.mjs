@@ -96,11 +96,19 @@ test('ledger: the guided tour walks from the election to the restore', async () 
 });
 
 test('ledger: absurd parameters are clamped with a visible note', async () => {
-  const page = await openPage(browser, '#/lab/ledger?replicas=99&lease=0&seed=3');
+  const page = await openPage(browser, '#/lab/ledger?replicas=99&lease=0&tick=500&seed=3');
   await page.locator('svg.spacetime').waitFor();
   const notice = await page.locator('.notice').first().innerText();
   assert.match(notice, /replicas = 99 is out of range; using 9/);
   assert.match(notice, /lease = 0 is out of range; using 100/);
+  // The tick is in its own range but not within a quarter of the lease (the spec's rule).
+  assert.match(notice, /tick = 500 is out of range; using 25/);
   assert.equal(await page.locator('.ledger-log').count(), 9);
+  // The form is the spec's: a switch is a check box, a number carries its range and help.
+  assert.equal(await page.locator('input[name="fencing"]').getAttribute('type'), 'checkbox');
+  const crash = page.locator('input[name="crash"]');
+  assert.equal(await crash.getAttribute('max'), '8');
+  assert.match(await page.locator('label:has(input[name="crash"])').getAttribute('title'), /replica crashes/);
+  assert.equal(await page.locator('input[name="tick"]').inputValue(), '25');
   assert.deepEqual(page.errors, []);
 });

@@ -12,157 +12,15 @@ use std::rc::Rc;
 
 use chronoscope::ledger::replica::LedgerOutput;
 use chronoscope::node::NodeId;
-use chronoscope::scenario::ledger::{
-    self, Fault, Happening, Line, Params, Run, APPENDS, FAULT_PERCENT, LATENCY_MS, LEASE_MS,
-    REPLICAS, SNAPSHOTS, SPAN_MS, TICK_MS,
-};
+use chronoscope::scenario::ledger::{self, Fault, Happening, Line, Params, Run, SPEC};
 use chronoscope::time::Instant;
 use chronoscope::trace::{EventId, Trace};
-use yew::prelude::*;
-use yew_router::prelude::*;
 
-use super::param_form::{
-    bool_or, i32_or, notes_view, true_time_at, use_lab_playback, use_tour, Field, FieldKind,
-    ParamForm,
-};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::{Shared, SpaceTimeDiagram};
-use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{use_playback_keys, use_playback_timer, PlaybackControls};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
+use super::kit::{self, prelude::*, true_time_at};
+use crate::components::diagram::Shared;
 
 /// The lab's URL slug.
 pub const SLUG: &str = "ledger";
-
-/// The lab's defaults: the core's.
-fn defaults() -> Params {
-    Params::default()
-}
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = defaults();
-    let mut notes = Vec::new();
-    let n = &mut notes;
-    let raw = Params {
-        seed: query.u64_or("seed", d.seed, n),
-        replicas: query.u32_or("replicas", d.replicas, n),
-        appends: query.u32_or("appends", d.appends, n),
-        window_ms: query.u32_or("window", d.window_ms, n),
-        fencing: bool_or(query, "fencing", d.fencing, n),
-        causal: bool_or(query, "causal", d.causal, n),
-        lease_ms: query.u32_or("lease", d.lease_ms, n),
-        tick_ms: query.u32_or("tick", d.tick_ms, n),
-        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, n),
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, n),
-        loss_percent: query.u32_or("loss", d.loss_percent, n),
-        duplicate_percent: query.u32_or("dup", d.duplicate_percent, n),
-        freeze_ms: query.u32_or("freeze", d.freeze_ms, n),
-        freeze_at_ms: query.u32_or("freeze_at", d.freeze_at_ms, n),
-        partition_ms: query.u32_or("partition", d.partition_ms, n),
-        partition_at_ms: query.u32_or("partition_at", d.partition_at_ms, n),
-        jump_ms: i32_or(query, "jump", d.jump_ms, n),
-        jump_at_ms: query.u32_or("jump_at", d.jump_at_ms, n),
-        crash_replica: query.u32_or("crash", d.crash_replica, n),
-        crash_at_ms: query.u32_or("crash_at", d.crash_at_ms, n),
-        restore_after_ms: query.u32_or("restore_after", d.restore_after_ms, n),
-        snapshots: query.u32_or("snapshots", d.snapshots, n),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("seed", p.seed.to_string()),
-        ("replicas", p.replicas.to_string()),
-        ("appends", p.appends.to_string()),
-        ("window", p.window_ms.to_string()),
-        ("fencing", u8::from(p.fencing).to_string()),
-        ("causal", u8::from(p.causal).to_string()),
-        ("lease", p.lease_ms.to_string()),
-        ("tick", p.tick_ms.to_string()),
-        ("lat_min", p.latency_min_ms.to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("loss", p.loss_percent.to_string()),
-        ("dup", p.duplicate_percent.to_string()),
-        ("freeze", p.freeze_ms.to_string()),
-        ("freeze_at", p.freeze_at_ms.to_string()),
-        ("partition", p.partition_ms.to_string()),
-        ("partition_at", p.partition_at_ms.to_string()),
-        ("jump", p.jump_ms.to_string()),
-        ("jump_at", p.jump_at_ms.to_string()),
-        ("crash", p.crash_replica.to_string()),
-        ("crash_at", p.crash_at_ms.to_string()),
-        ("restore_after", p.restore_after_ms.to_string()),
-        ("snapshots", p.snapshots.to_string()),
-    ])
-}
-
-fn range(r: &std::ops::RangeInclusive<u32>) -> std::ops::RangeInclusive<i64> {
-    i64::from(*r.start())..=i64::from(*r.end())
-}
-
-fn fields() -> Vec<Field> {
-    vec![
-        Field {
-            name: "fencing",
-            label: "replicas refuse stale tokens (fencing)",
-            kind: FieldKind::Check,
-        },
-        Field {
-            name: "causal",
-            label: "causal delivery of appends",
-            kind: FieldKind::Check,
-        },
-        Field::number("replicas", "replicas", range(&REPLICAS)),
-        Field::number("appends", "appends", range(&APPENDS)),
-        Field::number(
-            "window",
-            "appends spread over (ms)",
-            1..=i64::from(*SPAN_MS.end()),
-        ),
-        Field::number("lease", "lease (ms)", range(&LEASE_MS)),
-        Field::number("tick", "leader batch / tick (ms)", range(&TICK_MS)),
-        Field::number("freeze", "freeze the leader for (ms)", range(&SPAN_MS)),
-        Field::number("freeze_at", "… at (ms)", range(&SPAN_MS)),
-        Field::number(
-            "partition",
-            "partition the leader for (ms)",
-            range(&SPAN_MS),
-        ),
-        Field::number("partition_at", "… at (ms)", range(&SPAN_MS)),
-        Field::number(
-            "jump",
-            "jump the leader's clock by (ms)",
-            -600_000..=600_000,
-        ),
-        Field::number("jump_at", "… at (ms)", range(&SPAN_MS)),
-        Field::number("crash", "crash replica (index)", 0..=8),
-        Field::number("crash_at", "… at (ms)", range(&SPAN_MS)),
-        Field::number(
-            "restore_after",
-            "… restore after (ms, 0: no crash)",
-            range(&SPAN_MS),
-        ),
-        Field::number("snapshots", "snapshots", range(&SNAPSHOTS)),
-        Field::number("lat_min", "latency min (ms)", range(&LATENCY_MS)),
-        Field::number("lat_max", "latency max (ms)", range(&LATENCY_MS)),
-        Field::number("loss", "loss (%)", range(&FAULT_PERCENT)),
-        Field::number("dup", "duplication (%)", range(&FAULT_PERCENT)),
-        Field {
-            name: "seed",
-            label: "seed",
-            kind: FieldKind::Seed,
-        },
-    ]
-}
 
 /// The classic failures, as one-click variations of the current run.
 fn fault_buttons(p: &Params) -> Vec<(&'static str, &'static str, Params)> {
@@ -218,16 +76,10 @@ fn fault_buttons(p: &Params) -> Vec<(&'static str, &'static str, Params)> {
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LedgerLab)]
 pub fn ledger_lab() -> Html {
-    let location = use_location();
-    let query_str = location
-        .as_ref()
-        .map(|l| l.query_str().to_string())
-        .unwrap_or_default();
-    let (params, notes) = params_from_query(&Query::parse(&query_str));
+    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
-    let (seek, on_tour) = use_tour(SLUG);
     let link = |p: &Params| {
-        let qs: Vec<String> = params_to_query(p)
+        let qs: Vec<String> = kit::write(&SPEC, p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
@@ -249,24 +101,15 @@ pub fn ledger_lab() -> Html {
                 it has promised. Any replica can start a Chandy-Lamport snapshot (ringed on the diagram); a crashed \
                 replica restores from the latest complete one and catches up."}
             </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
+            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <nav class="fault-buttons" aria-label="Classic failures">
                 { for fault_buttons(&params).into_iter().map(|(id, label, p)| html! {
                     <a class="button fault" data-fault={id} href={link(&p)}>{ label }</a>
                 }) }
             </nav>
-            <ParamForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
             <LedgerRun key={run_key} {params} {seek} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Shown {
@@ -529,7 +372,7 @@ fn cuts_view(run: &Run) -> Html {
 }
 
 #[function_component(LedgerRun)]
-fn ledger_run(props: &RunProps) -> Html {
+fn ledger_run(props: &RunProps<Params>) -> Html {
     let result = use_memo(props.params.clone(), |p| {
         ledger::run(p).map(|mut run| {
             let trace = std::mem::replace(&mut run.trace, Trace::new(0));
@@ -545,15 +388,6 @@ fn ledger_run(props: &RunProps) -> Html {
             }
         })
     });
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |s| s.trace.events().len());
-    let playback = use_lab_playback(total, 3, props.seek);
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
     let p = &props.params;
     let export_name = format!(
         "ledger-fencing{}-causal{}-seed{}",
@@ -561,27 +395,20 @@ fn ledger_run(props: &RunProps) -> Html {
         u8::from(p.causal),
         p.seed
     );
-    let exports = use_trace_exports(
-        export_name.clone(),
+    let lab = use_lab_run(
         result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
+        export_name.clone(),
+        3,
+        props.seek,
     );
+    let playback = lab.playback.clone();
     let shown = match result.as_ref() {
         Ok(s) => s,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let tl = timeline(&run);
     let t = true_time_at(&trace, playback.position, tl.end);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
     let rejected = run
         .outputs
         .iter()
@@ -599,9 +426,10 @@ fn ledger_run(props: &RunProps) -> Html {
             { timeline_svg(&tl, run.replicas.len(), t) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} marked={shown.cuts.clone()} />
-                <EventInspector trace={trace} selected={*selected} compare={*compare} />
+                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
+                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()}
+                    marked={shown.cuts.clone()} />
+                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
             </div>
             <h3>{"Snapshot cuts"}</h3>
             { cuts_view(&run) }
@@ -611,7 +439,7 @@ fn ledger_run(props: &RunProps) -> Html {
             <ol class="ledger-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).filter_map(describe).map(|d| html! { <li>{ d }</li> }) }
             </ol>
-            <ExportMenu name={export_name.clone()} texts={exports.iter().cloned().chain([TextExport {
+            <ExportMenu name={export_name.clone()} texts={lab.exports.iter().cloned().chain([TextExport {
                 label: "Log",
                 filename: format!("{export_name}.txt"),
                 mime: "text/plain",
@@ -668,9 +496,7 @@ mod tests {
     use super::*;
 
     fn run_of(query: &str) -> Run {
-        let (p, notes) = params_from_query(&Query::parse(query));
-        assert!(notes.is_empty(), "{query}: {notes:?}");
-        ledger::run(&p).unwrap()
+        ledger::run(&kit::quiet(&SPEC, query)).unwrap()
     }
 
     fn holds(run: &Run, name: &str) -> bool {
@@ -686,16 +512,16 @@ mod tests {
         let p = Params {
             fencing: false,
             jump_ms: -900,
-            ..defaults()
+            ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
+        let qs: Vec<String> = kit::write(&SPEC, &p)
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("fencing=perhaps&replicas=99&lease=0"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("fencing=perhaps&replicas=99&lease=0"));
         assert!(p.fencing);
         assert_eq!(p.replicas, 9);
         assert_eq!(p.lease_ms, 100);
@@ -722,7 +548,7 @@ mod tests {
 
     #[test]
     fn every_fault_button_gives_a_valid_run_and_the_timeline_stays_in_range() {
-        let p = defaults();
+        let p = Params::default();
         for (_, _, q) in fault_buttons(&p) {
             assert_eq!(q.validate(), Ok(()));
             let run = ledger::run(&q).unwrap();

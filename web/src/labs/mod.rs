@@ -20,7 +20,6 @@ pub mod lamport_chat;
 pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
-pub mod param_form;
 pub mod snapshot;
 pub mod trace_viewer;
 pub mod true_time;
@@ -31,7 +30,7 @@ use chronoscope::scenario::params::AnySpec;
 use chronoscope::scenario::{
     byzantine_sync as byzantine_run, causal_broadcast as causal_run, comparison as comparison_run,
     conflict_store as store_run, crdt as crdt_run, drift, happens_before as hb_run,
-    hybrid_logical as hlc_run, lamport_chat as chat_run, lease as lease_run,
+    hybrid_logical as hlc_run, lamport_chat as chat_run, lease as lease_run, ledger as ledger_run,
     snapshot as snapshot_run, true_time as tt_run,
 };
 
@@ -177,8 +176,8 @@ pub const LABS: &[LabInfo] = &[
                   crash a replica — and switch fencing or causal delivery off to see what breaks.",
         source: "Kulkarni et al. 2014; Birman, Schiper & Stephenson 1991; Chandy & Lamport 1985; Kleppmann 2016",
         view: || html! { <ledger::LedgerLab /> },
-        tour: Some(TourInfo { steps: ledger::tour_steps, notes: |q| ledger::params_from_query(q).1 }),
-        spec: None,
+        tour: Some(TourInfo { steps: ledger::tour_steps, notes: |q| kit::read(&ledger_run::SPEC, q).1 }),
+        spec: Some(&ledger_run::SPEC),
     },
     LabInfo {
         slug: byzantine_sync::SLUG,

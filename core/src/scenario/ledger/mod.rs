@@ -11,259 +11,21 @@
 //! what causal delivery is for.
 
 use alloc::boxed::Box;
-use alloc::format;
 use alloc::vec::Vec;
-use core::ops::RangeInclusive;
 
-use super::happens_before::Adjustment;
+mod params;
+pub use params::*;
+
 use crate::ledger::backup::BackupPart;
-use crate::ledger::replica::{LedgerConfig, LedgerOp, LedgerOutput, Replica};
+use crate::ledger::replica::{LedgerOp, LedgerOutput, Replica};
 use crate::ledger::state::ReplicaState;
 use crate::ledger::verdict::{self, Evidence, Verdict};
 use crate::node::NodeId;
 use crate::rng::Rng;
-use crate::sim::{Latency, Network, Partition, Reported, SimConfig, SimError, Simulation};
+use crate::sim::{Latency, Network, Partition, Reported, SimConfig, Simulation};
 use crate::snapshot::chandy_lamport::SnapshotId;
 use crate::time::{Instant, Span};
 use crate::trace::Trace;
-
-/// Allowed replica counts.
-pub const REPLICAS: RangeInclusive<u32> = 1..=9;
-/// Allowed append counts.
-pub const APPENDS: RangeInclusive<u32> = 0..=5_000;
-/// Allowed lease durations, ms.
-pub const LEASE_MS: RangeInclusive<u32> = 100..=60_000;
-/// Allowed ticks (batch windows), ms.
-pub const TICK_MS: RangeInclusive<u32> = 1..=1_000;
-/// Allowed latencies, ms.
-pub const LATENCY_MS: RangeInclusive<u32> = 0..=1_000;
-/// Allowed loss and duplication, percent.
-pub const FAULT_PERCENT: RangeInclusive<u32> = 0..=30;
-/// Allowed fault times and lengths, ms.
-pub const SPAN_MS: RangeInclusive<u32> = 0..=600_000;
-/// Allowed clock jumps, ms (either way).
-pub const JUMP_MS: RangeInclusive<i32> = -600_000..=600_000;
-/// Allowed snapshot counts.
-pub const SNAPSHOTS: RangeInclusive<u32> = 0..=20;
-/// Appends start at this true time (after the first election).
-pub const START_MS: u32 = 1_000;
-
-/// The knobs of a ledger run (all times are true times in ms from the start of appends;
-/// a length of 0 switches the fault off).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Params {
-    /// The seed (latencies, losses, who appends when).
-    pub seed: u64,
-    /// Number of replicas.
-    pub replicas: u32,
-    /// Number of appends.
-    pub appends: u32,
-    /// Appends are spread over this window, ms.
-    pub window_ms: u32,
-    /// Replicas fence off stale tokens.
-    pub fencing: bool,
-    /// Causal delivery of appends.
-    pub causal: bool,
-    /// Lease duration, ms.
-    pub lease_ms: u32,
-    /// Tick (leader batch window), ms.
-    pub tick_ms: u32,
-    /// Shortest one-way latency, ms.
-    pub latency_min_ms: u32,
-    /// Longest one-way latency, ms.
-    pub latency_max_ms: u32,
-    /// Message loss, percent.
-    pub loss_percent: u32,
-    /// Message duplication, percent.
-    pub duplicate_percent: u32,
-    /// Freeze whoever leads at `freeze_at_ms` for this long, ms.
-    pub freeze_ms: u32,
-    /// When, ms.
-    pub freeze_at_ms: u32,
-    /// Cut whoever leads at `partition_at_ms` off for this long, ms.
-    pub partition_ms: u32,
-    /// When, ms.
-    pub partition_at_ms: u32,
-    /// Jump the clock of whoever leads at `jump_at_ms` by this much (negative: back), ms.
-    pub jump_ms: i32,
-    /// When, ms.
-    pub jump_at_ms: u32,
-    /// Crash this replica (index) at `crash_at_ms`…
-    pub crash_replica: u32,
-    /// …at this time, ms…
-    pub crash_at_ms: u32,
-    /// …and restore it from the latest complete backup this long after, ms (0: no crash).
-    pub restore_after_ms: u32,
-    /// Snapshots, started at even intervals over the window by replicas in turn.
-    pub snapshots: u32,
-}
-
-impl Default for Params {
-    /// Three replicas, 30 appends, one snapshot, the leader frozen past its lease.
-    fn default() -> Self {
-        Params {
-            seed: 7,
-            replicas: 3,
-            appends: 30,
-            window_ms: 3_000,
-            fencing: true,
-            causal: true,
-            lease_ms: 600,
-            tick_ms: 20,
-            latency_min_ms: 2,
-            latency_max_ms: 20,
-            loss_percent: 0,
-            duplicate_percent: 0,
-            freeze_ms: 1_500,
-            freeze_at_ms: 1_200,
-            partition_ms: 0,
-            partition_at_ms: 0,
-            jump_ms: 0,
-            jump_at_ms: 0,
-            crash_replica: 2,
-            crash_at_ms: 0,
-            restore_after_ms: 0,
-            snapshots: 1,
-        }
-    }
-}
-
-/// Why a ledger run could not start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LedgerScenarioError {
-    /// A parameter is outside its range (its URL name).
-    OutOfRange(&'static str),
-    /// The simulator refused the configuration.
-    Sim(SimError),
-}
-
-impl core::fmt::Display for LedgerScenarioError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            LedgerScenarioError::OutOfRange(n) => write!(f, "parameter {n} is out of range"),
-            LedgerScenarioError::Sim(e) => write!(f, "simulator: {e}"),
-        }
-    }
-}
-
-impl core::error::Error for LedgerScenarioError {}
-
-impl Params {
-    fn u32_fields(&mut self) -> [(&'static str, &mut u32, RangeInclusive<u32>); 18] {
-        let min = self
-            .latency_min_ms
-            .clamp(*LATENCY_MS.start(), *LATENCY_MS.end());
-        let lease = self.lease_ms.clamp(*LEASE_MS.start(), *LEASE_MS.end());
-        let replicas = self.replicas.clamp(*REPLICAS.start(), *REPLICAS.end());
-        [
-            ("replicas", &mut self.replicas, REPLICAS),
-            ("appends", &mut self.appends, APPENDS),
-            ("window", &mut self.window_ms, 1..=*SPAN_MS.end()),
-            ("lease", &mut self.lease_ms, LEASE_MS),
-            // The leader must tick several times per lease to renew it.
-            (
-                "tick",
-                &mut self.tick_ms,
-                *TICK_MS.start()..=(lease / 4).min(*TICK_MS.end()),
-            ),
-            ("lat_min", &mut self.latency_min_ms, LATENCY_MS),
-            ("lat_max", &mut self.latency_max_ms, min..=*LATENCY_MS.end()),
-            ("loss", &mut self.loss_percent, FAULT_PERCENT),
-            ("dup", &mut self.duplicate_percent, FAULT_PERCENT),
-            ("freeze", &mut self.freeze_ms, SPAN_MS),
-            ("freeze_at", &mut self.freeze_at_ms, SPAN_MS),
-            ("partition", &mut self.partition_ms, SPAN_MS),
-            ("partition_at", &mut self.partition_at_ms, SPAN_MS),
-            ("jump_at", &mut self.jump_at_ms, SPAN_MS),
-            ("crash", &mut self.crash_replica, 0..=replicas - 1),
-            ("crash_at", &mut self.crash_at_ms, SPAN_MS),
-            ("restore_after", &mut self.restore_after_ms, SPAN_MS),
-            ("snapshots", &mut self.snapshots, SNAPSHOTS),
-        ]
-    }
-
-    /// Checks every parameter against its range.
-    pub fn validate(&self) -> Result<(), LedgerScenarioError> {
-        let mut copy = self.clone();
-        for (name, value, range) in copy.u32_fields() {
-            if !range.contains(value) {
-                return Err(LedgerScenarioError::OutOfRange(name));
-            }
-        }
-        if !JUMP_MS.contains(&self.jump_ms) {
-            return Err(LedgerScenarioError::OutOfRange("jump"));
-        }
-        Ok(())
-    }
-
-    /// Brings every parameter into its range, reporting each change.
-    pub fn clamp(mut self) -> (Params, Vec<Adjustment>) {
-        let mut notes = Vec::new();
-        for (name, value, range) in self.u32_fields() {
-            let clamped = (*value).clamp(*range.start(), *range.end());
-            if clamped != *value {
-                notes.push(Adjustment {
-                    name,
-                    given: format!("{value}"),
-                    used: format!("{clamped}"),
-                });
-                *value = clamped;
-            }
-        }
-        let j = self.jump_ms.clamp(*JUMP_MS.start(), *JUMP_MS.end());
-        if j != self.jump_ms {
-            notes.push(Adjustment {
-                name: "jump",
-                given: format!("{}", self.jump_ms),
-                used: format!("{j}"),
-            });
-            self.jump_ms = j;
-        }
-        (self, notes)
-    }
-
-    /// The replicas' settings.
-    pub fn config(&self) -> LedgerConfig {
-        let lease = ms(self.lease_ms);
-        LedgerConfig {
-            replicas: self.replicas as usize,
-            fencing: self.fencing,
-            causal: self.causal,
-            lease,
-            margin: lease.mul_f64(0.1),
-            tick: ms(self.tick_ms),
-            jitter: lease.mul_f64(0.4),
-            first_token: 101,
-            resend_ticks: 10,
-        }
-    }
-
-    fn at(&self, offset_ms: u32) -> Instant {
-        Instant::from_millis(i64::from(START_MS) + i64::from(offset_ms))
-    }
-
-    /// When the run ends: well after the window and the last fault, so agreement is due.
-    pub fn end(&self) -> Instant {
-        let mut last = self.window_ms;
-        for (at, len) in [
-            (self.freeze_at_ms, self.freeze_ms),
-            (self.partition_at_ms, self.partition_ms),
-            (self.crash_at_ms, self.restore_after_ms),
-        ] {
-            if len > 0 {
-                last = last.max(at.saturating_add(len));
-            }
-        }
-        if self.jump_ms != 0 {
-            last = last.max(self.jump_at_ms.saturating_add(self.jump_ms.unsigned_abs()));
-        }
-        self.at(last) + Span::from_millis(1_000).max(ms(self.lease_ms).mul_f64(10.0))
-    }
-}
-
-fn ms(v: u32) -> Span {
-    Span::from_millis(v.into())
-}
 
 /// A fault the scenario applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -665,7 +427,31 @@ mod tests {
         };
         assert!(wild.validate().is_err());
         let (p, notes) = wild.clamp();
-        assert_eq!(notes.len(), 6, "{notes:?}");
+        let mut named: Vec<&str> = notes.iter().map(|a| a.name).collect();
+        named.dedup();
+        assert_eq!(
+            named,
+            ["replicas", "lease", "tick", "jump", "crash", "tick", "lat_max", "crash"],
+            "{notes:?}"
+        );
         assert_eq!(p.validate(), Ok(()));
+        assert_eq!((p.replicas, p.lease_ms, p.tick_ms), (1, 100, 25));
+        assert_eq!(
+            (p.latency_max_ms, p.jump_ms, p.crash_replica),
+            (50, -600_000, 0)
+        );
+    }
+
+    #[test]
+    fn the_spec_declares_every_knob_once_and_its_defaults_are_in_range() {
+        let keys: Vec<&str> = SPEC.params().map(|p| p.key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!((keys.len(), sorted.len()), (22, 22));
+        assert_eq!(Params::default().clamp().1, []);
+        let (p, notes) = SPEC.read([("tick", "500"), ("lease", "1000"), ("crash", "3")]);
+        assert_eq!((p.tick_ms, p.crash_replica), (250, 2));
+        assert_eq!(notes.len(), 2, "{notes:?}");
     }
 }

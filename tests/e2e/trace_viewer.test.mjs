@@ -269,7 +269,8 @@ test('hosts can be ordered by number of events or first appearance (facebook)', 
   for (const g of groups) counts.set(g.host, (counts.get(g.host) ?? 0) + 1);
   const firstSeen = [...counts.keys()];
   const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1] || firstSeen.indexOf(a[0]) - firstSeen.indexOf(b[0])).map(([h]) => h);
-  const lanes = () => page.locator('svg.spacetime g.lane .lane-label').allTextContents();
+  // Each lane label carries the host's full name in its <title> (the text itself may be shortened).
+  const lanes = () => page.locator('svg.spacetime g.gutter-copy .lane-label title').allTextContents();
   await page.locator('.host-order').selectOption('events');
   assert.deepEqual(await lanes(), busiest);
   await page.locator('.host-order').selectOption('first');

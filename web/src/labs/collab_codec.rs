@@ -3,8 +3,7 @@
 //! a message is its canonical byte encoding as a hex JSON string, and the saved state is
 //! the replica's saved bytes in hex. Everything a message means is checked by the core
 //! (hash, signature, caps, whether a bundle was asked for); this codec only checks the size
-//! and the form. The editor lab still runs its own transport (`crate::tabs::peer`); this
-//! codec is the tab runtime's side of porting it (tested natively below).
+//! and the form. The editor lab (`super::editor`) runs on it.
 
 use std::fmt;
 

@@ -13,6 +13,7 @@ pub mod conflict_store_cost;
 pub mod crdt;
 pub mod crdt_panel;
 pub mod editor;
+pub mod editor_views;
 pub mod happens_before;
 pub mod hybrid_logical;
 pub mod kit;

@@ -110,6 +110,7 @@ pub struct TabRuntime<C: WireCodec> {
     counters: Counters,
     notes: VecDeque<String>,
     dirty: bool,
+    preloaded: bool,
 }
 
 impl<C: WireCodec> TabRuntime<C> {
@@ -154,7 +155,15 @@ impl<C: WireCodec> TabRuntime<C> {
             counters: Counters::default(),
             notes: VecDeque::new(),
             dirty: false,
+            preloaded: false,
         }
+    }
+
+    /// Marks the protocol as already restored by the page: nothing is loaded when the tab
+    /// sits down.
+    pub fn preloaded(mut self) -> Self {
+        self.preloaded = true;
+        self
     }
 
     /// The protocol.
@@ -290,6 +299,7 @@ impl<C: WireCodec> TabRuntime<C> {
                     Heard::Noted => {}
                     Heard::Impersonation => return Err(Refusal::Impersonation(seat)),
                     Heard::NoSuchSeat => return Err(Refusal::NoSuchSeat(env.seat)),
+                    Heard::Full => return Err(Refusal::RoomFull(seat)),
                 }
                 if self.seats.present(seat) {
                     self.release(seat, now);
@@ -324,8 +334,10 @@ impl<C: WireCodec> TabRuntime<C> {
                     Some(_) => self.seats.alive(seat, now),
                     None => {
                         // Heard before its announcement (or after a long silence): note it.
-                        if self.seats.heard(seat, env.token, false, now) != Heard::Noted {
-                            return Err(Refusal::NoSuchSeat(env.seat));
+                        match self.seats.heard(seat, env.token, false, now) {
+                            Heard::Noted => {}
+                            Heard::Full => return Err(Refusal::RoomFull(seat)),
+                            _ => return Err(Refusal::NoSuchSeat(env.seat)),
                         }
                     }
                 }
@@ -476,7 +488,7 @@ impl<C: WireCodec> TabRuntime<C> {
             self.posts.push(Post { json, delay_ms: 0 });
         }
         if let Some(seat) = self.seats.seat().filter(|_| sat && !self.started) {
-            if let Some(json) = load(seat) {
+            if let Some(json) = load(seat).filter(|_| !self.preloaded) {
                 match self.codec.restore(seat, &json) {
                     Ok(Some(p)) => self.protocol = p,
                     Ok(None) => {}

@@ -29,6 +29,8 @@ pub const ANNOUNCE_MS: f64 = 500.0;
 pub const GONE_MS: f64 = 10_000.0;
 /// The most seats a room may have.
 pub const MAX_SEATS: u32 = 26;
+/// The most other tabs an open room keeps track of (more are refused until some go quiet).
+pub const MAX_OPEN: usize = 64;
 
 /// Where this tab stands.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +65,8 @@ pub enum Heard {
     Impersonation,
     /// It named a seat outside the room.
     NoSuchSeat,
+    /// An open room already tracks [`MAX_OPEN`] other tabs.
+    Full,
 }
 
 /// The room's seats as this tab sees them.
@@ -195,6 +199,9 @@ impl Seats {
         }
         if token == self.token || self.seat() == Some(seat) {
             return Heard::Impersonation;
+        }
+        if self.open && !self.occupants.contains_key(&seat) && self.occupants.len() >= MAX_OPEN {
+            return Heard::Full;
         }
         let replace = match self.occupants.get(&seat) {
             None => true,

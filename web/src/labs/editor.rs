@@ -397,7 +397,7 @@ fn room_view(props: &RoomProps) -> Html {
     html! {
         <div class="editor" data-peer={me.map(|m| m.0.to_string()).unwrap_or_default()}
             data-synced={me.is_some().to_string()} data-refused={refused.to_string()}
-            data-equivocations={replica.equivocations().len().to_string()}>
+            data-equivocations={replica.equivocations().len().to_string()} data-delivered={total.to_string()}>
             if let Some(e) = &*error { <div class="notice error" role="alert">{ e.clone() }</div> }
             <p class="whoami">
                 { format!("This tab is tab {} with author key @{} in room “{}” · ",

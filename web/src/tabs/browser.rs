@@ -62,25 +62,21 @@ pub fn identity(channel: &str) -> (u32, Option<NodeId>) {
 pub fn tab_secret(channel: &str) -> [u8; 32] {
     let key = format!("{channel}:secret");
     let stored = session().and_then(|s| s.get_item(&key).ok().flatten());
+    let parsed: Option<Vec<u8>> = stored.filter(|h| h.len() == 64).and_then(|h| {
+        (0..32)
+            .map(|i| u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect()
+    });
     let mut bytes = [0u8; 32];
-    if let Some(hex) = stored.filter(|h| h.len() == 64) {
-        let ok = (0..32).all(|i| match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
-            Ok(b) => {
-                bytes[i] = b;
-                true
+    match parsed {
+        Some(p) => bytes.copy_from_slice(&p),
+        None => {
+            bytes.iter_mut().for_each(|b| *b = random_u64() as u8);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            if let Some(s) = session() {
+                let _ = s.set_item(&key, &hex);
             }
-            Err(_) => false,
-        });
-        if ok {
-            return bytes;
         }
-    }
-    for chunk in bytes.chunks_mut(8) {
-        chunk.copy_from_slice(&random_u64().to_le_bytes());
-    }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    if let Some(s) = session() {
-        let _ = s.set_item(&key, &hex);
     }
     bytes
 }

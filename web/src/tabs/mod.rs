@@ -7,6 +7,8 @@
 //! - [`seats`]: the room's known membership (tabs claim seats `A`, `B`, …; or an open
 //!   room of the tabs heard). Pure.
 //! - [`browser`]: the glue — the `BroadcastChannel`, one timeout, storage.
+//!
+//! Their native tests live beside, in `web/src/tabs_tests/` (Lamport-chat and seat tests).
 
 pub mod browser;
 pub mod envelope;

@@ -577,5 +577,5 @@ impl<C: WireCodec> TabRuntime<C> {
 }
 
 #[cfg(test)]
-#[path = "runtime_tests.rs"]
+#[path = "../tabs_tests/runtime.rs"]
 mod tests;

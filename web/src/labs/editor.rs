@@ -23,7 +23,7 @@ use yew_router::prelude::*;
 
 use super::collab_codec::CollabCodec;
 use super::editor_views::{self as views, Session};
-use crate::components::diagram::{Shared, SpaceTimeDiagram};
+use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::inspector::EventInspector;
 use crate::query::Query;
 use crate::tabs::browser::{self, now_ms, Connection};
@@ -345,11 +345,8 @@ fn room_view(props: &RoomProps) -> Html {
     let (trace, lanes, not_drawn) = {
         let mut s = session.borrow_mut();
         s.sync(replica.graph());
-        (
-            s.shared(now_ms()),
-            Shared(Rc::new(s.names().to_vec())),
-            s.not_drawn(),
-        )
+        let (trace, lanes) = s.shared(now_ms());
+        (trace, lanes, s.not_drawn())
     };
     let selected_id = (*selected).filter(|e| e.index() < trace.events().len());
     let held = rt.held();

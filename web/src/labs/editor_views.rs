@@ -19,14 +19,15 @@ use chronoscope::time::Instant;
 use chronoscope::trace::{EventId, EventKind, MessageFate, Trace};
 use yew::prelude::*;
 
+use crate::components::diagram::Shared;
 use crate::components::SharedTrace;
 
 /// The most updates the session diagram draws.
-pub const WINDOW: usize = 1_500;
+pub const WINDOW: usize = 600;
 /// How far the drawn window moves when it is full (so it is rebuilt rarely).
-const STEP: usize = 500;
+const STEP: usize = 200;
 /// How often, at most, the drawn diagram is refreshed while updates arrive (ms).
-const REFRESH_MS: f64 = 400.0;
+const REFRESH_MS: f64 = 1_000.0;
 
 /// The session diagram, built incrementally from the replica's delivery log.
 pub struct Session {
@@ -37,6 +38,7 @@ pub struct Session {
     names: Vec<String>,
     events: BTreeMap<UpdateHash, (EventId, VectorClock)>,
     shared: SharedTrace,
+    shared_names: Shared<Vec<String>>,
     shared_at: f64,
     stale: bool,
 }
@@ -52,6 +54,7 @@ impl Session {
             names: Vec::new(),
             events: BTreeMap::new(),
             shared: SharedTrace::from(Trace::new(1)),
+            shared_names: Shared(std::rc::Rc::new(Vec::new())),
             shared_at: f64::NEG_INFINITY,
             stale: false,
         };
@@ -138,19 +141,17 @@ impl Session {
         changed
     }
 
-    /// The trace to draw, refreshed at most every [`REFRESH_MS`] while updates arrive.
-    pub fn shared(&mut self, now: f64) -> SharedTrace {
+    /// The trace to draw and its lanes' names (authors' keys), refreshed at most every
+    /// [`REFRESH_MS`] while updates arrive (unchanged values keep their identity, so the
+    /// diagram is not redrawn in between).
+    pub fn shared(&mut self, now: f64) -> (SharedTrace, Shared<Vec<String>>) {
         if self.stale && now - self.shared_at >= REFRESH_MS {
             self.shared = SharedTrace::from(self.trace.clone());
+            self.shared_names = Shared(std::rc::Rc::new(self.names.clone()));
             self.shared_at = now;
             self.stale = false;
         }
-        self.shared.clone()
-    }
-
-    /// The lanes' names (authors' keys), in lane order.
-    pub fn names(&self) -> &[String] {
-        &self.names
+        (self.shared.clone(), self.shared_names.clone())
     }
     /// How many delivered updates are not drawn (the oldest).
     pub fn not_drawn(&self) -> usize {
@@ -291,10 +292,14 @@ mod tests {
         let mut session = Session::new(replica.author());
         assert!(session.sync(replica.graph()));
         assert!(!session.sync(replica.graph()));
-        let trace = session.shared(0.0);
+        let (trace, names) = session.shared(0.0);
         assert_eq!(trace.events().len(), 3);
-        assert_eq!(session.names().len(), 2);
-        assert!(session.names()[0].ends_with("(this tab)"));
+        assert_eq!(names.0.len(), 2);
+        assert!(names.0[0].ends_with("(this tab)"));
+        assert!(
+            session.shared(1.0).1 == names,
+            "unchanged names keep their identity"
+        );
         // "c" by the other author depends on "b": one arrow from lane 0 to lane 1.
         assert_eq!(trace.messages().len(), 1);
         let m = &trace.messages()[0];

@@ -203,9 +203,9 @@ pub const LABS: &[LabInfo] = &[
     LabInfo {
         slug: "editor",
         title: "Collaborative editor",
-        summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
-                  you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
-        source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
+        summary: "Every browser tab is a replica of one shared text over a BroadcastChannel: hash-named, \
+                  signed updates held back until their dependencies arrive, forgeries refused and counted.",
+        source: "Kleppmann, PaPoC 2022; Kleppmann & Howard 2020; Roh et al. 2011",
         view: || html! { <editor::EditorLab /> },
         tour: None,
         spec: None,

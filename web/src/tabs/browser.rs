@@ -22,7 +22,7 @@ pub const SLICE_MS: f64 = 8.0;
 /// Messages handled between two looks at the clock.
 const BATCH: usize = 16;
 /// How often a changed protocol state is saved, at most (ms).
-const SAVE_EVERY_MS: f64 = 300.0;
+const SAVE_EVERY_MS: f64 = 1_000.0;
 
 /// The current wall-clock time in ms.
 pub fn now_ms() -> f64 {

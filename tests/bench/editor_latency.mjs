@@ -37,6 +37,8 @@ const fmt = (xs) => `p50 ${pct(xs, 0.5).toFixed(1)} ms, p99 ${pct(xs, 0.99).toFi
 // B records when its text area's value is set, on a clock shared by the pages.
 await b.locator('textarea.doc').evaluate((el) => {
   window.arrived = [];
+  window.longTasks = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask' });
   const proto = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value');
   Object.defineProperty(el, 'value', {
     get() { return proto.get.call(this); },
@@ -55,6 +57,8 @@ const sent = await a.locator('textarea.doc').evaluate(async (el, n) => {
 }, CHARS);
 await b.waitForFunction((n) => document.querySelector('textarea.doc').value.length >= n, CHARS, { timeout: 120000 });
 const arrived = await b.evaluate(() => window.arrived);
+const long = await b.evaluate(() => window.longTasks);
+console.log(`tab B long tasks (> 50 ms) while receiving: ${long.length}${long.length ? `, longest ${Math.max(...long).toFixed(0)} ms, total ${long.reduce((x, y) => x + y, 0).toFixed(0)} ms` : ''}`);
 const remote = [];
 let j = 0;
 for (let k = 0; k < CHARS; k++) {

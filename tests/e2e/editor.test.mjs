@@ -207,15 +207,16 @@ test('a fourth page posts forged edits, a forged state transfer and a 1,000-mess
   for (const p of tabs) {
     const refused = await until('the forgeries refused and counted', async () => {
       const n = await attr(p, 'data-refused');
-      return { ok: n >= 300, n };
+      // Each tab is sent ≈ 166 garbage flood messages, 3 broadcast garbage posts and ≈ 10
+      // forgeries, each refused once (replayed real messages may also be refused or answered).
+      return { ok: n >= 160, n };
     });
     const shown = await p.locator('.refusals').innerText();
-    if (p === tabs[0]) console.log(`refusals shown in a tab: ${shown.replace(/\s+/g, ' ').slice(0, 400)}`);
+    if (p === tabs[0]) console.log(`refusals shown in a tab (${refused.n}): ${shown.replace(/\s+/g, ' ').slice(0, 400)}`);
     assert.match(shown, /bad hash|bad signature/, shown);
     assert.match(shown, /unrequested state/, shown);
     assert.match(shown, /oversized/, shown);
     assert.match(shown, /forged sender|impersonation/, shown);
-    assert.ok(refused.n >= 300);
     assert.deepEqual(p.errors, []);
   }
   await context.close();

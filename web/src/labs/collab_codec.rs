@@ -8,7 +8,7 @@
 use std::fmt;
 
 use chronoscope::collab::message::Message;
-use chronoscope::collab::{Limits, Replica, Saved};
+use chronoscope::collab::{Limits, Output, Replica, Saved};
 use chronoscope::node::NodeId;
 use serde::Deserialize;
 
@@ -106,6 +106,14 @@ impl WireCodec for CollabCodec {
             n if n > self.limits.max_message_bytes => Err(CollabWireError::Oversized(n)),
             _ => Ok(()),
         }
+    }
+
+    fn saves_when_asked(&self) -> bool {
+        true
+    }
+
+    fn asks_to_save(&self, output: &Output) -> bool {
+        matches!(output, Output::Save(_))
     }
 
     fn save(&self, _node: NodeId, replica: &Replica) -> Option<String> {

@@ -344,8 +344,9 @@ fn room_view(props: &RoomProps) -> Html {
     let me = rt.seats().seat();
     let (trace, lanes, not_drawn) = {
         let mut s = session.borrow_mut();
-        s.sync(replica.graph());
-        let (trace, lanes) = s.shared(now_ms());
+        let now = now_ms();
+        s.sync(replica.graph(), now);
+        let (trace, lanes) = s.shared(now);
         (trace, lanes, s.not_drawn())
     };
     let selected_id = (*selected).filter(|e| e.index() < trace.events().len());
@@ -379,11 +380,15 @@ fn room_view(props: &RoomProps) -> Html {
     let counters = rt.counters();
     let core_refusals = replica.refusals();
     let refused = counters.refused_total() + core_refusals.total();
-    let mut by_reason: Vec<String> = core_refusals
+    let by_replica: Vec<String> = core_refusals
         .nonzero()
         .map(|(r, n)| format!("{r} {n}"))
         .collect();
-    by_reason.extend(counters.refused.iter().map(|(k, n)| format!("{k} {n}")));
+    let by_runtime: Vec<String> = counters
+        .refused
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     let delay = match rt.network().latency {
         Latency::Constant(d) => d.as_millis_f64() as u32,
         _ => 0,
@@ -439,7 +444,12 @@ fn room_view(props: &RoomProps) -> Html {
             { views::holdback(replica) }
             <section class="refusals" data-refused={refused.to_string()} aria-live="polite">
                 <h3>{ format!("Refused from the channel: {refused}") }</h3>
-                if !by_reason.is_empty() { <p class="by-reason">{ by_reason.join(", ") }</p> }
+                if !by_replica.is_empty() {
+                    <p class="by-reason replica">{ format!("by the replica: {}", by_replica.join(", ")) }</p>
+                }
+                if !by_runtime.is_empty() {
+                    <p class="by-reason runtime">{ format!("by the tab runtime: {}", by_runtime.join(", ")) }</p>
+                }
                 <ul class="notes">{ for rt.notes().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
             </section>
             <section class="session">

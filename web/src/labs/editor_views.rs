@@ -26,8 +26,12 @@ use crate::components::SharedTrace;
 pub const WINDOW: usize = 600;
 /// How far the drawn window moves when it is full (so it is rebuilt rarely).
 const STEP: usize = 200;
-/// How often, at most, the drawn diagram is refreshed while updates arrive (ms).
+/// How often, at most, the drawn diagram is refreshed (ms).
 const REFRESH_MS: f64 = 1_000.0;
+/// While updates keep arriving the diagram waits for a pause this long (ms) …
+const PAUSE_MS: f64 = 300.0;
+/// … but not longer than this (ms).
+const REFRESH_AT_LEAST_MS: f64 = 5_000.0;
 
 /// The session diagram, built incrementally from the replica's delivery log.
 pub struct Session {
@@ -40,6 +44,7 @@ pub struct Session {
     shared: SharedTrace,
     shared_names: Shared<Vec<String>>,
     shared_at: f64,
+    changed_at: f64,
     stale: bool,
 }
 
@@ -56,6 +61,7 @@ impl Session {
             shared: SharedTrace::from(Trace::new(1)),
             shared_names: Shared(std::rc::Rc::new(Vec::new())),
             shared_at: f64::NEG_INFINITY,
+            changed_at: f64::NEG_INFINITY,
             stale: false,
         };
         s.lane(me, true);
@@ -91,8 +97,9 @@ impl Session {
         self.seen = start;
     }
 
-    /// Draws what the graph delivered since the last call; returns whether anything changed.
-    pub fn sync(&mut self, graph: &Graph) -> bool {
+    /// Draws what the graph delivered since the last call (at `now`, ms); returns whether
+    /// anything changed.
+    pub fn sync(&mut self, graph: &Graph, now: f64) -> bool {
         let log = graph.log();
         if log.len() < self.seen {
             self.rebuild(0);
@@ -138,14 +145,21 @@ impl Session {
         }
         self.seen = log.len();
         self.stale |= changed;
+        if changed {
+            self.changed_at = now;
+        }
         changed
     }
 
     /// The trace to draw and its lanes' names (authors' keys), refreshed at most every
-    /// [`REFRESH_MS`] while updates arrive (unchanged values keep their identity, so the
-    /// diagram is not redrawn in between).
+    /// [`REFRESH_MS`], when updates pause for [`PAUSE_MS`] or [`REFRESH_AT_LEAST_MS`] passed
+    /// (redrawing hundreds of events costs more than a keystroke; unchanged values keep
+    /// their identity, so the diagram is not redrawn in between).
     pub fn shared(&mut self, now: f64) -> (SharedTrace, Shared<Vec<String>>) {
-        if self.stale && now - self.shared_at >= REFRESH_MS {
+        let since = now - self.shared_at;
+        let due = since >= REFRESH_AT_LEAST_MS
+            || (since >= REFRESH_MS && now - self.changed_at >= PAUSE_MS);
+        if self.stale && due {
             self.shared = SharedTrace::from(self.trace.clone());
             self.shared_names = Shared(std::rc::Rc::new(self.names.clone()));
             self.shared_at = now;
@@ -290,8 +304,8 @@ mod tests {
         let replica = sim.node(NodeId(0)).unwrap();
         assert_eq!(replica.text(), "cab");
         let mut session = Session::new(replica.author());
-        assert!(session.sync(replica.graph()));
-        assert!(!session.sync(replica.graph()));
+        assert!(session.sync(replica.graph(), 0.0));
+        assert!(!session.sync(replica.graph(), 0.0));
         let (trace, names) = session.shared(0.0);
         assert_eq!(trace.events().len(), 3);
         assert_eq!(names.0.len(), 2);

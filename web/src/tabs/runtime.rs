@@ -51,6 +51,15 @@ pub trait WireCodec {
     fn save(&self, _node: NodeId, _protocol: &Self::Protocol) -> Option<String> {
         None
     }
+    /// Whether the protocol says when to save (see [`asks_to_save`](Self::asks_to_save));
+    /// otherwise (the default) its state is saved after any input.
+    fn saves_when_asked(&self) -> bool {
+        false
+    }
+    /// Whether this output asks the driver to save (e.g. the protocol's `Save` output).
+    fn asks_to_save(&self, _output: &<Self::Protocol as Protocol>::Output) -> bool {
+        false
+    }
     /// A protocol for `node` restored from [`save`](Self::save)'s output (`Ok(None)`: not
     /// supported).
     fn restore(&self, _node: NodeId, _json: &str) -> Result<Option<Self::Protocol>, Self::Error> {
@@ -373,7 +382,7 @@ impl<C: WireCodec> TabRuntime<C> {
             rng: &mut self.rng,
         };
         input(&mut self.protocol, &mut ctx, &mut out);
-        self.dirty = true;
+        self.dirty |= !self.codec.saves_when_asked();
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, message } => {
@@ -387,7 +396,10 @@ impl<C: WireCodec> TabRuntime<C> {
                     self.timers.push((at, self.next_timer, timer));
                 }
                 Effect::CancelTimer { timer } => self.timers.retain(|t| t.2 != timer),
-                Effect::Output(o) => self.outputs.push(o),
+                Effect::Output(o) => {
+                    self.dirty |= self.codec.asks_to_save(&o);
+                    self.outputs.push(o);
+                }
             }
         }
     }

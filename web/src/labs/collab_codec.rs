@@ -284,6 +284,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tab_saves_when_its_replica_asks_not_after_every_heartbeat() {
+        let mut room = Room {
+            tabs: (0..2).map(|i| tab(i, 0.0)).collect(),
+            wire: Vec::new(),
+            seen: Vec::new(),
+            now: 0.0,
+            n: 0,
+        };
+        let mut none = Vec::new();
+        for _ in 0..100 {
+            room.step(&mut none);
+        }
+        for t in &mut room.tabs {
+            t.saved();
+        }
+        // Heartbeats go both ways for two seconds: nothing changed, nothing to save.
+        for _ in 0..200 {
+            room.step(&mut none);
+        }
+        assert!(room.tabs.iter().all(|t| !t.is_dirty()));
+        let text = "hi".to_string();
+        assert!(room.tabs[0].operate(Operation::Replace { text }, room.now));
+        // The replica asks (its `Save` output) at its next heartbeat, in both tabs.
+        for _ in 0..100 {
+            room.step(&mut none);
+        }
+        assert!(room.tabs.iter().all(|t| t.is_dirty()));
+        assert_eq!(room.texts(), ["hi", "hi"]);
+    }
+
+    #[test]
     fn saved_replicas_round_trip_and_garbage_saves_are_refused() {
         let codec = CollabCodec::new([7; 32], Limits::default());
         let mut t = TabRuntime::open(

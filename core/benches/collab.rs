@@ -8,7 +8,7 @@
 mod native {
     use chronoscope::collab::message::Message;
     use chronoscope::collab::replica::{Operation, Replica};
-    use chronoscope::collab::update::{Author, Op, Update, UpdateHash};
+    use chronoscope::collab::update::{Author, CharId, Op, Update, UpdateHash};
     use chronoscope::collab::Limits;
     use chronoscope::node::NodeId;
     use chronoscope::protocol::{Context, Outbox, Protocol};
@@ -51,14 +51,16 @@ mod native {
         group.sample_size(30);
         let alice = Author::from_seed([7; 32]);
         let deps = vec![UpdateHash([3; 32])];
-        let op = Op::Insert {
-            after: Some(UpdateHash([3; 32])),
-            ch: 'x',
-        };
-        let u = Update::sign(&alice, 42, deps.clone(), op);
+        let op = Op::insert_char(Some(CharId::new(UpdateHash([3; 32]), 0)), 'x');
+        let u = Update::sign(&alice, 42, deps.clone(), op.clone());
 
         let one = Message::Updates(vec![u.clone()]).encode().len();
-        let del = Update::sign(&alice, 43, vec![u.id], Op::Delete { target: u.id });
+        let del = Update::sign(
+            &alice,
+            43,
+            vec![u.id],
+            Op::delete_char(CharId::new(u.id, 0)),
+        );
         eprintln!(
             "collab: an insert with one dependency is {} bytes encoded, a delete {} bytes; \
              alone in a message {} bytes",
@@ -69,7 +71,7 @@ mod native {
 
         group.bench_function("update_hash", |b| b.iter(|| u.content_hash()));
         group.bench_function("update_sign", |b| {
-            b.iter(|| Update::sign(&alice, 42, deps.clone(), op))
+            b.iter(|| Update::sign(&alice, 42, deps.clone(), op.clone()))
         });
         group.bench_function("update_verify", |b| b.iter(|| u.verify()));
         let bytes = Message::Updates(vec![u.clone()]).encode();
@@ -78,17 +80,9 @@ mod native {
         // A remote keystroke into a 2,000-character document: verify, deliver, render.
         let doc = document(2_000);
         let heads: Vec<UpdateHash> = doc.graph().heads().iter().copied().collect();
-        let anchor = doc.graph().rga().hash_at(1_000);
+        let anchor = doc.graph().rga().char_at(1_000);
         let bob = Author::from_seed([9; 32]);
-        let key = Update::sign(
-            &bob,
-            1,
-            heads,
-            Op::Insert {
-                after: anchor,
-                ch: 'k',
-            },
-        );
+        let key = Update::sign(&bob, 1, heads, Op::insert_char(anchor, 'k'));
         group.bench_function("remote_keystroke_2k_chars", |b| {
             b.iter_batched(
                 || doc.clone(),
@@ -116,10 +110,7 @@ mod native {
             })
             .chain((0..500).map(|_| {
                 let mut f = key.clone();
-                f.op = Op::Insert {
-                    after: None,
-                    ch: 'Z',
-                };
+                f.op = Op::insert_char(None, 'Z');
                 Message::Updates(vec![f])
             }))
             .collect();

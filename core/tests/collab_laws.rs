@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chronoscope::collab::message::Message;
 use chronoscope::collab::replica::{Operation, Output, Replica, Timer};
-use chronoscope::collab::update::{Author, AuthorKey, Op, Update, UpdateHash};
+use chronoscope::collab::update::{Author, AuthorKey, CharId, Op, Update, UpdateHash};
 use chronoscope::collab::{Limits, Refusal, Saved};
 use chronoscope::node::NodeId;
 use chronoscope::protocol::{Context, Effect, Outbox, Protocol};
@@ -189,9 +189,13 @@ impl Adversary {
     }
 
     fn own(&mut self, ctx: &mut Context<'_>, ch: char, seq: u64) -> Update {
-        let anchor = self.random_seen(ctx).map(|u| u.id);
-        let deps = anchor.into_iter().collect();
-        let u = Update::sign(&self.me, seq, deps, Op::Insert { after: anchor, ch });
+        // Anywhere inside a run it saw (a valid anchor for every honest replica).
+        let anchor = self.random_seen(ctx).map(|u| {
+            let offset = ctx.rng.below(u.op.run_len().max(1) as u64) as u32;
+            CharId::new(u.id, offset)
+        });
+        let deps = anchor.iter().map(|c| c.update).collect();
+        let u = Update::sign(&self.me, seq, deps, Op::insert_char(anchor, ch));
         self.mine.insert(u.id, u.clone());
         u
     }
@@ -201,10 +205,7 @@ impl Adversary {
         if let Some(victim) = self.random_seen(ctx) {
             // The old attack: an existing id with other content.
             let mut f = victim.clone();
-            f.op = Op::Insert {
-                after: None,
-                ch: FORGED,
-            };
+            f.op = Op::insert_char(None, FORGED);
             out.push(f);
             // Signed by me, claiming an author's key: a few distinct ones per run (each
             // costs a signature here and a verification at every receiver).
@@ -316,10 +317,7 @@ impl Adversary {
 }
 
 fn f_op() -> Op {
-    Op::Insert {
-        after: None,
-        ch: FORGED,
-    }
+    Op::insert_char(None, FORGED)
 }
 
 /// The adversary's updates may include a forged character only in messages honest
@@ -566,8 +564,8 @@ proptest! {
         }
         // Every honest keystroke exactly once (tombstones included), after its anchor.
         let elements = first.replica.graph().rga().elements();
-        let position: BTreeMap<UpdateHash, usize> =
-            elements.iter().enumerate().map(|(i, e)| (e.id.hash, i)).collect();
+        let position: BTreeMap<CharId, usize> =
+            elements.iter().enumerate().map(|(i, e)| (e.id.char_id(), i)).collect();
         let mut count: BTreeMap<char, usize> = BTreeMap::new();
         for (i, e) in elements.iter().enumerate() {
             *count.entry(e.ch).or_default() += 1;

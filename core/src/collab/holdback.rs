@@ -151,7 +151,7 @@ impl HoldBack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::{Author, Op};
+    use crate::collab::update::{Author, CharId, Op};
     use crate::time::Span;
     use alloc::vec;
 
@@ -164,7 +164,7 @@ mod tests {
             ..Limits::default()
         };
         let gap = UpdateHash([9; 32]);
-        let mk = |seq| Update::sign(&a, seq, vec![gap], Op::Delete { target: gap });
+        let mk = |seq| Update::sign(&a, seq, vec![gap], Op::delete_char(CharId::new(gap, 0)));
         let mut q = HoldBack::new();
         let t = Instant::ZERO;
         assert!(q.hold(mk(1), NodeId(1), t, vec![gap], &limits).is_ok());

@@ -48,6 +48,12 @@ pub struct Limits {
     pub total_bytes_per_sec: u32,
     /// The largest message accepted, in encoded bytes.
     pub max_message_bytes: usize,
+    /// The most characters a local insert puts in one update (longer pastes become several
+    /// updates); at most [`MAX_RUN`](super::update::MAX_RUN), which every replica enforces.
+    pub max_run: usize,
+    /// The most heartbeat signatures checked per second, from everyone together (a
+    /// heartbeat's proof is checked once per peer and key, then remembered).
+    pub beat_checks_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -71,6 +77,8 @@ impl Default for Limits {
             total_messages_per_sec: 2_000,
             total_bytes_per_sec: 2 * 1024 * 1024,
             max_message_bytes: 256 * 1024,
+            max_run: super::update::MAX_RUN,
+            beat_checks_per_sec: 32,
         }
     }
 }
@@ -132,6 +140,8 @@ impl Limits {
             ),
             ("total_bytes_per_sec", self.total_bytes_per_sec as usize),
             ("max_message_bytes", self.max_message_bytes),
+            ("max_run", self.max_run),
+            ("beat_checks_per_sec", self.beat_checks_per_sec as usize),
         ];
         match counts.iter().find(|(_, n)| *n == 0) {
             Some((what, _)) => Err(LimitsError::Zero(what)),

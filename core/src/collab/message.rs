@@ -193,22 +193,14 @@ fn updates(r: &mut Reader<'_>) -> Result<Vec<Update>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::{Author, Op};
+    use crate::collab::update::{Author, CharId, Op};
     use alloc::vec;
 
     #[test]
     fn every_message_round_trips_and_reports_its_length() {
         let a = Author::from_seed([5; 32]);
-        let u = Update::sign(
-            &a,
-            1,
-            vec![],
-            Op::Insert {
-                after: None,
-                ch: 'q',
-            },
-        );
-        let v = Update::sign(&a, 2, vec![u.id], Op::Delete { target: u.id });
+        let u = Update::sign(&a, 1, vec![], Op::insert_char(None, 'q'));
+        let v = Update::sign(&a, 2, vec![u.id], Op::delete_char(CharId::new(u.id, 0)));
         let all = [
             Message::Updates(vec![u.clone(), v.clone()]),
             Message::Heartbeat {

@@ -43,4 +43,4 @@ pub use message::Message;
 pub use persist::{RestoreError, Saved};
 pub use refusals::{Refusal, Refusals};
 pub use replica::{Output, Replica, Timer};
-pub use update::{Author, AuthorKey, Op, Update, UpdateHash};
+pub use update::{Author, AuthorKey, CharId, CharRange, Op, Update, UpdateHash};

@@ -530,8 +530,9 @@ impl Protocol for Replica {
                 want.truncate(self.limits.max_hashes);
                 // Answered even when empty, so the requester's question is settled and its
                 // next one to this peer goes out at once.
+                let room = self.limits.max_message_bytes.saturating_sub(1 + 8 + 4);
                 let updates =
-                    anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle);
+                    anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle, room);
                 out.send(from, Message::Bundle { nonce, updates });
             }
             Message::Bundle { nonce, updates } => {

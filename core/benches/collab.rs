@@ -106,6 +106,7 @@ mod native {
                 Message::Heartbeat {
                     author: bob.key(),
                     heads: vec![UpdateHash(h)],
+                    proof: [k as u8; 64],
                 }
             })
             .chain((0..500).map(|_| {

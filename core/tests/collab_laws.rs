@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chronoscope::collab::message::Message;
+use chronoscope::collab::presence::prove;
 use chronoscope::collab::replica::{Operation, Output, Replica, Timer};
 use chronoscope::collab::update::{Author, AuthorKey, CharId, Op, Update, UpdateHash};
 use chronoscope::collab::{Limits, Refusal, Saved};
@@ -176,6 +177,7 @@ struct Adversary {
     keys: BTreeMap<NodeId, AuthorKey>,
     mine: BTreeMap<UpdateHash, Update>,
     claims: BTreeMap<UpdateHash, Update>,
+    proofs: BTreeMap<NodeId, ([u8; 64], AuthorKey)>,
 }
 
 impl Adversary {
@@ -284,6 +286,7 @@ impl Adversary {
                         Message::Heartbeat {
                             author,
                             heads: vec![UpdateHash(h)],
+                            proof: [k as u8; 64],
                         },
                     );
                 }
@@ -307,10 +310,31 @@ impl Adversary {
                 out.send_to_all(&peers, Message::Updates(vec![u]));
             }
             _ => {
-                // Heads of its own updates, so honest replicas ask it (and get forgeries).
+                // Heads of its own updates, so honest replicas ask it (and get forgeries),
+                // with a valid proof of its own presence, or an honest tab's proof.
                 let heads: Vec<UpdateHash> = self.mine.keys().copied().take(4).collect();
                 let author = self.me.key();
-                out.send_to_all(&peers, Message::Heartbeat { author, heads });
+                let proof = prove(&self.me, ctx.node);
+                out.send_to_all(
+                    &peers,
+                    Message::Heartbeat {
+                        author,
+                        heads,
+                        proof,
+                    },
+                );
+                if let Some((_, proof, author)) =
+                    self.proofs.first_key_value().map(|(n, p)| (n, p.0, p.1))
+                {
+                    out.send_to_all(
+                        &peers,
+                        Message::Heartbeat {
+                            author,
+                            heads: vec![],
+                            proof,
+                        },
+                    );
+                }
             }
         }
     }
@@ -368,8 +392,9 @@ impl Protocol for Node {
                         }
                     }
                 }
-                Message::Heartbeat { author, .. } => {
+                Message::Heartbeat { author, proof, .. } => {
                     a.keys.insert(from, author);
+                    a.proofs.insert(from, (proof, author));
                 }
                 Message::Request { nonce, want, .. } => {
                     let mut updates = a.forged(ctx);
@@ -482,6 +507,7 @@ fn run(s: &Schedule) -> Simulation<Node> {
         keys: BTreeMap::new(),
         mine: BTreeMap::new(),
         claims: BTreeMap::new(),
+        proofs: BTreeMap::new(),
     })));
     let partitions = s
         .partitions
@@ -560,6 +586,11 @@ proptest! {
             prop_assert!(!t.showed_forged, "node {n} showed a forged character");
             for e in t.replica.equivocations() {
                 prop_assert!(!honest_keys.contains(&e.author), "honest author reported: {e:?}");
+            }
+            // Every other honest tab proved its presence, typing or not.
+            for m in (0..s.honest).filter(|&m| m != n) {
+                let proven = t.replica.peers().get(NodeId(m)).is_some_and(|p| p.proven);
+                prop_assert!(proven, "node {} does not see node {} as proven", n, m);
             }
         }
         // Every honest keystroke exactly once (tombstones included), after its anchor.

@@ -7,6 +7,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::collab::message::Message;
+use chronoscope::collab::presence::prove;
 use chronoscope::collab::replica::{Operation, Output, Replica, Timer};
 use chronoscope::collab::update::{Author, CharId, Op, Update, UpdateHash};
 use chronoscope::collab::{Limits, Refusal};
@@ -161,6 +162,7 @@ fn a_flood_from_one_peer_is_over_rate_and_leaves_others_alone() {
     let hb = |b: &Author| Message::Heartbeat {
         author: b.key(),
         heads: vec![],
+        proof: prove(b, PEER),
     };
     for _ in 0..20 {
         d.receive(PEER, hb(&bob()));
@@ -224,6 +226,7 @@ fn an_unasked_state_transfer_is_refused_and_an_asked_one_only_adds() {
         Message::Heartbeat {
             author: b.key(),
             heads: vec![x.id],
+            proof: prove(&b, PEER),
         },
     );
     let nonce = effects
@@ -294,6 +297,7 @@ fn messages_claiming_my_key_or_my_transport_id_are_impersonation() {
         Message::Heartbeat {
             author: me,
             heads: vec![],
+            proof: [0; 64],
         },
     );
     d.receive(PEER, Message::Bye { author: me });
@@ -312,13 +316,15 @@ fn held_updates_and_unproven_peers_expire() {
         Message::Heartbeat {
             author: bob().key(),
             heads: vec![],
+            proof: [0; 64],
         },
     );
     assert_eq!(d.replica.held().count(), 1);
     d.now += d.replica.limits().hold_timeout;
     let mut out = Outbox::new();
     d.ctx(|r, ctx| r.on_timer(ctx, Timer::Tick, &mut out));
-    // The held update, and OTHER (never sent a valid update); PEER did, so it stays.
+    // The held update, and OTHER (never sent a valid update, nor a valid presence proof);
+    // PEER did, so it stays.
     assert_eq!(d.count(Refusal::Expired), 2);
     assert_eq!(d.replica.held().count(), 0);
     assert!(d.replica.peers().get(OTHER).is_none());
@@ -352,4 +358,73 @@ fn two_updates_with_one_sequence_number_are_both_kept_and_reported() {
         .any(|e| matches!(e, Effect::Output(Output::Equivocation(q)) if q.author == m.key())));
     assert_eq!(d.replica.equivocations().len(), 1);
     assert_eq!(d.replica.text().len(), 2);
+}
+
+#[test]
+fn an_idle_tab_proves_its_presence_and_forged_or_replayed_peers_expire() {
+    let mut d = Driver::new(Limits::default());
+    // Bob's tab never types: its heartbeats are all it sends.
+    let mut bob_tab = Replica::new([2; 32], Limits::default());
+    let mut bob_rng = Rng::seed_from_u64(9);
+    let mut beat = |now| {
+        let mut ctx = Context {
+            node: PEER,
+            now,
+            peers: &[ME],
+            rng: &mut bob_rng,
+        };
+        let mut out = Outbox::new();
+        bob_tab.on_start(&mut ctx, &mut out);
+        let beat = out.drain().find_map(|e| match e {
+            Effect::Send { message, .. } => Some(message),
+            _ => None,
+        });
+        beat.expect("a heartbeat")
+    };
+    let first = beat(d.now);
+    let effects = d.receive(PEER, first.clone());
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Output(Output::PeerJoined(PEER)))));
+    // The same heartbeat replayed from another address, a made-up key with a made-up
+    // proof, and a flood of made-up proofs from one page (checked once a period).
+    d.receive(OTHER, first);
+    d.receive(
+        NodeId(7),
+        Message::Heartbeat {
+            author: Author::from_seed([3; 32]).key(),
+            heads: vec![],
+            proof: [1; 64],
+        },
+    );
+    for k in 0..100u8 {
+        d.receive(
+            NodeId(8),
+            Message::Heartbeat {
+                author: bob().key(),
+                heads: vec![],
+                proof: [k; 64],
+            },
+        );
+    }
+    assert_eq!(d.count(Refusal::BadSignature), 3);
+    // Fifteen seconds of heartbeats from Bob only, and the replica's ticks.
+    let end = d.now + d.replica.limits().probation + Span::from_millis(5_000);
+    while d.now < end {
+        d.now += d.replica.limits().heartbeat;
+        let m = beat(d.now);
+        d.receive(PEER, m);
+        let mut out = Outbox::new();
+        d.ctx(|r, ctx| r.on_timer(ctx, Timer::Tick, &mut out));
+    }
+    let present: Vec<NodeId> = d.replica.peers().present().collect();
+    assert_eq!(present, vec![PEER]);
+    for forged in [OTHER, NodeId(7), NodeId(8)] {
+        assert!(
+            d.replica.peers().get(forged).is_none(),
+            "{forged:?} expired"
+        );
+    }
+    assert_eq!(d.count(Refusal::Expired), 3);
+    assert_eq!(d.count(Refusal::BadSignature), 3);
 }

@@ -17,7 +17,8 @@
 //! - [`graph`]: delivered updates, heads, derived vector clock, equivocations.
 //! - [`holdback`]: updates waiting for their dependencies, with caps and expiry.
 //! - [`anti_entropy`]: answering requests for missing updates in bounded bundles.
-//! - [`peers`]: membership, presence and per-peer rate buckets; [`limits`]: every cap.
+//! - [`peers`]: membership, presence and per-peer rate buckets; [`presence`]: signed
+//!   heartbeats that prove an idle tab holds its key; [`limits`]: every cap.
 //! - [`message`]: the wire messages; [`refusals`]: refusal counts by reason.
 //! - [`replica`]: the [`Protocol`](crate::protocol::Protocol); [`edit`]: local edits;
 //!   [`persist`]: save/restore.
@@ -32,6 +33,7 @@ pub mod limits;
 pub mod message;
 pub mod peers;
 pub mod persist;
+pub mod presence;
 pub mod refusals;
 pub mod replica;
 pub mod update;

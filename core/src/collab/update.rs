@@ -290,6 +290,10 @@ impl Author {
     pub fn key(&self) -> AuthorKey {
         self.key
     }
+    /// Signs `message` (callers put a domain-separation prefix first).
+    pub(super) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
 }
 
 /// Author keys already decompressed (a quarter of a verification's cost), so that many
@@ -304,16 +308,32 @@ impl KeyCache {
     /// The most keys kept.
     pub const CAP: usize = 256;
 
-    /// Checks `update`'s signature, like [`Update::verify_signature`].
-    pub fn verify_signature(&mut self, update: &Update) -> Result<(), UpdateError> {
-        if self.keys.len() >= Self::CAP && !self.keys.contains_key(&update.author) {
+    fn key(&mut self, author: AuthorKey) -> Option<&VerifyingKey> {
+        if self.keys.len() >= Self::CAP && !self.keys.contains_key(&author) {
             self.keys.clear();
         }
-        let key = self
-            .keys
-            .entry(update.author)
-            .or_insert_with(|| VerifyingKey::from_bytes(&update.author.0).ok());
-        update.verify_with(key.as_ref())
+        self.keys
+            .entry(author)
+            .or_insert_with(|| VerifyingKey::from_bytes(&author.0).ok())
+            .as_ref()
+    }
+
+    /// Checks `update`'s signature, like [`Update::verify_signature`].
+    pub fn verify_signature(&mut self, update: &Update) -> Result<(), UpdateError> {
+        let key = self.key(update.author);
+        update.verify_with(key)
+    }
+
+    /// Whether `signature` is `author`'s signature of `message` (strict verification).
+    pub fn verify_bytes(
+        &mut self,
+        author: AuthorKey,
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> bool {
+        let signature = Signature::from_bytes(signature);
+        self.key(author)
+            .is_some_and(|k| k.verify_strict(message, &signature).is_ok())
     }
 }
 

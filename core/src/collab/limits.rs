@@ -30,6 +30,8 @@ pub struct Limits {
     pub max_held_per_peer: usize,
     /// The most held-back updates in total.
     pub max_held_total: usize,
+    /// The most encoded bytes of held-back updates in total.
+    pub max_held_bytes: usize,
     /// The most updates sent in one bundle (state transfer or answer to a request).
     pub max_bundle: usize,
     /// The most hashes asked for in one request, or heads in one heartbeat.
@@ -68,6 +70,7 @@ impl Default for Limits {
             max_unproven_peers: 16,
             max_held_per_peer: 1_024,
             max_held_total: 4_096,
+            max_held_bytes: 8 * 1024 * 1024,
             max_bundle: 256,
             max_hashes: 32,
             max_pending_requests: 64,
@@ -128,6 +131,7 @@ impl Limits {
             ("max_unproven_peers", self.max_unproven_peers),
             ("max_held_per_peer", self.max_held_per_peer),
             ("max_held_total", self.max_held_total),
+            ("max_held_bytes", self.max_held_bytes),
             ("max_bundle", self.max_bundle),
             ("max_hashes", self.max_hashes),
             ("max_pending_requests", self.max_pending_requests),

@@ -12,7 +12,8 @@
 //! delivered, whatever a Byzantine sender posts.
 //!
 //! One concern per file:
-//! - [`codec`]: the canonical byte encoding; [`update`]: hashing, signing, verifying.
+//! - [`codec`]: the canonical byte encoding; [`update`]: hashing, signing, verifying;
+//!   [`runs`]: what an update does (insert a run, delete ranges).
 //! - [`hash_rga`]: the RGA text over hash-named elements.
 //! - [`graph`]: delivered updates, heads, derived vector clock, equivocations.
 //! - [`holdback`]: updates waiting for their dependencies, with caps and expiry.
@@ -36,6 +37,7 @@ pub mod persist;
 pub mod presence;
 pub mod refusals;
 pub mod replica;
+pub mod runs;
 pub mod update;
 
 pub use edit::{EditError, Operation};

@@ -4,8 +4,8 @@
 //! (Roh et al., JPDC 2011, §3.4), the way Yjs groups consecutive insertions into one item
 //! (Nicolaescu et al., "Near Real-Time Peer-to-Peer Shared Editing on Extensible Data
 //! Types", GROUP 2016) and Automerge numbers a run's characters consecutively; a delete
-//! names up to [`MAX_RANGES`] [`CharRange`]s. So a keystroke, a 1,000-character paste or a selection's deletion is one
-//! signed update, not one per character.
+//! names up to [`MAX_RANGES`] [`CharRange`]s. So a keystroke, a 1,000-character paste or a
+//! selection's deletion is one signed update, not one per character.
 //!
 //! Invariant: an op has one canonical form ([`Op::normalize`] makes it; a receiver refuses
 //! any other as malformed), so the hash over an update's encoding names exactly one edit,

@@ -236,10 +236,7 @@ mod tests {
             })
             .expect("an update went by");
         let mut fake: Update = honest.clone();
-        fake.op = Op::Insert {
-            after: None,
-            ch: 'X',
-        };
+        fake.op = Op::insert_char(None, 'X');
         let envelope = |m: &Message| {
             let codec = CollabCodec::new([0; 32], Limits::default());
             format!(

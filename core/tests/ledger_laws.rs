@@ -13,7 +13,11 @@ use chronoscope::ledger::verdict;
 use chronoscope::scenario::ledger::{self, Fault, Happening, Params, Run};
 use proptest::prelude::*;
 
-/// Small, fast runs: 3–5 replicas, a 300 ms lease, a one-second window of appends.
+/// Small, fast runs: 3–5 replicas, a 150 ms lease (tick 25 ms), a 500 ms window of appends
+/// with every fault inside it, each lasting up to 500 ms — a freeze always past the lease,
+/// so a frozen leader is replaced while it believes it leads. A run settles for ten leases
+/// (1.5 s) after its last fault: about 3 s of simulated time and ~2,000 trace events, so
+/// 1,000 schedules stay cheap in a debug build.
 fn params() -> impl Strategy<Value = Params> {
     (
         (
@@ -24,13 +28,13 @@ fn params() -> impl Strategy<Value = Params> {
             0u32..=12,
             1u32..=8,
         ),
-        (prop_oneof![Just(0u32), 350u32..=900], 0u32..=900),
-        (prop_oneof![Just(0u32), 100u32..=900], 0u32..=900),
-        (prop_oneof![Just(0i32), -900i32..=900], 0u32..=900),
+        (prop_oneof![Just(0u32), 200u32..=500], 0u32..=500),
+        (prop_oneof![Just(0u32), 100u32..=500], 0u32..=500),
+        (prop_oneof![Just(0i32), -500i32..=500], 0u32..=500),
         (
             0u32..=4,
-            0u32..=900,
-            prop_oneof![Just(0u32), 1u32..=600],
+            0u32..=500,
+            prop_oneof![Just(0u32), 1u32..=400],
             0u32..=2,
         ),
     )
@@ -45,10 +49,10 @@ fn params() -> impl Strategy<Value = Params> {
                 seed,
                 replicas,
                 appends,
-                window_ms: 1_000,
+                window_ms: 500,
                 fencing: true,
                 causal: true,
-                lease_ms: 300,
+                lease_ms: 150,
                 tick_ms: 25,
                 latency_min_ms: 1,
                 latency_max_ms: 1 + jitter,
@@ -112,7 +116,7 @@ fn split_brain(seed: u64, freeze: bool) -> Params {
 #[test]
 fn without_fencing_the_split_brain_is_found() {
     let mut found = 0;
-    for seed in 0..40 {
+    for seed in 0..20 {
         for freeze in [true, false] {
             let p = split_brain(seed, freeze);
             let fenced = ledger::run_with(&p, false).unwrap();
@@ -136,15 +140,15 @@ fn without_fencing_the_split_brain_is_found() {
         }
     }
     assert!(
-        found >= 10,
-        "split brain found in only {found} of 80 schedules"
+        found >= 5,
+        "split brain found in only {found} of 40 schedules"
     );
 }
 
 #[test]
 fn without_causal_delivery_a_reply_is_shown_before_its_question() {
     let mut found = 0;
-    for seed in 0..40 {
+    for seed in 0..20 {
         let p = Params {
             seed,
             appends: 60,
@@ -163,8 +167,8 @@ fn without_causal_delivery_a_reply_is_shown_before_its_question() {
         }
     }
     assert!(
-        found >= 5,
-        "causal violation found in only {found} of 40 runs"
+        found >= 4,
+        "causal violation found in only {found} of 20 runs"
     );
 }
 
@@ -173,7 +177,7 @@ fn without_causal_delivery_a_reply_is_shown_before_its_question() {
 #[test]
 fn the_schedules_exercise_what_the_laws_speak_of() {
     let (mut restored, mut stale, mut changes, mut cuts) = (0, 0, 0, 0);
-    for seed in 0..60 {
+    for seed in 0..30 {
         let p = Params {
             seed,
             appends: 20,
@@ -205,10 +209,10 @@ fn the_schedules_exercise_what_the_laws_speak_of() {
             .iter()
             .all(|r| !matches!(r.output, LedgerOutput::CommittedLost { .. })));
     }
-    assert!(restored >= 30, "restored from a backup {restored} times");
-    assert!(stale >= 30, "stale leader refused in {stale} runs");
-    assert!(changes >= 50, "leader changed in {changes} runs");
-    assert!(cuts >= 60, "{cuts} complete backups");
+    assert!(restored >= 15, "restored from a backup {restored} times");
+    assert!(stale >= 15, "stale leader refused in {stale} runs");
+    assert!(changes >= 25, "leader changed in {changes} runs");
+    assert!(cuts >= 30, "{cuts} complete backups");
 }
 
 /// Found by the law above (1 schedule in ~5,500): a replica restored from a backup took its

@@ -3,14 +3,16 @@
 //! lease, the leader partitioned off until the partition heals, the leader's clock jumping
 //! either way, a replica crashing and restoring from the latest backup, snapshots taken on
 //! the way: every verdict holds (causal order, HLC order, one token per offset, committed
-//! stable, consistent snapshots whose restore + replay agrees with the final log, agreement
-//! once the network healed, every append committed). With fencing off the split brain is
-//! found; with causal delivery off a reply is shown before its question.
+//! stable, consistent snapshots whose restore + replay reproduces the final log exactly,
+//! agreement once the network healed, every append committed). With fencing off the split
+//! brain is found; with causal delivery off a reply is shown before its question — and the
+//! live verdicts turn red at the instant the run reported it, holding before.
 #![cfg(not(target_arch = "wasm32"))]
 
-use chronoscope::ledger::replica::LedgerOutput;
+use chronoscope::ledger::replica::{LedgerOutput, Replica};
 use chronoscope::ledger::verdict;
 use chronoscope::scenario::ledger::{self, Fault, Happening, Params, Run};
+use chronoscope::time::{Instant, Span};
 use proptest::prelude::*;
 
 /// Small, fast runs: 3–5 replicas, a 150 ms lease (tick 25 ms), a 500 ms window of appends
@@ -72,6 +74,64 @@ fn params() -> impl Strategy<Value = Params> {
         )
 }
 
+/// Live verdicts: each verdict holds at every instant before the one it first broke and is
+/// broken from then to the end, where it agrees with the run's verdict; none is broken at
+/// the start.
+fn turns_red_once(run: &Run) {
+    let start = Instant::ZERO;
+    assert!(run.verdicts_at(start).iter().all(|v| v.holds()));
+    assert_eq!(run.verdicts_at(run.end), run.verdicts);
+    for v in &run.verdicts {
+        let at = run.broken_at(v.name);
+        assert_eq!(at.is_some(), !v.holds(), "{}", v.name);
+        if let Some(t) = at {
+            assert!(t > start && t <= run.end, "{}: {t}", v.name);
+            let before = t - Span::from_nanos(1);
+            assert_eq!(run.holds_at(v.name, before), Some(true), "{}", v.name);
+            assert_eq!(run.holds_at(v.name, t), Some(false), "{}", v.name);
+            let shown = run.verdicts_at(before);
+            assert!(shown.iter().find(|s| s.name == v.name).unwrap().holds());
+        }
+    }
+}
+
+/// Restore + replay reproduces the log: every part of every complete backup, restored and
+/// its in-flight messages replayed, holds committed exactly the final log's first entries
+/// (same entries, tokens, order; never more), and replaying twice gives the same log; a
+/// replica restored from a backup ends with exactly the final committed log.
+fn restore_reproduces_the_log(run: &Run) {
+    let refs: Vec<&Replica> = run.replicas.iter().collect();
+    let reference = verdict::reference_log(&refs);
+    for b in verdict::backups(&run.outputs, run.replicas.len()) {
+        for (n, part) in &b.parts {
+            let restored = part.replayed(run.params.fencing);
+            assert_eq!(restored.log, part.replayed(run.params.fencing).log);
+            let committed = restored.log.committed();
+            assert_eq!(
+                Some(committed),
+                reference.get(..committed.len()),
+                "backup {} of {n}: {} committed, final log {}",
+                b.id,
+                committed.len(),
+                reference.len()
+            );
+        }
+    }
+    for l in &run.timeline {
+        if let Happening::Fault(Fault::Restore(Some(id))) = l.what {
+            let r = &run.replicas[l.node.index()];
+            if !r.is_down() {
+                assert_eq!(
+                    r.state().log.committed(),
+                    &reference[..],
+                    "{} from {id}",
+                    l.node
+                );
+            }
+        }
+    }
+}
+
 fn broken(run: &Run) -> Vec<String> {
     run.verdicts
         .iter()
@@ -87,6 +147,9 @@ proptest! {
     fn every_invariant_holds_under_every_fault(p in params()) {
         let run = ledger::run_with(&p, false).unwrap();
         prop_assert!(run.all_hold(), "{:?}\n{p:?}", broken(&run));
+        restore_reproduces_the_log(&run);
+        // Nothing broke at any instant.
+        prop_assert!(run.dated.iter().all(|d| d.broken_at.is_none()));
         // Every verdict was judged (settled runs).
         prop_assert_eq!(run.verdicts.len(), verdict::NAMES.len());
     }
@@ -136,7 +199,16 @@ fn without_fencing_the_split_brain_is_found() {
                 found += 1;
                 // Where the unfenced run broke, the fenced one refused the stale leader.
                 assert!(fenced.stale_rejected(), "{p:?}");
+                // The split brain is dated by a report during the run, not at its end.
+                let at = ["one token per offset", "committed stable"]
+                    .iter()
+                    .filter_map(|n| unfenced.broken_at(n))
+                    .min()
+                    .unwrap();
+                assert!(at < unfenced.end, "{p:?}");
             }
+            turns_red_once(&unfenced);
+            turns_red_once(&fenced);
         }
     }
     assert!(
@@ -164,7 +236,13 @@ fn without_causal_delivery_a_reply_is_shown_before_its_question() {
         let eager = ledger::run_with(&Params { causal: false, ..p }, false).unwrap();
         if eager.verdict("causal order").is_some_and(|v| !v.holds()) {
             found += 1;
+            // Dated by the replica that showed the reply first, during the run.
+            assert!(eager
+                .broken_at("causal order")
+                .is_some_and(|t| t < eager.end));
         }
+        turns_red_once(&eager);
+        turns_red_once(&causal);
     }
     assert!(
         found >= 4,
@@ -196,6 +274,7 @@ fn the_schedules_exercise_what_the_laws_speak_of() {
         };
         let run = ledger::run_with(&p, false).unwrap();
         assert!(run.all_hold(), "{:?}\n{p:?}", broken(&run));
+        restore_reproduces_the_log(&run);
         restored += run
             .timeline
             .iter()

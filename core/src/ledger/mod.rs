@@ -14,7 +14,8 @@
 //!   and restore.
 //! - [`replica`]: all of it as one [`Protocol`](crate::protocol::Protocol); [`wire`]: its
 //!   settings, messages, operations and outputs.
-//! - [`verdict`]: the invariants a run is judged by.
+//! - [`verdict`]: the invariants a run is judged by; [`live`]: when each first broke, so a
+//!   badge can show which hold at any instant.
 //!
 //! The unsafe variants ([`LedgerConfig::fencing`](replica::LedgerConfig::fencing) and
 //! [`LedgerConfig::causal`](replica::LedgerConfig::causal) off) exist for the lesson: the
@@ -26,6 +27,7 @@ pub mod delivery;
 pub mod election;
 pub mod entry;
 pub mod id_set;
+pub mod live;
 pub mod replica;
 pub mod state;
 pub mod verdict;

@@ -1,4 +1,4 @@
-//! Live verdicts: which of the ledger's invariants ([`verdict`](super::verdict)) hold at a
+//! Live verdicts: which of the ledger's invariants ([`verdict`]) hold at a
 //! given instant of a run, for badges that turn red the moment one breaks.
 //!
 //! A run is judged once, at its end; this file then dates each broken verdict by the first

@@ -52,6 +52,15 @@ enum Role {
     Leader(Leadership),
 }
 
+/// The causal broadcast message that carries `e` (its clock is the entry's own).
+fn message_of(e: &Entry) -> CausalMessage<Entry> {
+    CausalMessage {
+        sender: e.id.origin,
+        clock: (*e.clock).clone(),
+        payload: e.clone(),
+    }
+}
+
 /// One replica.
 ///
 /// # Examples
@@ -81,7 +90,9 @@ pub struct Replica {
     state: ReplicaState,
     role: Role,
     recorder: Recorder,
-    own: BTreeMap<u64, CausalMessage<Entry>>,
+    /// Own entries not yet seen committed, by sequence number (an entry's message is its
+    /// clock and itself, rebuilt when resent).
+    own: BTreeMap<u64, Entry>,
     down: bool,
     learner: bool,
     heard: Option<Instant>,
@@ -158,8 +169,8 @@ impl Replica {
         if self.state.recovering().is_none() {
             return;
         }
-        for m in self.own.values() {
-            if !self.state.recover_own(m) {
+        for e in self.own.values() {
+            if !self.state.recover_own(&message_of(e)) {
                 break;
             }
         }
@@ -343,7 +354,7 @@ impl Replica {
                 .is_multiple_of(u64::from(self.config.resend_ticks))
             && !self.own.is_empty()
         {
-            let again: Arc<[CausalMessage<Entry>]> = self.own.values().cloned().collect();
+            let again: Arc<[CausalMessage<Entry>]> = self.own.values().map(message_of).collect();
             out.send_to_all(&self.peers, LedgerMessage::Entries(again));
         }
         out.set_timer(self.config.tick, LedgerTimer::Tick);
@@ -512,7 +523,7 @@ impl Protocol for Replica {
                             break;
                         }
                     };
-                    self.own.insert(m.id().seq, m.clone());
+                    self.own.insert(m.payload.id.seq, m.payload.clone());
                     out.output(LedgerOutput::Appended(m.payload.clone()));
                     sent.push(m);
                 }

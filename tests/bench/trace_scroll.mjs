@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launch, BASE_URL } from '../e2e/helpers.mjs';
 
-const EVENTS = 10_000;
+const EVENTS = Number(process.env.EVENTS ?? 10_000);
 const HOSTS = Array.from({ length: 8 }, (_, i) => `h${i}`);
 
 // A valid log in the lab's default (GoVector) form: "host {clock}" then the event text.

@@ -199,10 +199,10 @@ impl fmt::Display for ImportErrorKind {
         use ImportErrorKind::*;
         match self {
             BadRegex { role, pattern, message } => {
-                write!(f, "the {role} regex {pattern:?} does not compile: {message}")
+                write!(f, "the {role} regex /{pattern}/ does not compile: {message}")
             }
             RegexFailed { role, pattern, message } => {
-                write!(f, "the {role} regex {pattern:?} could not run: {message}")
+                write!(f, "the {role} regex /{pattern}/ could not run: {message}")
             }
             MissingGroup { role, group } => write!(
                 f,

@@ -158,6 +158,16 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "native-regex")]
+    #[test]
+    fn errors_quote_the_pattern_as_written() {
+        use super::super::shiviz::ParseOptions;
+        let err = ParseOptions::new(r"(?<host>\S*) (?<clock>{.*}").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(r"/(?<host>\S*) (?<clock>{.*}/"), "{text}");
+        assert!(!text.contains("x{2000}"), "no internal rewrite: {text}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]

@@ -60,7 +60,7 @@ pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Resul
         ));
     }
     let result = match format {
-        Format::ShiViz => ParseOptions::new(regex)
+        Format::ShiViz => ParseOptions::with_engine(crate::browser_regex::engine(), regex)
             .and_then(|o| {
                 if delimiter.trim().is_empty() {
                     Ok(o)
@@ -69,7 +69,7 @@ pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Resul
                 }
             })
             .and_then(|o| shiviz::parse(text, &o)),
-        Format::ShiVizFile => shiviz::parse_file(text),
+        Format::ShiVizFile => shiviz::parse_file_with(crate::browser_regex::engine(), text),
         Format::JsonLines => json_lines::parse(text),
     };
     result.map_err(|e| e.to_string())

@@ -14,6 +14,7 @@
 //! - [`replica`]: all of it as one [`Protocol`](crate::protocol::Protocol); [`wire`]: its
 //!   settings, messages, operations and outputs.
 //! - [`verdict`]: the invariants a run is judged by.
+//! - [`disk`]: what a replica keeps across a crash, for drivers that really lose one.
 //!
 //! The unsafe variants ([`LedgerConfig::fencing`](replica::LedgerConfig::fencing) and
 //! [`LedgerConfig::causal`](replica::LedgerConfig::causal) off) exist for the lesson: the
@@ -22,6 +23,7 @@
 pub mod backup;
 pub mod commit;
 pub mod delivery;
+pub mod disk;
 pub mod election;
 pub mod entry;
 pub mod replica;

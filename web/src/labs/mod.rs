@@ -20,6 +20,7 @@ pub mod lamport_chat;
 pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
+pub mod ledger_codec;
 pub mod snapshot;
 pub mod trace_viewer;
 pub mod true_time;

@@ -418,6 +418,11 @@ impl<C: WireCodec> TabRuntime<C> {
         }
     }
 
+    /// The protocol's clock reading at page time `now` (ms): local time since the tab began.
+    pub fn clock(&self, now: f64) -> Instant {
+        self.local(now)
+    }
+
     fn local(&self, now: f64) -> Instant {
         Instant::from_nanos(((now - self.epoch).max(0.0) * 1e6) as i64)
     }

@@ -250,7 +250,8 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
         }
     };
     let onappend = {
-        let (operate, value_ref) = (operate.clone(), value_ref.clone());
+        let (operate, value_ref, view) = (operate.clone(), value_ref.clone(), view.clone());
+        let redraw = redraw.dispatcher();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(input) = value_ref.cast::<web_sys::HtmlInputElement>() else {
@@ -261,7 +262,13 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
                     operate(LedgerOp::Append(v));
                     input.set_value(&(v + 1).to_string());
                 }
-                _ => input.set_value("1"),
+                _ => {
+                    view.borrow_mut().append_note = Some(format!(
+                        "“{}” is not a whole number from 0 to 2⁵³ − 1",
+                        input.value()
+                    ));
+                    redraw.dispatch(());
+                }
             }
         })
     };
@@ -377,12 +384,12 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
             }
             <div class="ledger-controls">
                 <form class="append-form" onsubmit={onappend}>
-                    <label>{"Value "}<input type="number" class="append-value" ref={value_ref} min="0" value="1" disabled={me.is_none()} /></label>
+                    <label>{"Value "}<input type="number" class="append-value" ref={value_ref} min="0" placeholder="a number" disabled={me.is_none()} /></label>
                     <button type="submit" class="append" disabled={me.is_none()}>{"Append"}</button>
                 </form>
                 <form class="freeze-form" onsubmit={onfreeze}>
                     <label>{"Freeze this tab for "}<input type="number" class="freeze-seconds" ref={freeze_ref} min="0.1"
-                        max={MAX_FREEZE_S.to_string()} step="0.1" value="5" disabled={me.is_none()} />{" s "}</label>
+                        max={MAX_FREEZE_S.to_string()} step="0.1" placeholder="5" disabled={me.is_none()} />{" s "}</label>
                     <button type="submit" class="freeze" disabled={me.is_none() || frozen.is_some()}>{"Freeze"}</button>
                 </form>
                 <button type="button" class="snapshot" disabled={me.is_none()} onclick={onsnapshot}>{"Take snapshot"}</button>

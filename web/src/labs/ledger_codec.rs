@@ -500,6 +500,7 @@ pub struct TabLedger {
     boot: Option<(Disk, Option<BackupPart>)>,
     backup: Option<(SnapshotId, String)>,
     rebooted: Option<Option<SnapshotId>>,
+    shipper: Option<(NodeId, u64)>,
 }
 
 impl TabLedger {
@@ -510,6 +511,7 @@ impl TabLedger {
             boot: None,
             backup: None,
             rebooted: None,
+            shipper: None,
         }
     }
     /// The replica.
@@ -524,6 +526,11 @@ impl TabLedger {
     /// from the disk alone, no backup part was saved).
     pub fn rebooted(&self) -> Option<Option<SnapshotId>> {
         self.rebooted
+    }
+
+    /// The last leader whose shipment this replica accepted, with its token.
+    pub fn shipper(&self) -> Option<(NodeId, u64)> {
+        self.shipper
     }
 
     fn forward(&mut self, mut inner: Outbox<Replica>, out: &mut Outbox<Self>) {
@@ -570,8 +577,18 @@ impl Protocol for TabLedger {
         m: LedgerMessage,
         out: &mut Outbox<Self>,
     ) {
+        let shipped = match &m {
+            LedgerMessage::Accept(a) => Some(a.token),
+            _ => None,
+        };
         let mut inner = Outbox::new();
         self.replica.on_message(ctx, from, m, &mut inner);
+        if let Some(token) = shipped {
+            let state = self.replica.state();
+            if state.log.token() == token && token >= state.voter.highest() {
+                self.shipper = Some((from, token));
+            }
+        }
         self.forward(inner, out);
     }
 
@@ -745,8 +762,9 @@ impl WireCodec for LedgerCodec {
         check.num("appended", s.appended, MAX_SAFE)?;
         check.count(s.own.len())?;
         // The promise's end was on the closed tab's clock: the new tab keeps it a whole
-        // lease (and the time to sit down) from its own start, which is never shorter.
-        let promise = match s.promise {
+        // lease (and the time to sit down) from its own start, which is never shorter. A
+        // promise to this seat itself is dropped: the process it protected is gone.
+        let promise = match s.promise.filter(|&(_, holder)| holder != node.0) {
             Some((token, holder)) => {
                 check.seat(NodeId(holder))?;
                 check.num("token", token, MAX_SAFE)?;

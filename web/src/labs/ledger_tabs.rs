@@ -126,12 +126,18 @@ impl TabView {
         };
         let replica = rt.protocol().replica();
         let voter = replica.state().voter;
+        // Who leads: this tab; or whom it promised the lease under the highest token it
+        // knows; or the last leader whose shipment it accepted — whichever token is higher.
+        let promised = voter
+            .promise()
+            .filter(|p| p.token == voter.highest())
+            .map(|p| (p.holder, p.token));
         let seen = match replica.leading() {
             Some((token, _)) => Some((me, token)),
-            None => voter
-                .promise()
-                .filter(|p| p.token == voter.highest())
-                .map(|p| (p.holder, p.token)),
+            None => promised
+                .into_iter()
+                .chain(rt.protocol().shipper())
+                .max_by_key(|l| l.1),
         };
         let heard = |seat: NodeId| {
             if seat == me {

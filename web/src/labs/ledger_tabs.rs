@@ -421,6 +421,8 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
             }
             <h4>{ format!("This replica's log — token {}, {} committed, {} shipped, {} pending",
                 log.token(), committed, log.len() - committed, state.pending().len()) }</h4>
+            <p class="hint">{"HLC: milliseconds on this tab's own clock (since it opened) . logical counter — \
+                roughly physical, perfectly causal: an entry's HLC is above that of every entry it depends on."}</p>
             <table class="ledger-log">
                 <thead><tr><th>{"offset"}</th><th>{"entry"}</th><th>{"value"}</th><th>{"HLC"}</th><th>{"token"}</th><th>{"state"}</th></tr></thead>
                 <tbody>

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::tabs::runtime::TabRuntime;
+use chronoscope::ledger::replica::{LedgerOp, LedgerOutput};
 
 type Tab = TabRuntime<LedgerCodec>;
 

@@ -21,6 +21,7 @@ pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
 pub mod ledger_codec;
+pub mod ledger_seat;
 pub mod ledger_tabs;
 pub mod snapshot;
 pub mod trace_viewer;

@@ -16,6 +16,7 @@
 //!   settings, messages, operations and outputs.
 //! - [`verdict`]: the invariants a run is judged by; [`live`]: when each first broke, so a
 //!   badge can show which hold at any instant.
+//! - [`disk`]: what a replica keeps across a crash, for drivers that really lose one.
 //!
 //! The unsafe variants ([`LedgerConfig::fencing`](replica::LedgerConfig::fencing) and
 //! [`LedgerConfig::causal`](replica::LedgerConfig::causal) off) exist for the lesson: the
@@ -24,6 +25,7 @@
 pub mod backup;
 pub mod commit;
 pub mod delivery;
+pub mod disk;
 pub mod election;
 pub mod entry;
 pub mod id_set;

@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use super::backup::{BackupPart, InFlight, Recorder};
 use super::commit::{Accept, CommitError, LogEntry, ReplicaLog, Replication};
 use super::delivery::Arrival;
+use super::disk::Disk;
 use super::election::{Candidacy, ElectionError};
 use super::entry::Entry;
 use super::state::ReplicaState;
@@ -691,5 +692,49 @@ impl Protocol for Replica {
                 }
             }
         }
+    }
+}
+
+/// Crash and restore across processes: the durable state out, and back in.
+impl Replica {
+    /// What this replica would keep on disk ([`Disk`]).
+    pub fn disk(&self) -> Disk {
+        Disk {
+            voter: self.state.voter,
+            hlc: self.state.hlc.last(),
+            appended: self.state.appended(),
+            own: self.own.values().cloned().collect(),
+        }
+    }
+
+    /// Comes back as a replica that crashed with `disk` on disk, then restores `part` (its
+    /// part of the latest backup; `None`: nothing but the disk, an empty log) — as
+    /// [`LedgerOp::Crash`] then [`LedgerOp::Restore`] in one process, for a driver whose
+    /// replica really lost its memory. Call it after [`Protocol::on_start`].
+    pub fn reboot(&mut self, disk: Disk, part: Option<BackupPart>, out: &mut Outbox<Self>) {
+        let mut crashed = ReplicaState::new(self.me, self.config.causal);
+        crashed.voter = disk.voter;
+        let _ = crashed.hlc.update(disk.hlc, Instant::ZERO);
+        crashed.raise_appended(disk.appended);
+        self.state = crashed;
+        self.own = disk
+            .own
+            .into_iter()
+            .filter(|m| m.sender == self.me)
+            .map(|m| (m.id().seq, m))
+            .collect();
+        self.role = Role::Follower { backoff: None };
+        self.recorder.abandon();
+        self.down = true;
+        // The tick armed at start is re-armed by the restore.
+        out.cancel_timer(LedgerTimer::Tick);
+        let part = part.unwrap_or_else(|| BackupPart {
+            id: SnapshotId(0),
+            node: self.me,
+            initiator: self.me,
+            state: ReplicaState::new(self.me, self.config.causal),
+            in_flight: Vec::new(),
+        });
+        self.restore(part, out);
     }
 }

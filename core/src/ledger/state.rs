@@ -363,6 +363,18 @@ impl ReplicaState {
         true
     }
 
+    /// How many entries this replica ever appended (as it would keep on disk).
+    pub fn appended(&self) -> u64 {
+        let me = self.delivery.node();
+        self.own_floor.max(self.delivery.delivered().get(me))
+    }
+
+    /// Raises the count of own entries ever appended to `count` (read back from disk):
+    /// appends wait until that many are back, so no id is used twice.
+    pub fn raise_appended(&mut self, count: u64) {
+        self.own_floor = self.own_floor.max(count);
+    }
+
     /// Whether this replica is still waiting to recover its own entries (after a restore).
     pub fn recovering(&self) -> Option<(u64, u64)> {
         let me = self.delivery.node();

@@ -120,6 +120,7 @@ pub struct TabRuntime<C: WireCodec> {
     notes: VecDeque<String>,
     dirty: bool,
     preloaded: bool,
+    frozen_until: Option<f64>,
 }
 
 impl<C: WireCodec> TabRuntime<C> {
@@ -165,6 +166,7 @@ impl<C: WireCodec> TabRuntime<C> {
             notes: VecDeque::new(),
             dirty: false,
             preloaded: false,
+            frozen_until: None,
         }
     }
 
@@ -226,8 +228,12 @@ impl<C: WireCodec> TabRuntime<C> {
         std::mem::take(&mut self.outputs)
     }
 
-    /// The earliest time (ms) something is due: a timer, an announcement, queued input.
+    /// The earliest time (ms) something is due: a timer, an announcement, queued input
+    /// (while frozen: the waking time).
     pub fn next_wakeup(&self, now: f64) -> f64 {
+        if let Some(until) = self.frozen_until {
+            return until.max(now);
+        }
         let timer = self
             .timers
             .iter()
@@ -279,8 +285,40 @@ impl<C: WireCodec> TabRuntime<C> {
         self.refuse(Refusal::Oversized { bytes, limit });
     }
 
-    /// Handles at most `budget` queued messages; returns how many are left.
+    /// Freezes the tab until `until` (ms) — a GC pause, a throttled background tab: it
+    /// handles no message, fires no timer, announces nothing and runs no operation, while
+    /// what arrives queues up (bounded as always). On waking, due timers fire first — the
+    /// frozen code resumes where it stopped, before it reads its mail — then the queue.
+    pub fn freeze(&mut self, until: f64) {
+        self.frozen_until = Some(until);
+    }
+
+    /// Until when the tab is frozen (`None`: it is not).
+    pub fn frozen_until(&self) -> Option<f64> {
+        self.frozen_until
+    }
+
+    /// Whether the tab is frozen at `now`; wakes it (due timers first) once the time came.
+    fn asleep(&mut self, now: f64) -> bool {
+        match self.frozen_until {
+            Some(until) if now < until => true,
+            Some(_) => {
+                self.frozen_until = None;
+                if self.started {
+                    self.fire_timers(now);
+                }
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Handles at most `budget` queued messages; returns how many are left to handle now
+    /// (0 while frozen).
     pub fn pump(&mut self, now: f64, budget: usize) -> usize {
+        if self.asleep(now) {
+            return 0;
+        }
         for _ in 0..budget {
             let Some(raw) = self.inbox.pop_front() else {
                 break;
@@ -404,6 +442,11 @@ impl<C: WireCodec> TabRuntime<C> {
         }
     }
 
+    /// The protocol's clock reading at page time `now` (ms): local time since the tab began.
+    pub fn clock(&self, now: f64) -> Instant {
+        self.local(now)
+    }
+
     fn local(&self, now: f64) -> Instant {
         Instant::from_nanos(((now - self.epoch).max(0.0) * 1e6) as i64)
     }
@@ -481,9 +524,9 @@ impl<C: WireCodec> TabRuntime<C> {
         }
     }
 
-    /// Runs a local operation (once seated); `false` if the tab has no seat yet.
+    /// Runs a local operation (once seated); `false` if the tab has no seat yet or is frozen.
     pub fn operate(&mut self, op: <C::Protocol as Protocol>::Operation, now: f64) -> bool {
-        if self.seats.seat().is_none() {
+        if self.seats.seat().is_none() || self.asleep(now) {
             return false;
         }
         self.run(now, |p, ctx, out| p.on_operation(ctx, op, out));
@@ -494,6 +537,9 @@ impl<C: WireCodec> TabRuntime<C> {
     /// the tab sits down, `load` is asked for the seat's saved state (restored if the codec
     /// can) before the protocol starts.
     pub fn poll(&mut self, now: f64, load: impl FnOnce(NodeId) -> Option<String>) {
+        if self.asleep(now) {
+            return;
+        }
         let (sat, announce) = self.seats.tick(now);
         if let Some((seat, _)) = self.seats.announced().filter(|_| announce) {
             let json = self.envelope(Kind::Seat, seat, None, None);
@@ -523,6 +569,11 @@ impl<C: WireCodec> TabRuntime<C> {
         for seat in present {
             self.release(seat, now);
         }
+        self.fire_timers(now);
+    }
+
+    /// Fires the timers due at `now`, in deadline order.
+    fn fire_timers(&mut self, now: f64) {
         loop {
             let due = self
                 .timers

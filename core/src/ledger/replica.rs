@@ -703,7 +703,7 @@ impl Replica {
             voter: self.state.voter,
             hlc: self.state.hlc.last(),
             appended: self.state.appended(),
-            own: self.own.values().cloned().collect(),
+            own: self.own.values().map(message_of).collect(),
         }
     }
 
@@ -721,7 +721,7 @@ impl Replica {
             .own
             .into_iter()
             .filter(|m| m.sender == self.me)
-            .map(|m| (m.id().seq, m))
+            .map(|m| (m.payload.id.seq, m.payload))
             .collect();
         self.role = Role::Follower { backoff: None };
         self.recorder.abandon();

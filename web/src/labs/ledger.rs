@@ -164,9 +164,10 @@ fn secs(t: Instant) -> f64 {
     t.as_millis_f64() / 1e3
 }
 
-/// The badges: the core's verdicts, as they are at the end of the run.
-pub fn invariants(run: &Run) -> Vec<Invariant> {
-    run.verdicts
+/// The badges: the core's verdicts as they stand at true time `t` (each turns red at the
+/// first evidence of its break, `Run::verdicts_at`).
+pub fn invariants(run: &Run, t: Instant) -> Vec<Invariant> {
+    run.verdicts_at(t)
         .iter()
         .map(|v| Invariant {
             name: v.name.to_string(),
@@ -464,7 +465,7 @@ fn ledger_run(props: &RunProps<Params>) -> Html {
                     if p.fencing { "on" } else { "off" }, if p.causal { "on" } else { "off" },
                     run.leases.len(), rejected) }
             </p>
-            <InvariantBadges invariants={invariants(&run)} />
+            <InvariantBadges invariants={invariants(&run, t)} />
             { timeline_svg(&tl, run.replicas.len(), t) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
@@ -542,7 +543,7 @@ mod tests {
     }
 
     fn holds(run: &Run, name: &str) -> bool {
-        invariants(run)
+        invariants(run, run.end)
             .iter()
             .find(|i| i.name == name)
             .unwrap()
@@ -580,6 +581,14 @@ mod tests {
         assert!(fenced.leases.iter().any(|l| l.token == 102));
         let open = run_of(steps[3].query.unwrap());
         assert!(!holds(&open, "committed stable"));
+        // The badge is green until the first evidence of the break, red from then on.
+        let broke = open.broken_at("committed stable").expect("dated");
+        assert!(broke > Instant::ZERO && broke <= open.end);
+        assert!(invariants(&open, Instant::ZERO).iter().all(|i| i.holds));
+        let at_break = invariants(&open, broke);
+        assert!(!at_break
+            .iter()
+            .any(|i| i.name == "committed stable" && i.holds));
         let restored = run_of(steps[4].query.unwrap());
         assert!(restored.all_hold());
         assert!(restored

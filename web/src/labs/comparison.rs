@@ -66,11 +66,7 @@ pub fn comparison_lab() -> Html {
             )
         })
     };
-    let run_key = format!("{params:?}");
-    html! {
-        <section class="lab" id="lab-comparison">
-            <h2>{"Comparison: four orderings against happens-before"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"Happens-before (Lamport 1978, §2) is the only order a distributed run really has: a → b when a chain of \
                 local steps and messages leads from a to b. Lamport timestamps respect it but also order every concurrent \
                 pair; vector clocks (Fidge 1988; Mattern 1989) capture it exactly; hybrid logical clocks (Kulkarni et al. 2014) \
@@ -78,13 +74,18 @@ pub fn comparison_lab() -> Html {
                 stores compare — follow neither: with skewed clocks a receive can carry an earlier timestamp than its send, so \
                 an event is ordered before something that happened before it. Here the same run is ordered four ways and \
                 every pair of events is checked."}
-            </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
-            <ComparisonRunView key={run_key} {params} {scheme} on_pick={pick} {seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "Comparison: four orderings against happens-before",
+        explain,
+        html! { <>
+                { notes_view(&notes) }
+                <Tour steps={tour_steps()} on_move={on_tour} />
+                <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
+                <ComparisonRunView key={format!("{params:?}")} params={params.clone()} {scheme} on_pick={pick} {seek} />
+        </> },
+    )
 }
 
 #[derive(Properties, PartialEq)]
@@ -133,9 +134,7 @@ fn comparison_run_view(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();
@@ -164,19 +163,11 @@ fn comparison_run_view(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             { summary_table(run, shown, scheme, &props.on_pick) }
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <div class="side">
-                    { stamps_of(run, lab.selected, lab.compare) }
-                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-                </div>
-            </div>
+            { lab.body(&trace, None, Some(stamps_of(run, lab.selected, lab.compare))) }
             if let Some(report) = report {
                 { pairs_table(run, report, select_pair) }
             }
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(export_name, vec![]) }
         </div>
     }
 }

@@ -5,7 +5,7 @@
 //! playback position; [`use_lab_run`] gathers what a run's view needs (playback with its
 //! timer and keys, the selected events, the trace exports). Nothing here knows an algorithm.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use chronoscope::scenario::params::{AnySpec, Kind, Param, Spec};
@@ -14,7 +14,9 @@ use chronoscope::trace::{EventId, Trace};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::export::{use_trace_exports, TextExport};
+use crate::components::diagram::{Shared, SpaceTimeDiagram};
+use crate::components::export::{use_trace_exports, ExportMenu, TextExport};
+use crate::components::inspector::EventInspector;
 pub use crate::components::playback::use_seek;
 use crate::components::playback::{
     use_playback_keys, use_playback_timer, Playback, PlaybackAction,
@@ -27,10 +29,12 @@ use crate::Route;
 /// What a lab's page is drawn with: the kit, the shared components and Yew.
 pub mod prelude {
     pub use super::{
-        notes_view, run_error, use_lab_page, use_lab_run, use_tour, LabControls, LabRun, ParamForm,
-        RunProps, Seek, SpecRef,
+        csv_export, cursor_s, notes_view, page, run_error, step_points, use_lab_page, use_lab_run,
+        use_tour, LabControls, LabPage, LabRun, LabRunView, ParamForm, RunProps, RunSpec, Seek,
+        SpecRef, Traced,
     };
     pub use crate::components::badge::{Invariant, InvariantBadges};
+    pub use crate::components::diagram::Shared;
     pub use crate::components::diagram::SpaceTimeDiagram;
     pub use crate::components::export::{ExportMenu, TextExport};
     pub use crate::components::inspector::EventInspector;
@@ -171,6 +175,16 @@ pub fn use_lab_page<P: 'static>(
     (params, notes, seek, on_tour)
 }
 
+/// What `p` reads back as from the URL that [`write`] gives for it, with the notes (for
+/// tests of the URL round trip).
+pub fn round_trip<P>(spec: &Spec<P>, p: &P) -> (P, Vec<String>) {
+    let pairs: Vec<String> = write(spec, p)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    read(spec, &Query::parse(&pairs.join("&")))
+}
+
 /// The parameters `query` stands for, which must need no note (for tests of tour queries).
 pub fn quiet<P>(spec: &Spec<P>, query: &str) -> P {
     let (p, notes) = read(spec, &Query::parse(query));
@@ -235,6 +249,77 @@ pub struct LabRun {
     pub select_pair: Callback<(EventId, EventId)>,
     /// The trace's exports (JSON, ShiViz, Mermaid, DOT).
     pub exports: Rc<Vec<TextExport>>,
+    /// The name the exports are saved under.
+    pub export_name: String,
+}
+
+/// The line under every run naming its keyboard shortcuts.
+const KEYS: &str = "Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select";
+
+impl LabRun {
+    /// The space-time diagram of `trace` up to the playback position, beside the event
+    /// inspector (with `side` above it); the events in `marked` are ringed.
+    pub fn body(
+        &self,
+        trace: &SharedTrace,
+        marked: Option<Shared<BTreeSet<EventId>>>,
+        side: Option<Html>,
+    ) -> Html {
+        let inspector = html! {
+            <EventInspector trace={trace.clone()} selected={self.selected} compare={self.compare} />
+        };
+        html! {
+            <div class="run-body">
+                <SpaceTimeDiagram trace={trace.clone()} shown={self.playback.position} selected={self.selected}
+                    on_select={self.on_select.clone()} compare={self.compare} on_compare={self.on_compare.clone()} {marked} />
+                if let Some(side) = side {
+                    <div class="side">{ side }{ inspector }</div>
+                } else {
+                    { inspector }
+                }
+            </div>
+        }
+    }
+
+    /// The run's exports (the trace's, then `extra`) and the line naming the keys.
+    pub fn footer(&self, name: impl Into<AttrValue>, extra: Vec<TextExport>) -> Html {
+        let texts: Vec<TextExport> = self.exports.iter().cloned().chain(extra).collect();
+        html! {
+            <>
+                <ExportMenu name={name.into()} {texts} />
+                <p class="keys">{ KEYS }</p>
+            </>
+        }
+    }
+}
+
+/// A CSV export named `name.csv` whose contents `csv` writes when it is downloaded.
+pub fn csv_export(name: &str, csv: impl Fn() -> String + 'static) -> TextExport {
+    TextExport {
+        label: "CSV",
+        filename: format!("{name}.csv"),
+        mime: "text/csv",
+        contents: Rc::new(csv),
+    }
+}
+
+/// The true time in seconds of the last of the first `shown` events (none before any): where
+/// a plot over true time draws its cursor.
+pub fn cursor_s(trace: &Trace, shown: usize) -> Option<f64> {
+    shown
+        .checked_sub(1)
+        .and_then(|i| trace.events().get(i))
+        .map(|e| e.true_time.as_millis_f64() / 1_000.0)
+}
+
+/// A step plot of a count that changes at the given times (ms), starting from zero.
+pub fn step_points(changes: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+    let mut points = vec![(0.0, 0.0)];
+    for (x, y) in changes {
+        points.push((x, points.last().map_or(0.0, |p| p.1)));
+        points.push((x, y));
+    }
+    points
 }
 
 /// The playback, selection and exports of a run whose trace is `trace` (none if the run
@@ -250,7 +335,7 @@ pub fn use_lab_run(
     let playback = use_lab_playback(total, speed, seek);
     let selected = use_state(|| None::<EventId>);
     let compare = use_state(|| None::<EventId>);
-    let exports = use_trace_exports(export_name, trace);
+    let exports = use_trace_exports(export_name.clone(), trace);
     let on_select = {
         let selected = selected.clone();
         Callback::from(move |e: EventId| selected.set(Some(e)))
@@ -278,6 +363,157 @@ pub fn use_lab_run(
         on_select,
         on_compare,
         exports,
+        export_name,
+    }
+}
+
+/// How a lab runs its scenario and shows a run: see [`LabRunView`].
+pub struct RunSpec<P: 'static, C: 'static> {
+    /// Runs the scenario (once per parameters).
+    pub compute: fn(&P) -> Result<C, String>,
+    /// The run's trace.
+    pub trace: fn(&C) -> SharedTrace,
+    /// The name the exports are saved under.
+    pub export_name: fn(&P) -> String,
+    /// The playback's starting speed (an index into
+    /// [`SPEEDS`](crate::components::playback::SPEEDS)).
+    pub speed: usize,
+    /// Draws the run at the playback position.
+    pub view: fn(&P, &C, &LabRun) -> Html,
+}
+
+/// A computed run that carries its trace.
+pub trait Traced {
+    /// The run's trace.
+    fn shared_trace(&self) -> SharedTrace;
+}
+
+impl Traced for SharedTrace {
+    fn shared_trace(&self) -> SharedTrace {
+        self.clone()
+    }
+}
+
+impl<P: 'static, C: Traced + 'static> RunSpec<P, C> {
+    /// A run computed by `compute`, drawn by `view`, exported as `export_name`, played back
+    /// at normal speed.
+    pub const fn new(
+        compute: fn(&P) -> Result<C, String>,
+        view: fn(&P, &C, &LabRun) -> Html,
+        export_name: fn(&P) -> String,
+    ) -> Self {
+        RunSpec {
+            compute,
+            trace: C::shared_trace,
+            export_name,
+            speed: 2,
+            view,
+        }
+    }
+
+    /// The same, starting at speed index `speed`.
+    pub const fn at_speed(self, speed: usize) -> Self {
+        RunSpec { speed, ..self }
+    }
+}
+
+/// Props of [`LabPage`].
+#[derive(Properties)]
+pub struct LabPageProps<P: 'static, C: 'static> {
+    /// The lab's slug.
+    pub slug: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// What it shows, and the papers it follows.
+    pub explain: &'static str,
+    /// The scenario's parameters.
+    pub spec: &'static Spec<P>,
+    /// The guided tour.
+    pub tour: fn() -> Vec<TourStep>,
+    /// How the lab runs the scenario and shows a run.
+    pub run: &'static RunSpec<P, C>,
+}
+
+impl<P: 'static, C: 'static> PartialEq for LabPageProps<P, C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.slug == other.slug
+    }
+}
+
+/// A whole lab page: the parameters from the URL, the notes on them, the tour, the form and
+/// the run.
+#[function_component(LabPage)]
+pub fn lab_page<P: PartialEq + Clone + std::fmt::Debug + 'static, C: 'static>(
+    props: &LabPageProps<P, C>,
+) -> Html {
+    let (params, notes, seek, on_tour) = use_lab_page(props.slug, props.spec);
+    let values = write(props.spec, &params);
+    page(
+        props.slug,
+        props.title,
+        html! { { props.explain } },
+        html! { <>
+            <LabControls slug={props.slug} spec={SpecRef(props.spec)} {values} {notes} steps={(props.tour)()} {on_tour} />
+            <LabRunView<P, C> {params} {seek} run={props.run} />
+        </> },
+    )
+}
+
+/// Props of [`LabRunView`].
+#[derive(Properties)]
+pub struct LabRunProps<P: PartialEq + 'static, C: 'static> {
+    /// The parameters.
+    pub params: P,
+    /// A requested playback position.
+    #[prop_or_default]
+    pub seek: Seek,
+    /// How the lab runs and shows it.
+    pub run: &'static RunSpec<P, C>,
+}
+
+impl<P: PartialEq + 'static, C: 'static> PartialEq for LabRunProps<P, C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.params == other.params && self.seek == other.seek && std::ptr::eq(self.run, other.run)
+    }
+}
+
+/// A lab's run: computed once per parameters, played back with its keys, selection and
+/// exports ([`use_lab_run`]), drawn by the lab's view — or the notice the core refused it
+/// with. New parameters start a new run (and a new playback).
+#[function_component(LabRunView)]
+pub fn lab_run_view<P: PartialEq + Clone + std::fmt::Debug + 'static, C: 'static>(
+    props: &LabRunProps<P, C>,
+) -> Html {
+    html! {
+        <OneRun<P, C> key={format!("{:?}", props.params)} params={props.params.clone()} seek={props.seek} run={props.run} />
+    }
+}
+
+#[function_component(OneRun)]
+fn one_run<P: PartialEq + Clone + 'static, C: 'static>(props: &LabRunProps<P, C>) -> Html {
+    let run = props.run;
+    let result = use_memo(props.params.clone(), run.compute);
+    let trace = result.as_ref().as_ref().ok().map(run.trace);
+    let lab = use_lab_run(
+        trace,
+        (run.export_name)(&props.params),
+        run.speed,
+        props.seek,
+    );
+    match result.as_ref() {
+        Ok(c) => (run.view)(&props.params, c, &lab),
+        Err(e) => run_error(e),
+    }
+}
+
+/// A lab's page: its title, its explanation, then `body` (the controls and the run).
+pub fn page(slug: &str, title: &str, explain: Html, body: Html) -> Html {
+    html! {
+        <section class="lab" id={format!("lab-{slug}")}>
+            <h2>{ title.to_string() }</h2>
+            <p class="explain">{ explain }</p>
+            { body }
+        </section>
     }
 }
 

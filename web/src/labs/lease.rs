@@ -18,7 +18,7 @@ use chronoscope::scenario::lease::{self, Happening, Line, Params, Run, SPEC, WOR
 use chronoscope::time::{Instant, Span};
 use chronoscope::trace::Trace;
 
-use super::kit::{self, prelude::*, true_time_at};
+use super::kit::{prelude::*, true_time_at};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "leases";
@@ -26,13 +26,12 @@ pub const SLUG: &str = "leases";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LeaseLab)]
 pub fn lease_lab() -> Html {
-    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
     html! {
-        <section class="lab" id="lab-leases">
-            <h2>{"Leases & fencing"}</h2>
-            <p class="explain">
-                {"A lease (Gray & Cheriton 1989, “Leases: an efficient fault-tolerant mechanism for distributed file cache \
+        <LabPage<Params, Shown> slug={SLUG} title="Leases & fencing" explain={EXPLAIN} spec={&SPEC} tour={tour_steps as fn() -> Vec<TourStep>} run={&RUN} />
+    }
+}
+
+const EXPLAIN: &str = "A lease (Gray & Cheriton 1989, “Leases: an efficient fault-tolerant mechanism for distributed file cache \
                 consistency”) is a lock that expires, so a crashed holder cannot block everyone for ever. But the holder \
                 cannot know it still holds it: worker B checks its lease, then stops for a 10 s garbage-collection pause; \
                 the server (A) sees the lease expire and grants it to worker C; B wakes up and writes, believing it is still \
@@ -40,13 +39,7 @@ pub fn lease_lab() -> Html {
                 can close this gap: the storage itself must check a fencing token — a number the lease server increments \
                 with each grant — and refuse any write carrying a lower token than one it has already seen. The same \
                 happens with no pause at all when B's clock runs slow: it measures the lease on its own clock and believes \
-                it longer than the server does; a safety margin helps only if it covers the drift."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <LeaseRun key={run_key} {params} {seek} />
-        </section>
-    }
-}
+                it longer than the server does; a safety margin helps only if it covers the drift.";
 
 struct Shown {
     trace: SharedTrace,
@@ -275,35 +268,34 @@ fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
     }
 }
 
-#[function_component(LeaseRun)]
-fn lease_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), |p| {
-        lease::run(p).map(|mut run| {
-            let trace = std::mem::replace(&mut run.trace, Trace::new(0));
-            Shown {
-                trace: SharedTrace::from(trace),
-                run: Rc::new(run),
-            }
+static RUN: RunSpec<Params, Shown> = RunSpec::new(
+    |p| {
+        let mut run = lease::run(p).map_err(|e| e.to_string())?;
+        let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+        Ok(Shown {
+            trace: SharedTrace::from(trace),
+            run: Rc::new(run),
         })
-    });
-    let p = &props.params;
-    let export_name = format!(
-        "leases-fencing{}-pause{}-seed{}",
-        u8::from(p.fencing),
-        p.pause_ms,
-        p.seed
-    );
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
-        export_name.clone(),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let shown = match result.as_ref() {
-        Ok(s) => s,
-        Err(e) => return run_error(e),
-    };
+    },
+    view,
+    |p| {
+        format!(
+            "leases-fencing{}-pause{}-seed{}",
+            u8::from(p.fencing),
+            p.pause_ms,
+            p.seed
+        )
+    },
+);
+
+impl Traced for Shown {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(p: &Params, shown: &Shown, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let tl = timeline(&run);
     let t = true_time_at(&trace, playback.position, tl.end);
@@ -331,22 +323,17 @@ fn lease_run(props: &RunProps<Params>) -> Html {
             { outcome }
             { timeline_svg(&tl, t) }
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
-                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <h3>{"What happened"}</h3>
             <ol class="lease-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
             </ol>
-            <ExportMenu name={export_name.clone()} texts={lab.exports.iter().cloned().chain([TextExport {
+            { lab.footer(lab.export_name.clone(), vec![TextExport {
                 label: "Log",
-                filename: format!("{export_name}.txt"),
+                filename: format!("{}.txt", lab.export_name),
                 mime: "text/plain",
                 contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
-            }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            }]) }
         </div>
     }
 }
@@ -395,6 +382,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::kit;
 
     fn run_of(query: &str) -> Run {
         let p = kit::quiet(&SPEC, query);

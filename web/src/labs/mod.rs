@@ -2,7 +2,7 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
-pub mod bcast_kit;
+pub mod byzantine_marzullo;
 pub mod byzantine_sync;
 pub mod causal_broadcast;
 pub mod clock_drift;
@@ -93,7 +93,7 @@ pub const LABS: &[LabInfo] = &[
                   displays them in one (Lamport time, node) order.",
         source: "Lamport 1978, §4",
         view: || html! { <lamport_chat::LamportChatLab /> },
-        tour: Some(TourInfo { steps: lamport_chat::tour_steps, notes: |q| lamport_chat::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: lamport_chat::tour_steps, notes: |q| kit::read(&chat_run::SPEC, q).1 }),
         spec: Some(&chat_run::SPEC),
     },
     LabInfo {

@@ -97,7 +97,7 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
         TourStep {
             title: "Make it yours",
-            text: "Change nodes, latency and loss above and press Run, or try New seed. The URL holds everything: \
+            text: "Open the parameters above, change nodes, latency and loss and press Run, or try New seed. The URL holds everything: \
                    share it and others see exactly this run.",
             query: None,
             at: None,

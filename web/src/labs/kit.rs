@@ -582,7 +582,8 @@ fn label_of(p: &Param) -> String {
 }
 
 /// A form over the lab's URL parameters, one input per parameter of the spec: numbers and
-/// the seed apply on Run, choices and switches at once; "New seed" draws a fresh seed.
+/// the seed apply on Run, choices and switches at once; "New seed" draws a fresh seed. It is
+/// folded in a `<details>` whose summary is its one tab stop until opened.
 #[function_component(ParamForm)]
 pub fn param_form(props: &ParamFormProps) -> Html {
     let draft = use_state(|| props.values.clone());
@@ -681,12 +682,23 @@ pub fn param_form(props: &ParamFormProps) -> Html {
             }
         }
     };
+    let shown: Vec<&'static Param> = props
+        .spec
+        .0
+        .all()
+        .into_iter()
+        .filter(|p| !props.elsewhere.contains(&p.key))
+        .collect();
+    // Folded: one tab stop (the summary) until the reader opens it, so Tab reaches the run.
     html! {
-        <form class="params" {onsubmit} aria-label="Run parameters">
-            { for props.spec.0.all().into_iter().filter(|p| !props.elsewhere.contains(&p.key)).map(field) }
-            <button type="submit" class="run-button">{"Run"}</button>
-            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
-        </form>
+        <details class="params-fold">
+            <summary>{ format!("Parameters ({}) — open to change the run", shown.len()) }</summary>
+            <form class="params" {onsubmit} aria-label="Run parameters">
+                { for shown.into_iter().map(field) }
+                <button type="submit" class="run-button">{"Run"}</button>
+                <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
+            </form>
+        </details>
     }
 }
 

@@ -14,12 +14,13 @@ use chronoscope::scenario::conflict_store::{self, LabParams, Params, Report, SPE
 use chronoscope::store::replica::Output;
 use chronoscope::store::{Strategy, WriteId};
 use chronoscope::trace::EventId;
-use yew_router::prelude::*;
 
+use super::conflict_store_compare::{show_value, CompareTable, Runs, SharedRuns};
 use super::conflict_store_cost::MetadataCost;
 use super::kit::{self, prelude::*};
 
-const SLUG: &str = "conflict-store";
+/// The lab's URL slug.
+pub const SLUG: &str = "conflict-store";
 
 /// The lab page: reads the URL, runs the scenario under all four strategies, shows the
 /// chosen one.
@@ -48,23 +49,6 @@ pub fn conflict_store_lab() -> Html {
                 <MetadataCost />
         </> },
     )
-}
-
-/// Every strategy's report on the same parameters, and the chosen one's trace.
-struct Runs {
-    reports: Vec<Report>,
-    chosen: usize,
-    trace: SharedTrace,
-}
-
-/// Shared runs; equality is identity (a new run is a new `Rc`).
-#[derive(Clone)]
-struct SharedRuns(Rc<Result<Runs, String>>);
-
-impl PartialEq for SharedRuns {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 fn run_all(p: &Params) -> Result<Vec<Report>, String> {
@@ -119,13 +103,6 @@ pub fn transcript_of_phase(lines: &[String], phase: u32) -> Vec<String> {
         }
     }
     out
-}
-
-fn show_value(v: &Option<String>) -> String {
-    match v {
-        Some(v) => format!("{v:?}"),
-        None => "<deleted>".into(),
-    }
 }
 
 #[function_component(ConflictStoreRun)]
@@ -322,61 +299,6 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
             </details>
             { lab.footer(export_name, vec![transcript_export]) }
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct CompareProps {
-    runs: SharedRuns,
-    params: LabParams,
-}
-
-/// The four strategies side by side on the same run; each name switches the view to it.
-#[function_component(CompareTable)]
-fn compare_table(props: &CompareProps) -> Html {
-    let navigator = use_navigator();
-    let Ok(Runs { reports: all, .. }) = props.runs.0.as_ref() else {
-        return html! {};
-    };
-    let finals = |r: &Report| {
-        r.final_values
-            .iter()
-            .map(|(k, vs)| {
-                let vs: Vec<String> = vs.iter().map(show_value).collect();
-                format!("{k}=[{}]", vs.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let rows = all.iter().map(|r| {
-        let s = r.params.strategy;
-        let current = s == props.params.run.strategy;
-        let onclick = {
-            let navigator = navigator.clone();
-            let mut next = props.params.clone();
-            next.run.strategy = s;
-            Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &kit::write(&SPEC, &next)))
-        };
-        html! {
-            <tr class={classes!(current.then_some("current"))} data-strategy={s.name()}>
-                <th scope="row"><button class="strategy-link" {onclick} aria-pressed={current.to_string()}>{ s.to_string() }</button></th>
-                <td class="num">{ r.acked.len() }</td>
-                <td class={classes!("num", "lost-count", (!r.lost.is_empty()).then_some("bad"))}>{ r.lost.len() }</td>
-                <td class="num">{ r.concurrent.len() }</td>
-                <td>{ if r.converged { "yes" } else { "no" } }</td>
-                <td class="finals"><code>{ finals(r) }</code></td>
-            </tr>
-        }
-    });
-    html! {
-        <table class="strategy-compare">
-            <caption>{ format!("The same script, node A's clock {:+} ms, under each strategy", props.params.run.skew_ms) }</caption>
-            <thead><tr>
-                <th scope="col">{"strategy"}</th><th scope="col">{"acked"}</th><th scope="col">{"acked then lost"}</th>
-                <th scope="col">{"concurrent pairs"}</th><th scope="col">{"converged"}</th><th scope="col">{"final values at A"}</th>
-            </tr></thead>
-            <tbody>{ for rows }</tbody>
-        </table>
     }
 }
 

@@ -34,7 +34,11 @@ test('keyboard only: the form, the playback controls, an event and the exports o
   await page.evaluate(() => document.activeElement?.blur());
   assert.equal(await page.evaluate(() => document.activeElement === document.body), true);
 
-  // The form: type a new node count and submit it with Enter.
+  // The form is folded behind one tab stop; Enter opens it, then type a new node count and
+  // submit it with Enter.
+  await tabTo(page, 'details.params-fold > summary');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('details.params-fold').open);
   await tabTo(page, 'form.params input[name=nodes]');
   const speed = await page.locator('.pb-speed').innerText();
   await page.keyboard.press('+'); // typed into the field: not "faster"

@@ -101,6 +101,8 @@ test('leases: fencing rejects the stale write; without it the data is corrupted'
   assert.equal(await page.locator('svg.lease-timeline .tl-bar.pause').count(), 1);
 
   // Untick fencing: the run is redone without it.
+  // The form is folded: open it, then untick.
+  await page.locator('details.params-fold > summary').click();
   await page.locator('input[name=fencing]').uncheck();
   await eventually(() => /fencing=0/.test(page.url()), 'fencing=0 in the URL');
   await page.locator('.pb-last').click();

@@ -40,11 +40,13 @@ test('notes speak only of keys the URL holds (a short round moves the default sp
 
 test('the form is drawn from the spec: switches are check boxes, choices are selects', async () => {
   const page = await openPage(browser, '#/lab/causal-broadcast');
-  await page.locator('form.params').waitFor();
+  await page.locator('details.params-fold').waitFor();
   assert.equal(await page.locator('form.params input[type=checkbox][name=retransmit]').count(), 1);
   assert.equal(await page.locator('form.params select[name=crash] option').count(), 9);
   assert.equal(await page.locator('form.params input[type=number][name=nodes]').getAttribute('max'), '8');
-  // Ticking a switch re-runs with it in the URL.
+  // The form is folded until its summary is opened; ticking a switch re-runs with it in the URL.
+  assert.equal(await page.locator('form.params input[name=retransmit]').isVisible(), false);
+  await page.locator('details.params-fold > summary').click();
   await page.locator('form.params input[name=retransmit]').check();
   await page.waitForFunction(() => location.hash.includes('retransmit=1'));
   assert.deepEqual(page.errors, []);

@@ -12,7 +12,7 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::params::{index_of, int, other, span, Adjustment, Kind, Spec};
+use super::params::{index_of, int, other, seed, span, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::node::NodeId;
 use crate::rng::Rng;
@@ -256,14 +256,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.initial_skew_ms.into(),
             |p, v| p.initial_skew_ms = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: lab_defaults,
     relate,

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
 use super::happens_before::lat_max_at_least_min;
-use super::params::{int, other, span, Adjustment, Kind, Spec};
+use super::params::{dup, int, lat_max, lat_min, loss, other, seed, span, Adjustment, Kind, Spec};
 use crate::broadcast::causal::{CausalBroadcast, CausalConfig, CausalOutput};
 use crate::broadcast::BroadcastId;
 use crate::node::NodeId;
@@ -145,39 +145,23 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.messages.into(),
             |p, v| p.messages = v as u32,
         ),
-        int(
-            "lat_min",
-            "latency min",
-            "ms",
+        lat_min(
             span(&LATENCY_MS),
-            "shortest one-way delay",
             |p| p.latency_min_ms.into(),
             |p, v| p.latency_min_ms = v as u32,
         ),
-        int(
-            "lat_max",
-            "latency max",
-            "ms",
+        lat_max(
             span(&LATENCY_MS),
-            "longest one-way delay (at least the shortest)",
             |p| p.latency_max_ms.into(),
             |p, v| p.latency_max_ms = v as u32,
         ),
-        int(
-            "loss",
-            "loss",
-            "%",
+        loss(
             span(&PERCENT),
-            "chance a message is lost",
             |p| p.loss_percent.into(),
             |p, v| p.loss_percent = v as u32,
         ),
-        int(
-            "dup",
-            "duplication",
-            "%",
+        dup(
             span(&PERCENT),
-            "chance a message is delivered twice",
             |p| p.duplicate_percent.into(),
             |p, v| p.duplicate_percent = v as u32,
         ),
@@ -232,14 +216,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.crash_at_ms.into(),
             |p, v| p.crash_at_ms = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: lab_defaults,
     relate: |mut p: Params| {

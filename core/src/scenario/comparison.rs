@@ -18,7 +18,7 @@ use core::cmp::Ordering;
 use core::ops::RangeInclusive;
 
 use super::gossip::Gossip;
-use super::params::{index_of, int, other, span, unrelated, Adjustment, Kind, Spec};
+use super::params::{index_of, int, other, seed, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{Causality, HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use crate::rng::Rng;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
@@ -115,14 +115,7 @@ pub static SPEC: Spec<LabParams> = Spec {
             |p| index_of(&Scheme::ALL, &p.scheme),
             |p, v| p.scheme = Scheme::ALL[v as usize],
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.run.seed.into(),
-            |p, v| p.run.seed = v as u64,
-        ),
+        seed(|p| p.run.seed.into(), |p, v| p.run.seed = v as u64),
     ],
     defaults: LabParams::default,
     relate: unrelated,

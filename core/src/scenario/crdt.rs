@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
+use super::params::{int, other, seed, span, unrelated, Adjustment, Kind, Spec};
 use crate::crdt::pn_counter::{PnCounter, PnOp};
 use crate::crdt::{CvRdt, Update};
 use crate::node::NodeId;
@@ -313,14 +313,7 @@ pub static SPEC: Spec<LabParams> = Spec {
             |p| p.panel as i128,
             |p, v| p.panel = v as usize,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.run.seed.into(),
-            |p, v| p.run.seed = v as u64,
-        ),
+        seed(|p| p.run.seed.into(), |p, v| p.run.seed = v as u64),
     ],
     defaults: LabParams::default,
     relate: unrelated,

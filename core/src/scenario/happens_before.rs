@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
 use super::gossip::Gossip;
-use super::params::{int, other, span, Kind, Spec};
+use super::params::{int, lat_max, lat_min, loss, seed, span, Spec};
 use crate::clock::PhysicalClock;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
 use crate::time::{Instant, Span};
@@ -78,41 +78,22 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.actions.into(),
             |p, v| p.actions = v as u32,
         ),
-        int(
-            "lat_min",
-            "latency min",
-            "ms",
+        lat_min(
             span(&LATENCY_MS),
-            "shortest one-way delay",
             |p| p.latency_min_ms.into(),
             |p, v| p.latency_min_ms = v as u32,
         ),
-        int(
-            "lat_max",
-            "latency max",
-            "ms",
+        lat_max(
             span(&LATENCY_MS),
-            "longest one-way delay (at least the shortest)",
             |p| p.latency_max_ms.into(),
             |p, v| p.latency_max_ms = v as u32,
         ),
-        int(
-            "loss",
-            "loss",
-            "%",
+        loss(
             span(&LOSS_PERCENT),
-            "chance a message is lost",
             |p| p.loss_percent.into(),
             |p, v| p.loss_percent = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: |mut p: Params| {

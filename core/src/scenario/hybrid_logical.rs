@@ -17,7 +17,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
-use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
+use super::params::{int, seed, span, unrelated, Adjustment, Spec};
 use crate::clock::{HlcError, HlcTimestamp, HybridLogicalClock, PhysicalClock};
 use crate::node::NodeId;
 use crate::sim::{Latency, Network, SimConfig, SimError, Simulation};
@@ -159,14 +159,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.max_offset_ms.into(),
             |p, v| p.max_offset_ms = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: unrelated,

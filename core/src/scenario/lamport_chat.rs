@@ -12,7 +12,7 @@ use core::ops::RangeInclusive;
 
 use super::causal_broadcast::RunError;
 use super::happens_before::lat_max_at_least_min;
-use super::params::{int, other, span, Adjustment, Kind, Spec};
+use super::params::{int, lat_max, lat_min, seed, span, Adjustment, Spec};
 use crate::broadcast::total_order::{LamportChat, TotalOrderOutput};
 use crate::clock::LamportStamp;
 use crate::node::NodeId;
@@ -85,21 +85,13 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.extra_messages.into(),
             |p, v| p.extra_messages = v as u32,
         ),
-        int(
-            "lat_min",
-            "latency min",
-            "ms",
+        lat_min(
             span(&LATENCY_MS),
-            "shortest one-way delay",
             |p| p.latency_min_ms.into(),
             |p, v| p.latency_min_ms = v as u32,
         ),
-        int(
-            "lat_max",
-            "latency max",
-            "ms",
+        lat_max(
             span(&LATENCY_MS),
-            "longest one-way delay (at least the shortest)",
             |p| p.latency_max_ms.into(),
             |p, v| p.latency_max_ms = v as u32,
         ),
@@ -121,14 +113,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.stuck_after_ms.into(),
             |p, v| p.stuck_after_ms = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: |mut p: Params| {

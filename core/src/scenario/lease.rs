@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use core::ops::RangeInclusive;
 
 use super::happens_before::lat_max_at_least_min;
-use super::params::{int, other, span, Adjustment, Kind, Spec};
+use super::params::{dup, int, lat_max, lat_min, loss, other, seed, span, Adjustment, Kind, Spec};
 use crate::clock::PhysicalClock;
 use crate::lease::fenced_lock::{LeaseNode, LeaseOp, LeaseOutput, WorkerPlan, SERVER};
 use crate::lease::fencing::{Accepted, Fencing};
@@ -211,21 +211,13 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.margin_ms.into(),
             |p, v| p.margin_ms = v as u32,
         ),
-        int(
-            "lat_min",
-            "latency min",
-            "ms",
+        lat_min(
             span(&LATENCY_MS),
-            "shortest one-way delay",
             |p| p.latency_min_ms.into(),
             |p, v| p.latency_min_ms = v as u32,
         ),
-        int(
-            "lat_max",
-            "latency max",
-            "ms",
+        lat_max(
             span(&LATENCY_MS),
-            "longest one-way delay (at least the shortest)",
             |p| p.latency_max_ms.into(),
             |p, v| p.latency_max_ms = v as u32,
         ),
@@ -238,32 +230,17 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.first_token.into(),
             |p, v| p.first_token = v as u64,
         ),
-        int(
-            "loss",
-            "loss",
-            "%",
+        loss(
             span(&FAULT_PERCENT),
-            "chance a message is lost",
             |p| p.loss_percent.into(),
             |p, v| p.loss_percent = v as u32,
         ),
-        int(
-            "dup",
-            "duplication",
-            "%",
+        dup(
             span(&FAULT_PERCENT),
-            "chance a message is delivered twice",
             |p| p.duplicate_percent.into(),
             |p, v| p.duplicate_percent = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: |mut p: Params| {

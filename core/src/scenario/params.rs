@@ -523,6 +523,71 @@ pub const fn other<P>(
     }
 }
 
+/// The run's random seed (key `seed`): every scenario's, declared once.
+pub const fn seed<P>(get: fn(&P) -> i128, set: fn(&mut P, i128)) -> Field<P> {
+    other(
+        "seed",
+        "seed",
+        Kind::Seed,
+        "the run's random seed",
+        get,
+        set,
+    )
+}
+
+/// The shortest one-way network delay (key `lat_min`, ms) over `range`.
+pub const fn lat_min<P>(range: (i64, i64), get: fn(&P) -> i128, set: fn(&mut P, i128)) -> Field<P> {
+    int(
+        "lat_min",
+        "latency min",
+        "ms",
+        range,
+        "shortest one-way delay",
+        get,
+        set,
+    )
+}
+
+/// The longest one-way network delay (key `lat_max`, ms) over `range`; a scenario's
+/// [`Spec::relate`] keeps it at least `lat_min`.
+pub const fn lat_max<P>(range: (i64, i64), get: fn(&P) -> i128, set: fn(&mut P, i128)) -> Field<P> {
+    int(
+        "lat_max",
+        "latency max",
+        "ms",
+        range,
+        "longest one-way delay (at least the shortest)",
+        get,
+        set,
+    )
+}
+
+/// The chance a message is lost (key `loss`, %) over `range`.
+pub const fn loss<P>(range: (i64, i64), get: fn(&P) -> i128, set: fn(&mut P, i128)) -> Field<P> {
+    int(
+        "loss",
+        "loss",
+        "%",
+        range,
+        "chance a message is lost",
+        get,
+        set,
+    )
+}
+
+/// The chance a message is delivered twice (key `dup`, %) over `range`.
+pub const fn dup<P>(range: (i64, i64), get: fn(&P) -> i128, set: fn(&mut P, i128)) -> Field<P> {
+    int(
+        "dup",
+        "duplication",
+        "%",
+        range,
+        "chance a message is delivered twice",
+        get,
+        set,
+    )
+}
+
 /// Lowers `value` below `limit` (e.g. a node index below the node count), noting the change.
 pub fn below(key: &'static str, value: &mut u32, limit: u32, notes: &mut Vec<Adjustment>) {
     if *value >= limit {

@@ -12,7 +12,7 @@ use core::ops::RangeInclusive;
 
 use super::causal_broadcast::RunError;
 use super::happens_before::lat_max_at_least_min;
-use super::params::{int, other, span, Adjustment, Kind, Spec};
+use super::params::{int, lat_max, lat_min, seed, span, Adjustment, Spec};
 use crate::node::NodeId;
 use crate::sim::{Latency, Network, SimConfig, Simulation};
 use crate::snapshot::chandy_lamport::{
@@ -114,21 +114,13 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.max_amount.into(),
             |p, v| p.max_amount = v as u32,
         ),
-        int(
-            "lat_min",
-            "latency min",
-            "ms",
+        lat_min(
             span(&LATENCY_MS),
-            "shortest one-way delay",
             |p| p.latency_min_ms.into(),
             |p, v| p.latency_min_ms = v as u32,
         ),
-        int(
-            "lat_max",
-            "latency max",
-            "ms",
+        lat_max(
             span(&LATENCY_MS),
-            "longest one-way delay (at least the shortest)",
             |p| p.latency_max_ms.into(),
             |p, v| p.latency_max_ms = v as u32,
         ),
@@ -150,14 +142,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.snapshot_window_ms.into(),
             |p, v| p.snapshot_window_ms = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: |mut p: Params| {

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::RangeInclusive;
 
-use super::params::{int, other, span, unrelated, Adjustment, Kind, Spec};
+use super::params::{int, other, seed, span, unrelated, Adjustment, Kind, Spec};
 use crate::clock::{Interval, PhysicalClock, TrueTime, TrueTimeConfig, TrueTimeError};
 use crate::node::NodeId;
 use crate::rng::Rng;
@@ -115,14 +115,7 @@ pub static SPEC: Spec<Params> = Spec {
             |p| p.drift_ppm.into(),
             |p, v| p.drift_ppm = v as u32,
         ),
-        other(
-            "seed",
-            "seed",
-            Kind::Seed,
-            "the run's random seed",
-            |p| p.seed.into(),
-            |p, v| p.seed = v as u64,
-        ),
+        seed(|p| p.seed.into(), |p, v| p.seed = v as u64),
     ],
     defaults: Params::default,
     relate: unrelated,

@@ -15,34 +15,25 @@ use chronoscope::scenario::causal_broadcast::{self, Params, Run, SPEC};
 use chronoscope::scenario::checks::causal_broadcast::OrderCheck;
 use chronoscope::trace::{EventId, Trace};
 
-use super::kit::{self, prelude::*, time_at};
-
-use crate::components::diagram::Shared;
+use super::kit::{prelude::*, time_at};
 
 const SLUG: &str = "causal-broadcast";
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(CausalBroadcastLab)]
 pub fn causal_broadcast_lab() -> Html {
-    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
     html! {
-        <section class="lab" id="lab-causal-broadcast">
-            <h2>{"Causal broadcast"}</h2>
-            <p class="explain">
-                {"Every node broadcasts a few messages; the network reorders them. Causal broadcast (Birman, Schiper & \
+        <LabPage<Params, Computed> slug={SLUG} title="Causal broadcast" explain={EXPLAIN} spec={&SPEC} tour={tour_steps as fn() -> Vec<TourStep>} run={&RUN} />
+    }
+}
+
+const EXPLAIN: &str = "Every node broadcasts a few messages; the network reorders them. Causal broadcast (Birman, Schiper & \
                 Stephenson 1991) delivers a message only after every message its sender had delivered before sending it: \
                 each message carries its sender's vector clock, and a receiver holds it back while some entry shows a \
                 message it has not yet delivered. So a reply is never shown before the message it answers — but messages \
                 that are concurrent may be delivered in different orders at different nodes. The hold-back queue of each \
                 node is shown at the playback position; a message lost without retransmission leaves its dependants stuck, \
-                and the node says so."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <CausalRun key={run_key} {params} {seek} />
-        </section>
-    }
-}
+                and the node says so.";
 
 struct Computed {
     trace: SharedTrace,
@@ -62,18 +53,15 @@ fn compute(p: &Params) -> Result<Computed, String> {
     let series = run
         .nodes
         .iter()
-        .map(|v| {
-            let mut points = vec![(0.0, 0.0)];
-            for h in run.holdback.iter().filter(|h| h.node == v.node) {
-                let x = h.at.as_millis_f64();
-                points.push((x, points.last().map_or(0.0, |p| p.1)));
-                points.push((x, h.waiting.len() as f64));
-            }
-            Series {
-                name: format!("{}", v.node),
-                points,
-                color: PALETTE[v.node.index() % PALETTE.len()],
-            }
+        .map(|v| Series {
+            name: format!("{}", v.node),
+            points: step_points(
+                run.holdback
+                    .iter()
+                    .filter(|h| h.node == v.node)
+                    .map(|h| (h.at.as_millis_f64(), h.waiting.len() as f64)),
+            ),
+            color: PALETTE[v.node.index() % PALETTE.len()],
         })
         .collect();
     let held_then_delivered = run
@@ -111,24 +99,18 @@ fn id_list(ids: &[BroadcastId], class: &'static str) -> Html {
     }
 }
 
-#[function_component(CausalRun)]
-fn causal_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), compute);
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
-        format!(
-            "causal-broadcast-seed{}-n{}",
-            props.params.seed, props.params.nodes
-        ),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let c = match result.as_ref() {
-        Ok(c) => c,
-        Err(e) => return run_error(e),
-    };
-    let p = &props.params;
+static RUN: RunSpec<Params, Computed> = RunSpec::new(compute, view, |p| {
+    format!("causal-broadcast-seed{}-n{}", p.seed, p.nodes)
+});
+
+impl Traced for Computed {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(_: &Params, c: &Computed, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let run = &c.run;
     let trace = c.trace.clone();
     let now = time_at(&trace, playback.position);
@@ -178,17 +160,12 @@ fn causal_run(props: &RunProps<Params>) -> Html {
             </p>
             <PlaybackControls playback={playback.clone()} />
             <InvariantBadges {invariants} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} marked={c.broadcasts.clone()} />
-                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, Some(c.broadcasts.clone()), None) }
             <p>{"Ringed events are broadcasts. "}{ format!("Now: {now_ms:.0} ms") }</p>
             <div class="lab-state nodes">{ for nodes }</div>
             <Plot series={c.series.clone()} title="Hold-back queue length per node" x_label="true time (ms)"
                 y_label="messages held" cursor={Some(now_ms)} />
-            <ExportMenu name={format!("causal-broadcast-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }
@@ -230,6 +207,7 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::kit;
     use chronoscope::scenario::causal_broadcast::lab_defaults;
 
     #[test]
@@ -241,11 +219,7 @@ mod tests {
             retransmit: true,
             ..lab_defaults()
         };
-        let qs: Vec<String> = kit::write(&SPEC, &p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = kit::read(&SPEC, &Query::parse(&qs.join("&")));
+        let (back, notes) = kit::round_trip(&SPEC, &p);
         assert_eq!(back, p);
         assert!(notes.is_empty(), "{notes:?}");
         let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=99&crash=50&loss=90"));

@@ -47,16 +47,12 @@ pub fn toggled_jump(p: &Params) -> Params {
 #[function_component(ClockDriftLab)]
 pub fn clock_drift_lab() -> Html {
     let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
     let navigator = use_navigator();
     let jump = {
         let next = toggled_jump(&params);
         Callback::from(move |_: MouseEvent| go(&navigator, SLUG, &kit::write(&SPEC, &next)))
     };
-    html! {
-        <section class="lab" id="lab-clock-drift">
-            <h2>{"Clock drift & sync"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"Every node's quartz clock runs a little fast or slow (tens to hundreds of ppm), so without help the clocks \
                 drift apart linearly. Cristian's algorithm (Cristian 1989, “Probabilistic clock synchronization”) asks a time \
                 server and sets the clock to its answer plus half the round trip — wrong by at most RTT/2. The Berkeley \
@@ -65,16 +61,21 @@ pub fn clock_drift_lab() -> Html {
                 and can move it backwards — timestamps repeat, durations go negative; NTP (Mills, RFC 5905) instead slews \
                 small corrections by running the clock up to 500 ppm faster or slower, and steps only above 128 ms. \
                 Press “clock jump” to throw one clock 10 s ahead and watch step and slew pull it back."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <p class="lab-actions">
-                <button type="button" class="jump-button" onclick={jump} aria-pressed={(params.jump_ms != 0).to_string()}>
-                    { if params.jump_ms != 0 { format!("✕ Remove the clock jump ({:+} ms)", params.jump_ms) } else { "⚡ Clock jump (+10 s)".to_string() } }
-                </button>
-            </p>
-            <ClockDriftRun key={run_key} {params} {seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "Clock drift & sync",
+        explain,
+        html! { <>
+                <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
+                <p class="lab-actions">
+                    <button type="button" class="jump-button" onclick={jump} aria-pressed={(params.jump_ms != 0).to_string()}>
+                        { if params.jump_ms != 0 { format!("✕ Remove the clock jump ({:+} ms)", params.jump_ms) } else { "⚡ Clock jump (+10 s)".to_string() } }
+                    </button>
+                </p>
+                <LabRunView<Params, Shown> {params} {seek} run={&RUN} />
+        </> },
+    )
 }
 
 /// A run, split so the trace can be shared with the diagram without copying.
@@ -187,33 +188,33 @@ fn sync_line(e: &SyncEvent) -> String {
     }
 }
 
-#[function_component(ClockDriftRun)]
-fn clock_drift_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), |p| {
-        drift::run(p).map(|mut run| {
-            let trace = std::mem::replace(&mut run.trace, Trace::new(0));
-            let plots = series(&run, &trace);
-            Shown {
-                trace: SharedTrace::from(trace),
-                run: Rc::new(run),
-                plots,
-            }
+static RUN: RunSpec<Params, Shown> = RunSpec::new(
+    |p| {
+        let mut run = drift::run(p).map_err(|e| e.to_string())?;
+        let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+        let plots = series(&run, &trace);
+        Ok(Shown {
+            trace: SharedTrace::from(trace),
+            run: Rc::new(run),
+            plots,
         })
-    });
-    let p = &props.params;
-    let q = kit::write(&SPEC, p);
-    let export_name = format!("clock-drift-{}-{}-seed{}", q["method"], q["adjust"], p.seed);
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
-        export_name.clone(),
-        3,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let shown = match result.as_ref() {
-        Ok(s) => s,
-        Err(e) => return run_error(e),
-    };
+    },
+    view,
+    |p| {
+        let q = kit::write(&SPEC, p);
+        format!("clock-drift-{}-{}-seed{}", q["method"], q["adjust"], p.seed)
+    },
+)
+.at_speed(3);
+
+impl Traced for Shown {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(p: &Params, shown: &Shown, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let end = Instant::from_millis(i64::from(p.duration_s) * 1_000);
     let t = true_time_at(&trace, playback.position, end);
@@ -249,11 +250,7 @@ fn clock_drift_run(props: &RunProps<Params>) -> Html {
                 <dt>{"bound once synced"}</dt><dd class="skew-bound">{ format!("{:.3} ms", ms(run.bound)) }</dd>
             </dl>
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
-                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <div class="plots">
                 <Plot series={offsets} title="Offset from true time per node" x_label="true time (s)" y_label="offset (ms)" {cursor} />
                 <Plot series={skews} title="Skew (max − min reading); shaded: the bound" x_label="true time (s)" y_label="skew (ms)"
@@ -269,13 +266,7 @@ fn clock_drift_run(props: &RunProps<Params>) -> Html {
                     }) }
                 </ol>
             }
-            <ExportMenu name={export_name.clone()} texts={lab.exports.iter().cloned().chain([TextExport {
-                label: "CSV",
-                filename: format!("{export_name}.csv"),
-                mime: "text/csv",
-                contents: { let run = run.clone(); Rc::new(move || samples_csv(&run)) },
-            }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![csv_export(&lab.export_name, move || samples_csv(&run))]) }
         </div>
     }
 }

@@ -9,22 +9,19 @@
 //! Parameters live in the URL (`#/lab/comparison?skew_ms=400&scheme=physical&…`).
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use chronoscope::scenario::comparison::{
     self, ComparisonRun, Disagreement, LabParams, Params, Scheme, SchemeReport, SCHEME_KEYS, SPEC,
 };
 use chronoscope::trace::EventId;
-use wasm_bindgen::JsCast;
 use yew_router::prelude::*;
 
+use super::comparison_pairs::pairs_table;
 use super::kit::{self, prelude::*};
 
 const SLUG: &str = "comparison";
 /// The key the ordering buttons set.
 const SCHEME: &[&str] = &["scheme"];
-/// Rows shown per disagreement list.
-const MAX_ROWS: usize = 40;
 
 /// The URL name of a scheme.
 pub fn scheme_key(s: Scheme) -> &'static str {
@@ -66,11 +63,7 @@ pub fn comparison_lab() -> Html {
             )
         })
     };
-    let run_key = format!("{params:?}");
-    html! {
-        <section class="lab" id="lab-comparison">
-            <h2>{"Comparison: four orderings against happens-before"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"Happens-before (Lamport 1978, §2) is the only order a distributed run really has: a → b when a chain of \
                 local steps and messages leads from a to b. Lamport timestamps respect it but also order every concurrent \
                 pair; vector clocks (Fidge 1988; Mattern 1989) capture it exactly; hybrid logical clocks (Kulkarni et al. 2014) \
@@ -78,13 +71,18 @@ pub fn comparison_lab() -> Html {
                 stores compare — follow neither: with skewed clocks a receive can carry an earlier timestamp than its send, so \
                 an event is ordered before something that happened before it. Here the same run is ordered four ways and \
                 every pair of events is checked."}
-            </p>
-            { notes_view(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
-            <ComparisonRunView key={run_key} {params} {scheme} on_pick={pick} {seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "Comparison: four orderings against happens-before",
+        explain,
+        html! { <>
+                { notes_view(&notes) }
+                <Tour steps={tour_steps()} on_move={on_tour} />
+                <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={SCHEME} />
+                <ComparisonRunView key={format!("{params:?}")} params={params.clone()} {scheme} on_pick={pick} {seek} />
+        </> },
+    )
 }
 
 #[derive(Properties, PartialEq)]
@@ -133,9 +131,7 @@ fn comparison_run_view(props: &RunProps) -> Html {
     let playback = lab.playback.clone();
     let prepared = match result.as_ref() {
         Ok(p) => p,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
+        Err(e) => return run_error(e),
     };
     let run = &prepared.run;
     let trace = prepared.trace.clone();
@@ -164,19 +160,11 @@ fn comparison_run_view(props: &RunProps) -> Html {
             <InvariantBadges {invariants} />
             { summary_table(run, shown, scheme, &props.on_pick) }
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <div class="side">
-                    { stamps_of(run, lab.selected, lab.compare) }
-                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-                </div>
-            </div>
+            { lab.body(&trace, None, Some(stamps_of(run, lab.selected, lab.compare))) }
             if let Some(report) = report {
                 { pairs_table(run, report, select_pair) }
             }
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(export_name, vec![]) }
         </div>
     }
 }
@@ -213,7 +201,8 @@ fn summary_table(
     }
 }
 
-fn stamp(run: &ComparisonRun, scheme: Scheme, e: EventId) -> String {
+/// Event `e`'s stamp under `scheme`.
+pub fn stamp(run: &ComparisonRun, scheme: Scheme, e: EventId) -> String {
     let Some(ev) = run.trace.event(e) else {
         return String::new();
     };
@@ -243,200 +232,6 @@ fn stamps_of(run: &ComparisonRun, a: Option<EventId>, b: Option<EventId>) -> Htm
                 <tr><th>{ s.name() }</th>{ for events.iter().map(|&e| html!{ <td><code>{ stamp(run, s, e) }</code></td> }) }</tr>
             }) }
             </tbody>
-        </table>
-    }
-}
-
-fn pairs_table(
-    run: &ComparisonRun,
-    report: &SchemeReport,
-    select_pair: Callback<(EventId, EventId)>,
-) -> Html {
-    let scheme = report.scheme;
-    if report.disagreements.is_empty() {
-        return html! {
-            <p class="pairs-empty">{ format!("{} agrees with happens-before on every pair: it orders exactly the related pairs and leaves every concurrent pair unordered.", scheme.name()) }</p>
-        };
-    }
-    let name = |e: EventId| {
-        run.trace
-            .event(e)
-            .map(|ev| format!("#{} ({})", e.0, ev.node))
-            .unwrap_or_default()
-    };
-    let rows: Vec<PairRow> = report
-        .disagreements
-        .iter()
-        .take(MAX_ROWS)
-        .map(|d| {
-            let (a, b) = (d.a, d.b);
-            let (kind, why) = match d.kind {
-                Disagreement::Violation => (
-                    "violation",
-                    format!(
-                        "{} → {} but {} puts {} first",
-                        name(a),
-                        name(b),
-                        scheme.name(),
-                        name(b)
-                    ),
-                ),
-                Disagreement::Imposed => (
-                    "imposed",
-                    format!(
-                        "{} ∥ {} (concurrent) but {} puts {} first",
-                        name(a),
-                        name(b),
-                        scheme.name(),
-                        name(a)
-                    ),
-                ),
-            };
-            PairRow {
-                a,
-                b,
-                kind,
-                why,
-                stamps: (stamp(run, scheme, a), stamp(run, scheme, b)),
-            }
-        })
-        .collect();
-    let more = report.disagreements.len().saturating_sub(MAX_ROWS);
-    html! {
-        <PairsTable key={scheme_key(scheme)} scheme={scheme.name()} rows={Rc::new(rows)} {more} {select_pair} />
-    }
-}
-
-/// One row of the disagreement list.
-#[derive(Clone, PartialEq)]
-struct PairRow {
-    a: EventId,
-    b: EventId,
-    kind: &'static str,
-    why: String,
-    stamps: (String, String),
-}
-
-#[derive(Properties, PartialEq)]
-struct PairsProps {
-    scheme: &'static str,
-    rows: Rc<Vec<PairRow>>,
-    /// Disagreements not listed.
-    more: usize,
-    select_pair: Callback<(EventId, EventId)>,
-}
-
-/// Where a key moves the table's roving tab stop from row `at` of `len` rows (WAI-ARIA:
-/// ↑/↓ one row, Home/End the first and last); `None` for keys that do not move it.
-fn row_step(key: &str, at: usize, len: usize) -> Option<usize> {
-    let last = len.checked_sub(1)?;
-    let at = at.min(last);
-    match key {
-        "ArrowUp" => Some(at.saturating_sub(1)),
-        "ArrowDown" => Some((at + 1).min(last)),
-        "Home" => Some(0),
-        "End" => Some(last),
-        _ => None,
-    }
-}
-
-/// The row index of the pairs-table row holding an event's target.
-fn row_of(target: Option<web_sys::EventTarget>) -> Option<usize> {
-    let el = target?.dyn_into::<web_sys::Element>().ok()?;
-    el.closest("tr.pair-row")
-        .ok()??
-        .get_attribute("data-row")?
-        .parse()
-        .ok()
-}
-
-/// The disagreement list: one tab stop (a roving tabindex, as in the space-time diagram).
-/// Only the active row is in the tab order; ↑/↓ move it, Home/End jump to the ends, Enter or
-/// Space (or a click) select the row's two events in the diagram.
-#[function_component(PairsTable)]
-fn pairs_table_view(props: &PairsProps) -> Html {
-    let len = props.rows.len();
-    let active_state = use_state(|| 0usize);
-    let active = (*active_state).min(len.saturating_sub(1));
-    let body = use_node_ref();
-    // Set when a key moved the tab stop: once the new active row is drawn, it takes the focus.
-    let focus_pending = use_mut_ref(|| false);
-    {
-        let (body, focus_pending) = (body.clone(), focus_pending.clone());
-        use_effect_with(active, move |active| {
-            if std::mem::take(&mut *focus_pending.borrow_mut()) {
-                let row = body
-                    .cast::<web_sys::Element>()
-                    .and_then(|el| {
-                        el.query_selector(&format!("tr[data-row=\"{active}\"]"))
-                            .ok()?
-                    })
-                    .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
-                if let Some(row) = row {
-                    let _ = row.focus();
-                }
-            }
-        });
-    }
-    let onkeydown = {
-        let (rows, set_active) = (props.rows.clone(), active_state.setter());
-        let select_pair = props.select_pair.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.alt_key() || e.ctrl_key() || e.meta_key() {
-                return;
-            }
-            let Some(from) = row_of(e.target()) else {
-                return;
-            };
-            let key = e.key();
-            if let Some(to) = row_step(&key, from, rows.len()) {
-                // Handled here: the document's playback shortcuts skip prevented keys.
-                e.prevent_default();
-                if to != from {
-                    *focus_pending.borrow_mut() = true;
-                    set_active.set(to);
-                }
-            } else if matches!(key.as_str(), "Enter" | " ") {
-                // Enter or Space, like a button; Space must not scroll the page.
-                e.prevent_default();
-                if let Some(r) = rows.get(from) {
-                    select_pair.emit((r.a, r.b));
-                }
-            }
-        })
-    };
-    let onfocusin = {
-        let set_active = active_state.setter();
-        Callback::from(move |e: FocusEvent| {
-            if let Some(row) = row_of(e.target()) {
-                if row != active {
-                    set_active.set(row);
-                }
-            }
-        })
-    };
-    let rows = props.rows.iter().enumerate().map(|(i, r)| {
-        let (a, b) = (r.a, r.b);
-        let onclick = props.select_pair.reform(move |_: MouseEvent| (a, b));
-        html! {
-            <tr class={classes!("pair-row", r.kind)} tabindex={if i == active { "0" } else { "-1" }}
-                data-row={i.to_string()} data-a={a.0.to_string()} data-b={b.0.to_string()} {onclick}>
-                <td>{ r.kind }</td>
-                <td>{ r.why.clone() }</td>
-                <td><code>{ r.stamps.0.clone() }</code></td>
-                <td><code>{ r.stamps.1.clone() }</code></td>
-            </tr>
-        }
-    });
-    let more = props.more;
-    html! {
-        <table class="pairs">
-            <caption>{ format!("Where {} disagrees with happens-before (whole run; click a row, or Tab to the table, ↑/↓ between rows and Enter, to select both events)", props.scheme) }</caption>
-            <thead><tr><th>{"kind"}</th><th>{"pair"}</th><th>{"stamp a"}</th><th>{"stamp b"}</th></tr></thead>
-            <tbody ref={body} {onkeydown} {onfocusin}>{ for rows }</tbody>
-            if more > 0 {
-                <tfoot><tr><td colspan="4">{ format!("… and {more} more") }</td></tr></tfoot>
-            }
         </table>
     }
 }
@@ -497,20 +292,5 @@ mod tests {
         let (p, scheme, notes) = params_from_query(&Query::parse("scheme=sundial&skew_ms=99999"));
         assert_eq!((p.skew_ms, scheme), (*SKEW_MS.end(), Scheme::Physical));
         assert_eq!(notes.len(), 2, "{notes:?}");
-    }
-
-    #[test]
-    fn row_keys_move_the_tab_stop_within_the_list() {
-        assert_eq!(row_step("ArrowDown", 0, 3), Some(1));
-        assert_eq!(row_step("ArrowDown", 2, 3), Some(2));
-        assert_eq!(row_step("ArrowUp", 0, 3), Some(0));
-        assert_eq!(row_step("ArrowUp", 2, 3), Some(1));
-        assert_eq!(row_step("Home", 2, 3), Some(0));
-        assert_eq!(row_step("End", 0, 3), Some(2));
-        // A stale index past the end is clamped; an empty list has no stop; other keys pass.
-        assert_eq!(row_step("ArrowUp", 9, 3), Some(1));
-        assert_eq!(row_step("End", 0, 0), None);
-        assert_eq!(row_step("ArrowLeft", 1, 3), None);
-        assert_eq!(row_step("Enter", 1, 3), None);
     }
 }

@@ -14,16 +14,13 @@ use chronoscope::scenario::conflict_store::{self, LabParams, Params, Report, SPE
 use chronoscope::store::replica::Output;
 use chronoscope::store::{Strategy, WriteId};
 use chronoscope::trace::EventId;
-use yew_router::prelude::*;
 
+use super::conflict_store_compare::{show_value, CompareTable, Runs, SharedRuns};
 use super::conflict_store_cost::MetadataCost;
 use super::kit::{self, prelude::*};
 
-use crate::components::export::use_trace_exports;
-
-use crate::components::playback::{use_playback_keys, use_playback_timer, use_seek, Playback};
-
-const SLUG: &str = "conflict-store";
+/// The lab's URL slug.
+pub const SLUG: &str = "conflict-store";
 
 /// The lab page: reads the URL, runs the scenario under all four strategies, shows the
 /// chosen one.
@@ -31,10 +28,7 @@ const SLUG: &str = "conflict-store";
 pub fn conflict_store_lab() -> Html {
     let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{:?}", params.run);
-    html! {
-        <section class="lab" id="lab-conflict-store">
-            <h2>{"Conflict store"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"Dynamo (DeCandia et al. 2007, §4.4) replicates each key and accepts writes anywhere, so two writes \
                 may not have seen each other. Last-write-wins keeps the version with the highest timestamp — and \
                 the highest timestamp belongs to the fastest clock, not the latest write: with node A's clock ahead, \
@@ -44,29 +38,17 @@ pub fn conflict_store_lab() -> Html {
                 neither version is concurrent, and both are kept as siblings for the application to merge. Dotted \
                 version vectors (Preguiça et al. 2012) do the same with one dot per write, and DVVSet with one entry \
                 per replica however many siblings there are — the plot below shows what that saves."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <ConflictStoreRun key={run_key} params={params.clone()} {seek} />
-            <MetadataCost />
-        </section>
-    }
-}
-
-/// Every strategy's report on the same parameters, and the chosen one's trace.
-struct Runs {
-    reports: Vec<Report>,
-    chosen: usize,
-    trace: SharedTrace,
-}
-
-/// Shared runs; equality is identity (a new run is a new `Rc`).
-#[derive(Clone)]
-struct SharedRuns(Rc<Result<Runs, String>>);
-
-impl PartialEq for SharedRuns {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
+    };
+    page(
+        SLUG,
+        "Conflict store",
+        explain,
+        html! { <>
+                <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
+                <ConflictStoreRun key={run_key} params={params.clone()} {seek} />
+                <MetadataCost />
+        </> },
+    )
 }
 
 fn run_all(p: &Params) -> Result<Vec<Report>, String> {
@@ -123,13 +105,6 @@ pub fn transcript_of_phase(lines: &[String], phase: u32) -> Vec<String> {
     out
 }
 
-fn show_value(v: &Option<String>) -> String {
-    match v {
-        Some(v) => format!("{v:?}"),
-        None => "<deleted>".into(),
-    }
-}
-
 #[function_component(ConflictStoreRun)]
 fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
     let runs = use_memo(props.params.run.clone(), |p| {
@@ -150,13 +125,6 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
     });
     let runs = SharedRuns(runs);
     let trace = runs.0.as_ref().as_ref().ok().map(|r| r.trace.clone());
-    let total = trace.as_ref().map_or(0, |t| t.events().len());
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
     let export_name = {
         let p = &props.params;
         format!(
@@ -166,35 +134,29 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
             p.run.skew_ms
         )
     };
-    let exports = use_trace_exports(export_name.clone(), trace);
+    let lab = use_lab_run(trace, export_name.clone(), 2, props.seek);
+    let playback = lab.playback.clone();
     let (report, trace) = match runs.0.as_ref() {
         Ok(r) => (&r.reports[r.chosen], r.trace.clone()),
         Err(e) => return run_error(e),
     };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
     // Selecting from a list: show the whole run so the event is on screen.
-    let pick = {
-        let selected = selected.clone();
-        let compare = compare.clone();
-        let playback = playback.clone();
-        move |a: Option<EventId>, b: Option<EventId>| {
-            let selected = selected.clone();
-            let compare = compare.clone();
-            let playback = playback.clone();
-            Callback::from(move |_: MouseEvent| {
-                playback.dispatch(PlaybackAction::Pause);
-                playback.dispatch(PlaybackAction::Last);
-                selected.set(a);
-                compare.set(b);
-            })
-        }
+    let pick = |a: Option<EventId>, b: Option<EventId>| {
+        let (playback, on_select, on_compare) = (
+            playback.clone(),
+            lab.on_select.clone(),
+            lab.on_compare.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            playback.dispatch(PlaybackAction::Pause);
+            playback.dispatch(PlaybackAction::Last);
+            if let Some(a) = a {
+                on_select.emit(a);
+            }
+            if let Some(b) = b {
+                on_compare.emit(b);
+            }
+        })
     };
     let p = &props.params;
     let position = playback.position;
@@ -296,16 +258,12 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
         let all_lines = lines.join("\n") + "\n";
         Rc::new(move || all_lines.clone())
     };
-    let texts: Vec<TextExport> = exports
-        .iter()
-        .cloned()
-        .chain([TextExport {
-            label: "Transcript",
-            filename: format!("{export_name}.txt"),
-            mime: "text/plain",
-            contents: full_transcript,
-        }])
-        .collect();
+    let transcript_export = TextExport {
+        label: "Transcript",
+        filename: format!("{export_name}.txt"),
+        mime: "text/plain",
+        contents: full_transcript,
+    };
     html! {
         <div class="run">
             <CompareTable runs={runs.clone()} params={p.clone()} />
@@ -316,11 +274,7 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
             </p>
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <div class="store-lists">
                 <div class="lost-list">
                     <h3>{ format!("Acked, then lost ({})", lost_items.len()) }</h3>
@@ -343,64 +297,8 @@ fn conflict_store_run(props: &RunProps<LabParams>) -> Html {
                 <summary>{ if p.phase == 0 { "Transcript".to_string() } else { format!("Transcript (phase {})", p.phase) } }</summary>
                 <pre class="transcript">{ transcript }</pre>
             </details>
-            <ExportMenu name={export_name} {texts} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(export_name, vec![transcript_export]) }
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct CompareProps {
-    runs: SharedRuns,
-    params: LabParams,
-}
-
-/// The four strategies side by side on the same run; each name switches the view to it.
-#[function_component(CompareTable)]
-fn compare_table(props: &CompareProps) -> Html {
-    let navigator = use_navigator();
-    let Ok(Runs { reports: all, .. }) = props.runs.0.as_ref() else {
-        return html! {};
-    };
-    let finals = |r: &Report| {
-        r.final_values
-            .iter()
-            .map(|(k, vs)| {
-                let vs: Vec<String> = vs.iter().map(show_value).collect();
-                format!("{k}=[{}]", vs.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let rows = all.iter().map(|r| {
-        let s = r.params.strategy;
-        let current = s == props.params.run.strategy;
-        let onclick = {
-            let navigator = navigator.clone();
-            let mut next = props.params.clone();
-            next.run.strategy = s;
-            Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &kit::write(&SPEC, &next)))
-        };
-        html! {
-            <tr class={classes!(current.then_some("current"))} data-strategy={s.name()}>
-                <th scope="row"><button class="strategy-link" {onclick} aria-pressed={current.to_string()}>{ s.to_string() }</button></th>
-                <td class="num">{ r.acked.len() }</td>
-                <td class={classes!("num", "lost-count", (!r.lost.is_empty()).then_some("bad"))}>{ r.lost.len() }</td>
-                <td class="num">{ r.concurrent.len() }</td>
-                <td>{ if r.converged { "yes" } else { "no" } }</td>
-                <td class="finals"><code>{ finals(r) }</code></td>
-            </tr>
-        }
-    });
-    html! {
-        <table class="strategy-compare">
-            <caption>{ format!("The same script, node A's clock {:+} ms, under each strategy", props.params.run.skew_ms) }</caption>
-            <thead><tr>
-                <th scope="col">{"strategy"}</th><th scope="col">{"acked"}</th><th scope="col">{"acked then lost"}</th>
-                <th scope="col">{"concurrent pairs"}</th><th scope="col">{"converged"}</th><th scope="col">{"final values at A"}</th>
-            </tr></thead>
-            <tbody>{ for rows }</tbody>
-        </table>
     }
 }
 

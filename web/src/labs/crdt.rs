@@ -63,10 +63,7 @@ pub fn crdt_lab() -> Html {
     let (params, notes) = params_from_query(&kit::use_query());
     let run_key = format!("{:?}", params.run);
     let (seek, on_tour) = use_tour(SLUG);
-    html! {
-        <section class="lab" id="lab-crdt">
-            <h2>{"CRDTs"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"A conflict-free replicated data type (Shapiro, Preguiça, Baquero and Zawirski 2011) lets every replica \
                 update its own copy with no coordination — even while cut off — and still converge: states form a \
                 join-semilattice and merge is its least upper bound, so it is commutative, associative and idempotent, \
@@ -74,12 +71,17 @@ pub fn crdt_lab() -> Html {
                 batching of the merges (strong eventual consistency). Below, PN-counter replicas update while the last \
                 one is partitioned away, gossip their whole state, and converge once the partition heals; then try \
                 each type by hand."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} {notes} steps={tour_steps()} {on_tour} />
-            <CrdtRun key={run_key} params={params.run.clone()} {seek} />
-            <CrdtPanel key={params.kind.name()} params={params.clone()} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "CRDTs",
+        explain,
+        html! { <>
+                <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={params_to_query(&params)} elsewhere={PANEL} {notes} steps={tour_steps()} {on_tour} />
+                <CrdtRun key={run_key} params={params.run.clone()} {seek} />
+                <CrdtPanel key={params.kind.name()} params={params.clone()} />
+        </> },
+    )
 }
 
 /// Shared run; equality is identity.
@@ -222,14 +224,9 @@ fn crdt_run(props: &RunProps<Params>) -> Html {
             </p>
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={position} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(trace, None, None) }
             <Plot series={series} title="Each replica's counter value" x_label="true time (ms)" y_label="value" {cursor} />
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(export_name, vec![]) }
         </div>
     }
 }

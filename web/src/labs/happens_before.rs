@@ -16,41 +16,35 @@ const SLUG: &str = "happens-before";
 #[function_component(HappensBeforeLab)]
 pub fn happens_before_lab() -> Html {
     let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
-    html! {
-        <section class="lab" id="lab-happens-before">
-            <h2>{"Happens-before"}</h2>
-            <p class="explain">
-                {"Event "}<em>{"a"}</em>{" happens before "}<em>{"b"}</em>{" when they are on the same node in that order, \
-                or a is the send and b the receive of one message, or a chain of those links them (Lamport 1978, §2). \
-                A Lamport timestamp respects that order but cannot reveal it: different timestamps may still be concurrent. \
-                A vector clock (Fidge 1988; Mattern 1989) captures it exactly — a → b if and only if V(a) < V(b). \
-                Select an event: its causal past and future light up, and everything else is concurrent with it."}
-            </p>
+    let explain = html! { <>
+        {"Event "}<em>{"a"}</em>{" happens before "}<em>{"b"}</em>{" when they are on the same node in that order, \
+        or a is the send and b the receive of one message, or a chain of those links them (Lamport 1978, §2). \
+        A Lamport timestamp respects that order but cannot reveal it: different timestamps may still be concurrent. \
+        A vector clock (Fidge 1988; Mattern 1989) captures it exactly — a → b if and only if V(a) < V(b). \
+        Select an event: its causal past and future light up, and everything else is concurrent with it."}
+    </> };
+    page(
+        SLUG,
+        "Happens-before",
+        explain,
+        html! { <>
             <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <HappensBeforeRun key={run_key} {params} {seek} />
-        </section>
-    }
+            <LabRunView<Params, SharedTrace> {params} {seek} run={&RUN} />
+        </> },
+    )
 }
 
-#[function_component(HappensBeforeRun)]
-fn happens_before_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), |p| {
-        happens_before::run(p).map(SharedTrace::from)
-    });
-    let p = &props.params;
-    let export_name = format!("happens-before-seed{}-n{}", p.seed, p.nodes);
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().cloned(),
-        export_name.clone(),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let trace = match result.as_ref() {
-        Ok(trace) => trace.clone(),
-        Err(e) => return run_error(e),
-    };
+static RUN: RunSpec<Params, SharedTrace> = RunSpec::new(
+    |p| {
+        happens_before::run(p)
+            .map(SharedTrace::from)
+            .map_err(|e| e.to_string())
+    },
+    view,
+    |p| format!("happens-before-seed{}-n{}", p.seed, p.nodes),
+);
+
+fn view(_: &Params, trace: &SharedTrace, lab: &LabRun) -> Html {
     let messages = trace.messages().len();
     let delivered = trace
         .messages()
@@ -63,14 +57,9 @@ fn happens_before_run(props: &RunProps<Params>) -> Html {
                 { format!("{} nodes · {} events · {} messages ({} delivered, {} lost)",
                     trace.node_count(), trace.events().len(), messages, delivered, messages - delivered) }
             </p>
-            <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
-                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
-            </div>
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            <PlaybackControls playback={lab.playback.clone()} />
+            { lab.body(trace, None, None) }
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }
@@ -108,7 +97,7 @@ pub fn tour_steps() -> Vec<TourStep> {
         },
         TourStep {
             title: "Make it yours",
-            text: "Change nodes, latency and loss above and press Run, or try New seed. The URL holds everything: \
+            text: "Open the parameters above, change nodes, latency and loss and press Run, or try New seed. The URL holds everything: \
                    share it and others see exactly this run.",
             query: None,
             at: None,

@@ -30,41 +30,42 @@ pub fn hybrid_logical_lab() -> Html {
         let onclick = Callback::from(move |_: MouseEvent| kit::go(&navigator, SLUG, &next));
         html! { <button type="button" class={classes!("lab-action", class)} {onclick}>{ label }</button> }
     };
-    let run_key = format!("{params:?}");
-    html! {
-        <section class="lab" id="lab-hybrid-logical-clocks">
-            <h2>{"Hybrid logical clocks"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"A hybrid logical clock (Kulkarni, Demirbas et al., \"Logical Physical Clocks\", OPODIS 2014, §3) stamps each event with \
                 (l, c): l is the largest physical time the node has heard of, c a counter for events that share it. On a send, \
                 l = max(l, pt); on a receive, l = max(l, l_msg, pt); c counts up while l stays put. So stamps follow happens-before \
                 like Lamport's clock, stay within the clock skew ε of physical time (l − pt ≤ ε), and never go back — even when \
                 an operator or NTP sets the physical clock back. The price: a node whose clock runs far ahead drags everyone's l \
                 with it, which is why CockroachDB refuses stamps beyond a max offset."}
-            </p>
-            { notes_view(&notes) }
-            <div class="lab-actions">
-                if params.jump_ms == 0 {
-                    { action("Set A's clock back 5 min", "set-back", "jump_ms", 300_000) }
-                } else {
-                    { action("Undo the clock jump", "undo-jump", "jump_ms", 0) }
-                }
-                if params.ahead_ms == 0 {
-                    { action("Run the last node 60 s ahead", "run-ahead", "ahead_ms", 60_000) }
-                } else {
-                    { action("Bring the last node back", "undo-ahead", "ahead_ms", 0) }
-                }
-                if params.max_offset_ms == 0 {
-                    { action("Refuse stamps > 500 ms ahead", "set-max-offset", "max_offset", 500) }
-                } else {
-                    { action("Accept any stamp (no max offset)", "unset-max-offset", "max_offset", 0) }
-                }
-            </div>
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} />
-            <HlcRunView key={run_key} {params} {seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "Hybrid logical clocks",
+        explain,
+        html! { <>
+                { notes_view(&notes) }
+                <div class="lab-actions">
+                    if params.jump_ms == 0 {
+                        { action("Set A's clock back 5 min", "set-back", "jump_ms", 300_000) }
+                    } else {
+                        { action("Undo the clock jump", "undo-jump", "jump_ms", 0) }
+                    }
+                    if params.ahead_ms == 0 {
+                        { action("Run the last node 60 s ahead", "run-ahead", "ahead_ms", 60_000) }
+                    } else {
+                        { action("Bring the last node back", "undo-ahead", "ahead_ms", 0) }
+                    }
+                    if params.max_offset_ms == 0 {
+                        { action("Refuse stamps > 500 ms ahead", "set-max-offset", "max_offset", 500) }
+                    } else {
+                        { action("Accept any stamp (no max offset)", "unset-max-offset", "max_offset", 0) }
+                    }
+                </div>
+                <Tour steps={tour_steps()} on_move={on_tour} />
+                <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} />
+                <LabRunView<Params, Prepared> {params} {seek} run={&RUN} />
+        </> },
+    )
 }
 
 struct Prepared {
@@ -100,32 +101,24 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
     })
 }
 
-#[function_component(HlcRunView)]
-fn hlc_run_view(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), prepare);
-    let p = &props.params;
-    let export_name = format!("hlc-seed{}-n{}", p.seed, p.nodes);
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
-        export_name.clone(),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let prepared = match result.as_ref() {
-        Ok(p) => p,
-        Err(e) => return run_error(e),
-    };
+static RUN: RunSpec<Params, Prepared> = RunSpec::new(prepare, view, |p| {
+    format!("hlc-seed{}-n{}", p.seed, p.nodes)
+});
+
+impl Traced for Prepared {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(_: &Params, prepared: &Prepared, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let run = &prepared.run;
     let trace = prepared.trace.clone();
     let shown = playback.position;
     let eps_ms = run.epsilon.as_millis_f64();
     let invariants = run.invariants(shown);
-    let cursor = trace
-        .events()
-        .get(shown.saturating_sub(1))
-        .filter(|_| shown > 0)
-        .map(|e| e.true_time.as_millis_f64() / 1_000.0);
+    let cursor = cursor_s(&trace, shown);
     html! {
         <div class="run">
             <p class="run-summary">
@@ -138,22 +131,14 @@ fn hlc_run_view(props: &RunProps<Params>) -> Html {
             <InvariantBadges {invariants} />
             { now_table(run, shown) }
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <div class="side">
-                    { selected_stamp(run, lab.selected) }
-                    <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-                </div>
-            </div>
+            { lab.body(&trace, None, Some(selected_stamp(run, lab.selected))) }
             <div class="plots">
                 <Plot series={prepared.physical.clone()} title="Physical clock − true time"
                     x_label="true time (s)" y_label="ms" {cursor} />
                 <Plot series={prepared.hlc.clone()} title="HLC l − true time"
                     x_label="true time (s)" y_label="ms" {cursor} band={Some((-eps_ms, eps_ms))} />
             </div>
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }

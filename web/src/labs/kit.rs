@@ -6,31 +6,35 @@
 //! timer and keys, the selected events, the trace exports). Nothing here knows an algorithm.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
-use chronoscope::scenario::params::{AnySpec, Kind, Param, Spec};
+use chronoscope::scenario::params::Spec;
 use chronoscope::time::Instant;
-use chronoscope::trace::{EventId, Trace};
+use chronoscope::trace::Trace;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::export::{use_trace_exports, TextExport};
 pub use crate::components::playback::use_seek;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, Playback, PlaybackAction,
-};
 use crate::components::tour::{Tour, TourMove, TourStep};
-use crate::components::SharedTrace;
 use crate::query::Query;
 use crate::Route;
+
+mod form;
+mod page;
+mod run;
+
+pub use form::{ParamForm, ParamFormProps, SpecRef};
+pub use page::{page, LabPage, LabRunView, RunSpec, Traced};
+pub use run::{csv_export, cursor_s, step_points, use_lab_playback, use_lab_run, LabRun};
 
 /// What a lab's page is drawn with: the kit, the shared components and Yew.
 pub mod prelude {
     pub use super::{
-        notes_view, run_error, use_lab_page, use_lab_run, use_tour, LabControls, LabRun, ParamForm,
-        RunProps, Seek, SpecRef,
+        csv_export, cursor_s, notes_view, page, run_error, step_points, use_lab_page, use_lab_run,
+        use_tour, LabControls, LabPage, LabRun, LabRunView, ParamForm, RunProps, RunSpec, Seek,
+        SpecRef, Traced,
     };
     pub use crate::components::badge::{Invariant, InvariantBadges};
+    pub use crate::components::diagram::Shared;
     pub use crate::components::diagram::SpaceTimeDiagram;
     pub use crate::components::export::{ExportMenu, TextExport};
     pub use crate::components::inspector::EventInspector;
@@ -171,6 +175,16 @@ pub fn use_lab_page<P: 'static>(
     (params, notes, seek, on_tour)
 }
 
+/// What `p` reads back as from the URL that [`write`] gives for it, with the notes (for
+/// tests of the URL round trip).
+pub fn round_trip<P>(spec: &Spec<P>, p: &P) -> (P, Vec<String>) {
+    let pairs: Vec<String> = write(spec, p)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    read(spec, &Query::parse(&pairs.join("&")))
+}
+
 /// The parameters `query` stands for, which must need no note (for tests of tour queries).
 pub fn quiet<P>(spec: &Spec<P>, query: &str) -> P {
     let (p, notes) = read(spec, &Query::parse(query));
@@ -197,88 +211,6 @@ pub fn use_tour(slug: &'static str) -> (Seek, Callback<TourMove>) {
         })
     };
     (*seek, on_move)
-}
-
-/// A playback over `total` events that starts playing at speed index `speed` (see
-/// [`SPEEDS`](crate::components::playback::SPEEDS)), with its timer and keys, honouring
-/// tour seek requests.
-#[hook]
-pub fn use_lab_playback(total: usize, speed: usize, seek: Seek) -> UseReducerHandle<Playback> {
-    let playback = use_reducer(move || {
-        Playback {
-            speed,
-            ..Playback::new(total)
-        }
-        .apply(PlaybackAction::Play)
-    });
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), seek);
-    playback
-}
-
-/// What a run's view needs besides the run: its playback, the selected and compared
-/// events, and the trace exports.
-pub struct LabRun {
-    /// The playback (timer and keys attached).
-    pub playback: UseReducerHandle<Playback>,
-    /// The selected event.
-    pub selected: Option<EventId>,
-    /// The event compared with it.
-    pub compare: Option<EventId>,
-    /// Selects an event.
-    pub on_select: Callback<EventId>,
-    /// Picks the event to compare with.
-    pub on_compare: Callback<EventId>,
-    /// Selects a pair (the first selected, the second compared), playing far enough to show
-    /// both.
-    pub select_pair: Callback<(EventId, EventId)>,
-    /// The trace's exports (JSON, ShiViz, Mermaid, DOT).
-    pub exports: Rc<Vec<TextExport>>,
-}
-
-/// The playback, selection and exports of a run whose trace is `trace` (none if the run
-/// failed), starting at speed index `speed`, honouring `seek`.
-#[hook]
-pub fn use_lab_run(
-    trace: Option<SharedTrace>,
-    export_name: String,
-    speed: usize,
-    seek: Seek,
-) -> LabRun {
-    let total = trace.as_ref().map_or(0, |t| t.events().len());
-    let playback = use_lab_playback(total, speed, seek);
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    let exports = use_trace_exports(export_name, trace);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
-    let select_pair = {
-        let (selected, compare, playback) = (selected.clone(), compare.clone(), playback.clone());
-        Callback::from(move |(a, b): (EventId, EventId)| {
-            let need = a.index().max(b.index()) + 1;
-            if playback.position < need {
-                playback.dispatch(PlaybackAction::Seek(need));
-            }
-            selected.set(Some(a));
-            compare.set(Some(b));
-        })
-    };
-    LabRun {
-        playback,
-        select_pair,
-        selected: *selected,
-        compare: *compare,
-        on_select,
-        on_compare,
-        exports,
-    }
 }
 
 /// True time at playback `position` (events shown): the last shown event's true time, zero
@@ -311,147 +243,6 @@ pub fn clock_time(ms: i64) -> String {
         ms / 1_000 % 60,
         ms % 1_000
     )
-}
-
-/// A scenario's [`Spec`] as a prop: equal when it is the same spec.
-#[derive(Clone, Copy)]
-pub struct SpecRef(pub &'static dyn AnySpec);
-
-impl PartialEq for SpecRef {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::addr_eq(self.0, other.0)
-    }
-}
-
-/// Props of [`ParamForm`].
-#[derive(Properties, PartialEq)]
-pub struct ParamFormProps {
-    /// The lab's slug (where the form navigates).
-    pub slug: &'static str,
-    /// The scenario's parameters.
-    pub spec: SpecRef,
-    /// The current values (the URL that reproduces the run).
-    pub values: BTreeMap<&'static str, String>,
-    /// Keys the lab sets with widgets of its own (left out of the form).
-    #[prop_or_default]
-    pub elsewhere: &'static [&'static str],
-}
-
-fn label_of(p: &Param) -> String {
-    if p.unit.is_empty() {
-        p.label.to_string()
-    } else {
-        format!("{} ({})", p.label, p.unit)
-    }
-}
-
-/// A form over the lab's URL parameters, one input per parameter of the spec: numbers and
-/// the seed apply on Run, choices and switches at once; "New seed" draws a fresh seed.
-#[function_component(ParamForm)]
-pub fn param_form(props: &ParamFormProps) -> Html {
-    let draft = use_state(|| props.values.clone());
-    {
-        let draft = draft.clone();
-        use_effect_with(props.values.clone(), move |v| draft.set(v.clone()));
-    }
-    let navigator = use_navigator();
-    let slug = props.slug;
-    // (key, value, apply now?)
-    let edit = {
-        let draft = draft.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |(key, value, now): (&'static str, String, bool)| {
-            let next = with(&draft, key, value);
-            if now {
-                go(&navigator, slug, &next);
-            } else {
-                draft.set(next);
-            }
-        })
-    };
-    let onsubmit = {
-        let draft = draft.clone();
-        let navigator = navigator.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            go(&navigator, slug, &*draft);
-        })
-    };
-    let new_seed = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let seed = (js_sys::Math::random() * 1e15) as u64;
-            go(&navigator, slug, &with(&draft, "seed", seed));
-        })
-    };
-    let field = |p: &'static Param| -> Html {
-        let key = p.key;
-        let value = draft.get(key).cloned().unwrap_or_default();
-        let edit = edit.clone();
-        let title = p.help;
-        match p.kind {
-            Kind::Int { min, max } => {
-                let oninput = Callback::from(move |e: InputEvent| {
-                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                        edit.emit((key, input.value(), false));
-                    }
-                });
-                html! {
-                    <label {title}>{ label_of(p) }
-                        <input type="number" name={key} min={min.to_string()} max={max.to_string()} {value} {oninput} />
-                    </label>
-                }
-            }
-            Kind::Seed => {
-                let oninput = Callback::from(move |e: InputEvent| {
-                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                        edit.emit((key, input.value(), false));
-                    }
-                });
-                html! {
-                    <label {title}>{ label_of(p) }
-                        <input type="text" inputmode="numeric" name={key} {value} {oninput} />
-                    </label>
-                }
-            }
-            Kind::Choice(names) => {
-                let onchange = Callback::from(move |e: Event| {
-                    if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                        edit.emit((key, select.value(), true));
-                    }
-                });
-                html! {
-                    <label {title}>{ label_of(p) }
-                        <select name={key} {onchange}>
-                            { for names.iter().map(|o| html! {
-                                <option value={*o} selected={value == *o}>{ *o }</option>
-                            }) }
-                        </select>
-                    </label>
-                }
-            }
-            Kind::Switch => {
-                let onchange = Callback::from(move |e: Event| {
-                    if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                        edit.emit((key, if input.checked() { "1" } else { "0" }.into(), true));
-                    }
-                });
-                html! {
-                    <label class="check" {title}>
-                        <input type="checkbox" name={key} checked={value == "1"} {onchange} />
-                        { label_of(p) }
-                    </label>
-                }
-            }
-        }
-    };
-    html! {
-        <form class="params" {onsubmit} aria-label="Run parameters">
-            { for props.spec.0.all().into_iter().filter(|p| !props.elsewhere.contains(&p.key)).map(field) }
-            <button type="submit" class="run-button">{"Run"}</button>
-            <button type="button" class="seed-button" onclick={new_seed}>{"New seed"}</button>
-        </form>
-    }
 }
 
 #[cfg(test)]

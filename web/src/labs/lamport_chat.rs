@@ -5,103 +5,43 @@
 //!
 //! Everything is computed by `chronoscope::scenario::lamport_chat`; this file only shows it.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use chronoscope::scenario::lamport_chat::{
-    self, Params, Run, EXTRA, LATENCY_MS, NODES, SLOW_MS, STUCK_MS,
-};
-use chronoscope::trace::{EventId, Trace};
-use yew::prelude::*;
+use chronoscope::scenario::lamport_chat::{self, Params, Run, SPEC};
+use chronoscope::trace::Trace;
 
-use super::bcast_kit::{notices, time_at, use_lab_query, use_tour_moves, Field, LabForm};
+use super::kit::{self, prelude::*, time_at};
 use super::lamport_tabs::{self, LamportTabs};
-use crate::components::badge::{Invariant, InvariantBadges};
-use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{use_trace_exports, ExportMenu};
-use crate::components::inspector::EventInspector;
-use crate::components::playback::{
-    use_playback_keys, use_playback_timer, use_seek, Playback, PlaybackAction, PlaybackControls,
-};
-use crate::components::plot::{Plot, Series, PALETTE};
-use crate::components::tour::{Tour, TourStep};
-use crate::components::SharedTrace;
-use crate::query::Query;
 
 const SLUG: &str = "lamport-chat";
-
-/// Reads the lab's parameters from a query string, clamping each into range; the returned
-/// notes say what was changed and why.
-pub fn params_from_query(query: &Query) -> (Params, Vec<String>) {
-    let d = Params::default();
-    let mut notes = Vec::new();
-    let raw = Params {
-        nodes: query.u32_or("nodes", d.nodes, &mut notes),
-        seed: query.u64_or("seed", d.seed, &mut notes),
-        extra_messages: query.u32_or("extra", d.extra_messages, &mut notes),
-        latency_min_ms: query.u32_or("lat_min", d.latency_min_ms, &mut notes),
-        latency_max_ms: query.u32_or("lat_max", d.latency_max_ms, &mut notes),
-        slow_link_ms: query.u32_or("slow", d.slow_link_ms, &mut notes),
-        stuck_after_ms: query.u32_or("stuck", d.stuck_after_ms, &mut notes),
-    };
-    let (params, adjustments) = raw.clamp();
-    notes.extend(adjustments.iter().map(ToString::to_string));
-    (params, notes)
-}
-
-/// The query string that reproduces `params`.
-pub fn params_to_query(p: &Params) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("nodes", p.nodes.to_string()),
-        ("seed", p.seed.to_string()),
-        ("extra", p.extra_messages.to_string()),
-        ("lat_min", p.latency_min_ms.to_string()),
-        ("lat_max", p.latency_max_ms.to_string()),
-        ("slow", p.slow_link_ms.to_string()),
-        ("stuck", p.stuck_after_ms.to_string()),
-    ])
-}
-
-fn fields() -> Vec<Field> {
-    vec![
-        Field::new("nodes", "nodes", &NODES),
-        Field::new("extra messages per node", "extra", &EXTRA),
-        Field::new("latency min (ms)", "lat_min", &LATENCY_MS),
-        Field::new("latency max (ms)", "lat_max", &LATENCY_MS),
-        Field::new("delay on link A → last (ms)", "slow", &SLOW_MS),
-        Field::new("stuck after (ms)", "stuck", &STUCK_MS),
-    ]
-}
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LamportChatLab)]
 pub fn lamport_chat_lab() -> Html {
-    let query = use_lab_query();
+    let query = kit::use_query();
     if query.get("mode") == Some("tabs") {
         return real_tabs(&query);
     }
-    let (params, notes) = params_from_query(&query);
-    let run_key = format!("{params:?}");
-    let seek = use_state(|| None::<(u32, f64)>);
-    let on_tour = use_tour_moves(SLUG, seek.clone());
-    html! {
-        <section class="lab" id="lab-lamport-chat">
-            <h2>{"Lamport chat"}</h2>
-            <p class="explain">
+    let (params, notes) = kit::read(&SPEC, &query);
+    let (seek, on_tour) = use_tour(SLUG);
+    let explain = html! {
                 {"A says “Hi”, B answers “Hello Alice”, and the link from A to the last node is slow, so that node hears the \
                 answer before the question. Lamport's total order (Lamport 1978, §4, the mutual-exclusion algorithm's \
                 request queue) fixes this: every message is stamped (Lamport time, node id), every node acknowledges what \
                 it hears, and a message is displayed only when it is the smallest stamp pending and a later stamp has \
                 been heard from every other node — nothing smaller can still arrive. Until then it is [PENDING]; then \
                 [DISPLAY] in stamp order, so every pane shows the same conversation in the same order."}
-            </p>
-            { mode_switch(false) }
-            { notices(&notes) }
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <LabForm slug={SLUG} fields={fields()} values={params_to_query(&params)} />
-            <ChatRun key={run_key} {params} seek={*seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "Lamport chat",
+        explain,
+        html! { <>
+                { mode_switch(false) }
+                <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
+                <LabRunView<Params, Computed> {params} {seek} run={&RUN} />
+        </> },
+    )
 }
 
 /// Links between the simulated run and the real-tabs mode.
@@ -134,17 +74,10 @@ fn real_tabs(query: &Query) -> Html {
                 on the channel is checked and, if bad, refused and counted below. Lamport's algorithm is not fault \
                 tolerant: a dropped message stalls everyone, which the tab reports as stuck."}
             </p>
-            { notices(&notes) }
+            { notes_view(&notes) }
             <LamportTabs key={format!("{room}/{seats}")} room={room.clone()} {seats} />
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    params: Params,
-    #[prop_or_default]
-    seek: Option<(u32, f64)>,
 }
 
 struct Computed {
@@ -159,18 +92,15 @@ fn compute(p: &Params) -> Result<Computed, String> {
     let series = run
         .nodes
         .iter()
-        .map(|v| {
-            let mut points = vec![(0.0, 0.0)];
-            for q in run.pending.iter().filter(|q| q.node == v.node) {
-                let x = q.at.as_millis_f64();
-                points.push((x, points.last().map_or(0.0, |p| p.1)));
-                points.push((x, q.pending.len() as f64));
-            }
-            Series {
-                name: format!("{}", v.node),
-                points,
-                color: PALETTE[v.node.index() % PALETTE.len()],
-            }
+        .map(|v| Series {
+            name: format!("{}", v.node),
+            points: step_points(
+                run.pending
+                    .iter()
+                    .filter(|q| q.node == v.node)
+                    .map(|q| (q.at.as_millis_f64(), q.pending.len() as f64)),
+            ),
+            color: PALETTE[v.node.index() % PALETTE.len()],
         })
         .collect();
     Ok(Computed {
@@ -180,41 +110,18 @@ fn compute(p: &Params) -> Result<Computed, String> {
     })
 }
 
-#[function_component(ChatRun)]
-fn chat_run(props: &RunProps) -> Html {
-    let result = use_memo(props.params.clone(), compute);
-    let total = result
-        .as_ref()
-        .as_ref()
-        .map_or(0, |c| c.trace.events().len());
-    let exports = use_trace_exports(
-        format!(
-            "lamport-chat-seed{}-n{}",
-            props.params.seed, props.params.nodes
-        ),
-        result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
-    );
-    let playback = use_reducer(|| Playback::new(total).apply(PlaybackAction::Play));
-    let selected = use_state(|| None::<EventId>);
-    let compare = use_state(|| None::<EventId>);
-    use_playback_timer(playback.clone());
-    use_playback_keys(playback.clone());
-    use_seek(playback.clone(), props.seek);
-    let c = match result.as_ref() {
-        Ok(c) => c,
-        Err(e) => {
-            return html! { <div class="notice error" role="alert">{ format!("This run cannot be simulated: {e}") }</div> }
-        }
-    };
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |e: EventId| selected.set(Some(e)))
-    };
-    let on_compare = {
-        let compare = compare.clone();
-        Callback::from(move |e: EventId| compare.set(Some(e)))
-    };
-    let p = &props.params;
+static RUN: RunSpec<Params, Computed> = RunSpec::new(compute, view, |p| {
+    format!("lamport-chat-seed{}-n{}", p.seed, p.nodes)
+});
+
+impl Traced for Computed {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(_: &Params, c: &Computed, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let run = &c.run;
     let trace = c.trace.clone();
     let now = time_at(&trace, playback.position);
@@ -291,16 +198,11 @@ fn chat_run(props: &RunProps) -> Html {
             </p>
             <PlaybackControls playback={playback.clone()} />
             <InvariantBadges {invariants} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={*selected} {on_select}
-                    compare={*compare} {on_compare} />
-                <EventInspector trace={trace.clone()} selected={*selected} compare={*compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <div class="lab-state chat-panes">{ for panes }</div>
             <Plot series={c.series.clone()} title="Pending (hold-back) messages per node" x_label="true time (ms)"
                 y_label="messages pending" cursor={Some(now_ms)} />
-            <ExportMenu name={format!("lamport-chat-seed{}-n{}", p.seed, p.nodes)} texts={(*exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }
@@ -344,20 +246,17 @@ mod tests {
 
     #[test]
     fn query_round_trips_and_absurd_values_are_clamped_with_notes() {
+        use chronoscope::scenario::lamport_chat::{NODES, SLOW_MS};
         let p = Params {
             nodes: 4,
             seed: 3,
             extra_messages: 2,
             ..Params::default()
         };
-        let qs: Vec<String> = params_to_query(&p)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let (back, notes) = params_from_query(&Query::parse(&qs.join("&")));
+        let (back, notes) = kit::round_trip(&SPEC, &p);
         assert_eq!(back, p);
         assert!(notes.is_empty());
-        let (p, notes) = params_from_query(&Query::parse("nodes=1&slow=999999&seed=x"));
+        let (p, notes) = kit::read(&SPEC, &Query::parse("nodes=1&slow=999999&seed=x"));
         assert_eq!((p.nodes, p.slow_link_ms), (*NODES.start(), *SLOW_MS.end()));
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(compute(&p).is_ok());

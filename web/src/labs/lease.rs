@@ -7,18 +7,17 @@
 //! The run is the core's [`lease`](chronoscope::scenario::lease) scenario (whose "worker A"
 //! and "worker B" are nodes B and C here, named as the diagram names them).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chronoscope::lease::fenced_lock::LeaseOutput;
-use chronoscope::lease::fencing::WriteError;
 use chronoscope::node::NodeId;
 use chronoscope::scenario::checks::lease::StaleOutcome;
 use chronoscope::scenario::lease::{self, Happening, Line, Params, Run, SPEC, WORKER_A, WORKER_B};
-use chronoscope::time::{Instant, Span};
+use chronoscope::time::Instant;
 use chronoscope::trace::Trace;
 
-use super::kit::{self, prelude::*, true_time_at};
+use super::kit::{prelude::*, true_time_at};
+use super::lease_timeline::{timeline, timeline_svg};
 
 /// The lab's URL slug.
 pub const SLUG: &str = "leases";
@@ -26,13 +25,12 @@ pub const SLUG: &str = "leases";
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LeaseLab)]
 pub fn lease_lab() -> Html {
-    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
     html! {
-        <section class="lab" id="lab-leases">
-            <h2>{"Leases & fencing"}</h2>
-            <p class="explain">
-                {"A lease (Gray & Cheriton 1989, “Leases: an efficient fault-tolerant mechanism for distributed file cache \
+        <LabPage<Params, Shown> slug={SLUG} title="Leases & fencing" explain={EXPLAIN} spec={&SPEC} tour={tour_steps as fn() -> Vec<TourStep>} run={&RUN} />
+    }
+}
+
+const EXPLAIN: &str = "A lease (Gray & Cheriton 1989, “Leases: an efficient fault-tolerant mechanism for distributed file cache \
                 consistency”) is a lock that expires, so a crashed holder cannot block everyone for ever. But the holder \
                 cannot know it still holds it: worker B checks its lease, then stops for a 10 s garbage-collection pause; \
                 the server (A) sees the lease expire and grants it to worker C; B wakes up and writes, believing it is still \
@@ -40,13 +38,7 @@ pub fn lease_lab() -> Html {
                 can close this gap: the storage itself must check a fencing token — a number the lease server increments \
                 with each grant — and refuse any write carrying a lower token than one it has already seen. The same \
                 happens with no pause at all when B's clock runs slow: it measures the lease on its own clock and believes \
-                it longer than the server does; a safety margin helps only if it covers the drift."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <LeaseRun key={run_key} {params} {seek} />
-        </section>
-    }
-}
+                it longer than the server does; a safety margin helps only if it covers the drift.";
 
 struct Shown {
     trace: SharedTrace,
@@ -57,7 +49,8 @@ fn secs(t: Instant) -> f64 {
     t.as_millis_f64() / 1e3
 }
 
-fn who(node: NodeId) -> String {
+/// A node as the diagram names it.
+pub fn who(node: NodeId) -> String {
     match node {
         WORKER_A => "worker B".into(),
         WORKER_B => "worker C".into(),
@@ -123,187 +116,34 @@ pub fn describe(l: &Line) -> String {
     format!("{:.3} s — {what}", secs(l.at))
 }
 
-/// The bars and marks of the lease timeline (true time), computed from the run.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Timeline {
-    /// (lane, from, to, label, class).
-    pub bars: Vec<(usize, Instant, Instant, String, &'static str)>,
-    /// (lane, at, label, class).
-    pub marks: Vec<(usize, Instant, String, &'static str)>,
-    /// The end of the drawn span.
-    pub end: Instant,
-}
-
-fn lane(node: NodeId) -> usize {
-    match node {
-        WORKER_A => 1,
-        WORKER_B => 2,
-        _ => 0,
-    }
-}
-
-/// Lays out `run` as lease bars (server's and B's views), the pause, and the writes.
-pub fn timeline(run: &Run) -> Timeline {
-    let last = run.timeline.last().map_or(Instant::ZERO, |l| l.at);
-    let end = last
-        .max(run.a_believed_until.unwrap_or(Instant::ZERO))
-        .max(Instant::from_millis(1));
-    let end = end + Span::from_nanos(end.as_nanos() / 20);
-    let mut tl = Timeline {
-        end,
-        ..Timeline::default()
-    };
-    let mut granted: BTreeMap<u64, (NodeId, Instant)> = BTreeMap::new();
-    for l in &run.timeline {
-        match &l.what {
-            Happening::Paused(span) => tl.bars.push((
-                lane(l.node),
-                l.at,
-                l.at + *span,
-                format!("GC pause {:.1} s", span.as_millis_f64() / 1e3),
-                "pause",
-            )),
-            Happening::Output(o) => match o {
-                LeaseOutput::Granted { to, token } => {
-                    granted.insert(*token, (*to, l.at));
-                }
-                LeaseOutput::Expired { token, .. } => {
-                    if let Some((to, from)) = granted.remove(token) {
-                        tl.bars.push((
-                            0,
-                            from,
-                            l.at,
-                            format!("{}: token {token}", who(to)),
-                            "lease",
-                        ));
-                    }
-                }
-                LeaseOutput::Acquired { token, .. } if l.node == WORKER_A => {
-                    if let Some(until) = run.a_believed_until {
-                        tl.bars.push((
-                            1,
-                            l.at,
-                            until,
-                            format!("B's view of lease {token}"),
-                            "belief",
-                        ));
-                    }
-                }
-                LeaseOutput::WriteSent { token, .. } => {
-                    tl.marks
-                        .push((lane(l.node), l.at, format!("write {token}"), "write"))
-                }
-                LeaseOutput::Accepted { token, .. } => {
-                    tl.marks.push((0, l.at, format!("✓ {token}"), "accepted"))
-                }
-                LeaseOutput::Rejected { error, .. } => {
-                    let token = match error {
-                        WriteError::StaleToken { token, .. }
-                        | WriteError::NeverIssued { token }
-                        | WriteError::NotHolder { token, .. } => *token,
-                    };
-                    tl.marks.push((0, l.at, format!("✗ {token}"), "rejected"))
-                }
-                LeaseOutput::CheckPassed { .. } | LeaseOutput::CheckFailed { .. } => {
-                    tl.marks.push((lane(l.node), l.at, "check".into(), "check"))
-                }
-                _ => {}
-            },
-        }
-    }
-    for (token, (to, from)) in granted {
-        tl.bars
-            .push((0, from, end, format!("{}: token {token}", who(to)), "lease"));
-    }
-    tl
-}
-
-fn timeline_svg(tl: &Timeline, t: Instant) -> Html {
-    let (w, left, right, lane_h) = (820.0, 90.0, 80.0, 56.0);
-    let span = tl.end.as_nanos().max(1) as f64;
-    let x = |at: Instant| left + (w - left - right) * (at.as_nanos() as f64 / span);
-    let y = |lane: usize| 38.0 + lane as f64 * lane_h;
-    let names = ["server A", "worker B", "worker C"];
-    let ticks = (0..=10).map(|k| Instant::from_nanos(tl.end.as_nanos() * k / 10));
-    // Leases sit on the lane; B's own view above it and the pause below, so both show.
-    let top = |class: &str| -> (f64, f64) {
-        match class {
-            "belief" => (-17.0, 14.0),
-            "pause" => (3.0, 14.0),
-            _ => (-9.0, 18.0),
-        }
-    };
-    html! {
-        <svg class="lease-timeline" width={w.to_string()} height={(38.0 + 3.0 * lane_h + 8.0).to_string()}
-            role="img" aria-label="Lease timeline: grants, expiries, the pause and the writes, in true time">
-            { for names.iter().enumerate().map(|(i, n)| html! {
-                <g class="tl-lane">
-                    <text x="4" y={(y(i) + 4.0).to_string()}>{ *n }</text>
-                    <line x1={left.to_string()} x2={(w - right).to_string()} y1={y(i).to_string()} y2={y(i).to_string()} />
-                </g>
-            }) }
-            { for ticks.map(|at| html! {
-                <text class="tl-tick" x={x(at).to_string()} y={(y(2) + 36.0).to_string()}>{ format!("{:.1}s", secs(at)) }</text>
-            }) }
-            { for tl.bars.iter().map(|(lane, from, to, label, class)| {
-                let (dy, h) = top(class);
-                html! {
-                    <g class={classes!("tl-bar", *class)}>
-                        <rect x={x(*from).to_string()} y={(y(*lane) + dy).to_string()} width={(x(*to) - x(*from)).max(2.0).to_string()}
-                            height={h.to_string()} rx="3" />
-                        <text x={(x(*from) + 4.0).to_string()} y={(y(*lane) + dy + h - 4.0).to_string()}>{ label.clone() }</text>
-                    </g>
-                }
-            }) }
-            { for tl.marks.iter().map(|(lane, at, label, class)| {
-                // Checks are labelled below the lane, writes and the store's verdicts above.
-                let below = *class == "check";
-                let (y1, y2, ty) = if below {
-                    (y(*lane), y(*lane) + 20.0, y(*lane) + 30.0)
-                } else {
-                    (y(*lane) - 20.0, y(*lane), y(*lane) - 22.0)
-                };
-                html! {
-                    <g class={classes!("tl-mark", *class, if *at <= t { "shown" } else { "later" })}>
-                        <line x1={x(*at).to_string()} x2={x(*at).to_string()} y1={y1.to_string()} y2={y2.to_string()} />
-                        <text x={(x(*at) + 3.0).to_string()} y={ty.to_string()}>{ label.clone() }</text>
-                    </g>
-                }
-            }) }
-            <line class="tl-cursor" x1={x(t).to_string()} x2={x(t).to_string()} y1="6" y2={(y(2) + 24.0).to_string()} />
-        </svg>
-    }
-}
-
-#[function_component(LeaseRun)]
-fn lease_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), |p| {
-        lease::run(p).map(|mut run| {
-            let trace = std::mem::replace(&mut run.trace, Trace::new(0));
-            Shown {
-                trace: SharedTrace::from(trace),
-                run: Rc::new(run),
-            }
+static RUN: RunSpec<Params, Shown> = RunSpec::new(
+    |p| {
+        let mut run = lease::run(p).map_err(|e| e.to_string())?;
+        let trace = std::mem::replace(&mut run.trace, Trace::new(0));
+        Ok(Shown {
+            trace: SharedTrace::from(trace),
+            run: Rc::new(run),
         })
-    });
-    let p = &props.params;
-    let export_name = format!(
-        "leases-fencing{}-pause{}-seed{}",
-        u8::from(p.fencing),
-        p.pause_ms,
-        p.seed
-    );
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|s| s.trace.clone()),
-        export_name.clone(),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let shown = match result.as_ref() {
-        Ok(s) => s,
-        Err(e) => return run_error(e),
-    };
+    },
+    view,
+    |p| {
+        format!(
+            "leases-fencing{}-pause{}-seed{}",
+            u8::from(p.fencing),
+            p.pause_ms,
+            p.seed
+        )
+    },
+);
+
+impl Traced for Shown {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(p: &Params, shown: &Shown, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let (trace, run) = (shown.trace.clone(), shown.run.clone());
     let tl = timeline(&run);
     let t = true_time_at(&trace, playback.position, tl.end);
@@ -331,22 +171,17 @@ fn lease_run(props: &RunProps<Params>) -> Html {
             { outcome }
             { timeline_svg(&tl, t) }
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected}
-                    on_select={lab.on_select.clone()} compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <h3>{"What happened"}</h3>
             <ol class="lease-story">
                 { for run.timeline.iter().filter(|l| l.at <= t).map(|l| html! { <li>{ describe(l) }</li> }) }
             </ol>
-            <ExportMenu name={export_name.clone()} texts={lab.exports.iter().cloned().chain([TextExport {
+            { lab.footer(lab.export_name.clone(), vec![TextExport {
                 label: "Log",
-                filename: format!("{export_name}.txt"),
+                filename: format!("{}.txt", lab.export_name),
                 mime: "text/plain",
                 contents: { let run = run.clone(); Rc::new(move || run.timeline.iter().map(|l| describe(l) + "\n").collect()) },
-            }]).collect::<Vec<_>>()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            }]) }
         </div>
     }
 }
@@ -395,6 +230,8 @@ pub fn tour_steps() -> Vec<TourStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::kit;
+    use chronoscope::time::Span;
 
     fn run_of(query: &str) -> Run {
         let p = kit::quiet(&SPEC, query);

@@ -2,16 +2,19 @@
 //! Adding a lab means adding one file and one entry here; the router, the home page and the
 //! smoke test that walks the registry pick it up from this list.
 
-pub mod bcast_kit;
+pub mod byzantine_marzullo;
 pub mod byzantine_sync;
 pub mod causal_broadcast;
 pub mod clock_drift;
 pub mod collab_codec;
 pub mod comparison;
+pub mod comparison_pairs;
 pub mod conflict_store;
+pub mod conflict_store_compare;
 pub mod conflict_store_cost;
 pub mod crdt;
 pub mod crdt_panel;
+pub mod crdt_replicas;
 pub mod editor;
 pub mod editor_views;
 pub mod happens_before;
@@ -20,6 +23,7 @@ pub mod kit;
 pub mod lamport_chat;
 pub mod lamport_tabs;
 pub mod lease;
+pub mod lease_timeline;
 pub mod ledger;
 pub mod ledger_codec;
 pub mod ledger_seat;
@@ -97,7 +101,7 @@ pub const LABS: &[LabInfo] = &[
                   displays them in one (Lamport time, node) order.",
         source: "Lamport 1978, §4",
         view: || html! { <lamport_chat::LamportChatLab /> },
-        tour: Some(TourInfo { steps: lamport_chat::tour_steps, notes: |q| lamport_chat::params_from_query(q).1 }),
+        tour: Some(TourInfo { steps: lamport_chat::tour_steps, notes: |q| kit::read(&chat_run::SPEC, q).1 }),
         spec: Some(&chat_run::SPEC),
     },
     LabInfo {

@@ -13,34 +13,25 @@ use chronoscope::node::NodeId;
 use chronoscope::scenario::snapshot::{self, Params, Run, SPEC};
 use chronoscope::trace::{EventId, Trace};
 
-use super::kit::{self, prelude::*, time_at};
-
-use crate::components::diagram::Shared;
+use super::kit::{prelude::*, time_at};
 
 const SLUG: &str = "snapshot";
 
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(SnapshotLab)]
 pub fn snapshot_lab() -> Html {
-    let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
-    let run_key = format!("{params:?}");
     html! {
-        <section class="lab" id="lab-snapshot">
-            <h2>{"Snapshot (Chandy-Lamport)"}</h2>
-            <p class="explain">
-                {"Every node holds money and sends random amounts to the others over FIFO channels, so the total never changes — \
+        <LabPage<Params, Computed> slug={SLUG} title="Snapshot (Chandy-Lamport)" explain={EXPLAIN} spec={&SPEC} tour={tour_steps as fn() -> Vec<TourStep>} run={&RUN} />
+    }
+}
+
+const EXPLAIN: &str = "Every node holds money and sends random amounts to the others over FIFO channels, so the total never changes — \
                 but no node can see it all at once. A Chandy-Lamport snapshot (Chandy & Lamport 1985) records a consistent global \
                 state without stopping anyone: the initiator records its balance and sends a marker on every channel; a node that \
                 receives its first marker records its balance and forwards markers; money arriving on a channel after the node \
                 recorded and before that channel's marker is recorded as in flight. The recorded points form a consistent cut \
                 (ringed on the diagram): no money is received inside the cut that was sent outside it, so recorded balances plus \
-                in-flight money equal the initial total, even though that state may never have existed at any single instant."}
-            </p>
-            <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
-            <SnapshotRun key={run_key} {params} {seek} />
-        </section>
-    }
-}
+                in-flight money equal the initial total, even though that state may never have existed at any single instant.";
 
 /// One run, computed once: the trace apart, the rest of the core's report beside it.
 struct Computed {
@@ -86,21 +77,18 @@ fn compute(p: &Params) -> Result<Computed, String> {
     })
 }
 
-#[function_component(SnapshotRun)]
-fn snapshot_run(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), compute);
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|c| c.trace.clone()),
-        format!("snapshot-seed{}-n{}", props.params.seed, props.params.nodes),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let c = match result.as_ref() {
-        Ok(c) => c,
-        Err(e) => return run_error(e),
-    };
-    let p = &props.params;
+static RUN: RunSpec<Params, Computed> = RunSpec::new(compute, view, |p| {
+    format!("snapshot-seed{}-n{}", p.seed, p.nodes)
+});
+
+impl Traced for Computed {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(_: &Params, c: &Computed, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let run = &c.run;
     let trace = c.trace.clone();
     let now = time_at(&trace, playback.position);
@@ -190,11 +178,7 @@ fn snapshot_run(props: &RunProps<Params>) -> Html {
             </p>
             <PlaybackControls playback={playback.clone()} />
             <InvariantBadges {invariants} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} shown={playback.position} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} marked={c.cut_events.clone()} />
-                <EventInspector trace={trace.clone()} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, Some(c.cut_events.clone()), None) }
             <div class="lab-state">
                 <div>
                     <h3>{ format!("Money at {now_ms:.1} ms") }</h3>
@@ -207,8 +191,7 @@ fn snapshot_run(props: &RunProps<Params>) -> Html {
             </div>
             <Plot series={c.series.clone()} title="Money per node and in flight" x_label="true time (ms)"
                 y_label="$" cursor={Some(now_ms)} />
-            <ExportMenu name={format!("snapshot-seed{}-n{}", p.seed, p.nodes)} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }

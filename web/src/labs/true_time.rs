@@ -29,11 +29,7 @@ pub fn true_time_lab() -> Html {
         let next = kit::with(&query, "wait", u32::from(!params.commit_wait));
         Callback::from(move |_: Event| kit::go(&navigator, SLUG, &next))
     };
-    let run_key = format!("{params:?}");
-    html! {
-        <section class="lab" id="lab-true-time">
-            <h2>{"TrueTime & commit wait"}</h2>
-            <p class="explain">
+    let explain = html! {
                 {"Spanner's TrueTime (Corbett et al., OSDI 2012, §3) answers TT.now() with an interval [earliest, latest] \
                 that is guaranteed to hold the true time; its half-width ε grows with the worst-case drift since the last sync \
                 with the time masters and drops back at each sync — a 1 → 7 ms sawtooth. A read-write transaction takes \
@@ -41,19 +37,24 @@ pub fn true_time_lab() -> Html {
                 anyone may see the commit. That wait, about 2ε, buys external consistency: if T₂ starts after T₁ has committed, \
                 then s₁ < s₂, whatever the clocks of their nodes say (Lemma, §4.2). Turn commit wait off and watch a follow-up \
                 on a freshly synced node get a timestamp smaller than the transaction it follows."}
-            </p>
-            { notes_view(&notes) }
-            <div class="lab-actions">
-                <label class="commit-wait">
-                    <input type="checkbox" name="wait" checked={params.commit_wait} onchange={toggle_wait} />
-                    {" commit wait (wait until TT.after(s) before the commit is visible)"}
-                </label>
-            </div>
-            <Tour steps={tour_steps()} on_move={on_tour} />
-            <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={WAIT} />
-            <TrueTimeRunView key={run_key} {params} {seek} />
-        </section>
-    }
+    };
+    page(
+        SLUG,
+        "TrueTime & commit wait",
+        explain,
+        html! { <>
+                { notes_view(&notes) }
+                <div class="lab-actions">
+                    <label class="commit-wait">
+                        <input type="checkbox" name="wait" checked={params.commit_wait} onchange={toggle_wait} />
+                        {" commit wait (wait until TT.after(s) before the commit is visible)"}
+                    </label>
+                </div>
+                <Tour steps={tour_steps()} on_move={on_tour} />
+                <ParamForm slug={SLUG} spec={SpecRef(&SPEC)} values={query.clone()} elsewhere={WAIT} />
+                <LabRunView<Params, Prepared> {params} {seek} run={&RUN} />
+        </> },
+    )
 }
 
 struct Prepared {
@@ -86,22 +87,18 @@ fn prepare(params: &Params) -> Result<Prepared, String> {
     })
 }
 
-#[function_component(TrueTimeRunView)]
-fn true_time_run_view(props: &RunProps<Params>) -> Html {
-    let result = use_memo(props.params.clone(), prepare);
-    let p = &props.params;
-    let export_name = format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait));
-    let lab = use_lab_run(
-        result.as_ref().as_ref().ok().map(|p| p.trace.clone()),
-        export_name.clone(),
-        2,
-        props.seek,
-    );
-    let playback = lab.playback.clone();
-    let prepared = match result.as_ref() {
-        Ok(p) => p,
-        Err(e) => return run_error(e),
-    };
+static RUN: RunSpec<Params, Prepared> = RunSpec::new(prepare, view, |p| {
+    format!("true-time-seed{}-wait{}", p.seed, u8::from(p.commit_wait))
+});
+
+impl Traced for Prepared {
+    fn shared_trace(&self) -> SharedTrace {
+        self.trace.clone()
+    }
+}
+
+fn view(_: &Params, prepared: &Prepared, lab: &LabRun) -> Html {
+    let playback = &lab.playback;
     let run = &prepared.run;
     let trace = prepared.trace.clone();
     let shown = playback.position;
@@ -126,11 +123,7 @@ fn true_time_run_view(props: &RunProps<Params>) -> Html {
             detail: format!("{} transactions started", begun.len()),
         },
     ];
-    let cursor = trace
-        .events()
-        .get(shown.saturating_sub(1))
-        .filter(|_| shown > 0)
-        .map(|e| e.true_time.as_millis_f64() / 1_000.0);
+    let cursor = cursor_s(&trace, shown);
     let select_pair = lab.select_pair.clone();
     let waits: Vec<f64> = run.txns.iter().map(|t| t.wait.as_millis_f64()).collect();
     let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
@@ -142,17 +135,12 @@ fn true_time_run_view(props: &RunProps<Params>) -> Html {
             </p>
             <InvariantBadges {invariants} />
             <PlaybackControls playback={playback.clone()} />
-            <div class="run-body">
-                <SpaceTimeDiagram trace={trace.clone()} {shown} selected={lab.selected} on_select={lab.on_select.clone()}
-                    compare={lab.compare} on_compare={lab.on_compare.clone()} />
-                <EventInspector trace={trace} selected={lab.selected} compare={lab.compare} />
-            </div>
+            { lab.body(&trace, None, None) }
             <Plot series={prepared.epsilon.clone()} title="TrueTime uncertainty ε (the sawtooth)"
                 x_label="true time (s)" y_label="ε (ms)" {cursor} />
             { timeline(run, shown) }
             { violations_table(run, shown, select_pair) }
-            <ExportMenu name={export_name} texts={(*lab.exports).clone()} />
-            <p class="keys">{"Keys: Space play/pause · ←/→ step · Home/End · +/− speed · Tab to the diagram, arrow keys between events, Enter to select"}</p>
+            { lab.footer(lab.export_name.clone(), vec![]) }
         </div>
     }
 }

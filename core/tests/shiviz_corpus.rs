@@ -382,7 +382,7 @@ fn regex_errors_quote_the_pattern_as_written() {
     let err = ParseOptions::new(r"(?<host>\S+) (?<clock>{.*}) (?<event>.*").unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains(r#""(?<host>\\S+) (?<clock>{.*}) (?<event>.*""#),
+        text.contains(r"/(?<host>\S+) (?<clock>{.*}) (?<event>.*/"),
         "{text}"
     );
     assert!(!text.contains("x{2000}"), "no internal rewrite: {text}");

@@ -22,6 +22,7 @@ pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
 pub mod ledger_codec;
+pub mod ledger_graph;
 pub mod ledger_seat;
 pub mod ledger_tabs;
 pub mod snapshot;

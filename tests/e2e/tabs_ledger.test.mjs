@@ -56,7 +56,7 @@ async function append(page, value) {
 
 const agree = (vs, n) => vs.every((v) => v.committed === n && v.log === vs[0].log);
 
-test('three tabs: a leader by majority lease; the frozen leader is fenced off, the logs agree; a new tab reboots from a snapshot; garbage is refused', async () => {
+test('three tabs: a leader by majority lease; the frozen leader is fenced off, the logs agree; a new tab reboots from a snapshot; garbage is refused; the causal graph shows the agreed entries; a held link delays then delivers', async () => {
   const context = await browser.newContext();
   const room = unique('ledger');
   const hash = `#/lab/ledger?mode=tabs&room=${room}&seats=3`;
@@ -167,6 +167,34 @@ test('three tabs: a leader by majority lease; the frozen leader is fenced off, t
   await until('the room still works: 9 entries, one log', async () => {
     const vs = await views(tabs);
     return { ok: agree(vs, 9), vs };
+  });
+
+  // The dashboard in every tab: the causal graph draws the agreed entries, none pending.
+  for (const p of tabs) {
+    await until('the graph shows the 9 agreed entries', async () => {
+      const g = p.locator('.tabs-ledger .ledger-graph');
+      const drawn = await g.locator('svg.spacetime circle.event').count();
+      return { ok: (await g.getAttribute('data-events')) === '9' && (await g.getAttribute('data-pending')) === '0' && drawn === 9, drawn };
+    });
+  }
+
+  // A held link delays, then delivers: the leader holds its link to one follower and appends.
+  const now = await views(tabs);
+  const lead = tabs[now.findIndex((v) => v.leading)];
+  const followers = tabs.filter((p) => p !== lead);
+  const heldSeat = await attr(followers[0], 'seat');
+  const hold = lead.locator(`.tabs-ledger li.link[data-peer="${heldSeat}"] button.hold`);
+  await hold.click();
+  await append(lead, 40);
+  await until('the other follower commits 10 while the held one waits', async () => {
+    const [held, free] = await views(followers);
+    const text = await hold.innerText();
+    return { ok: free.committed === 10 && held.committed === 9 && /Release link \([1-9]\d* waiting\)/.test(text), held, free, text };
+  }, 1500);
+  await hold.click();
+  await until('after release all tabs agree on 10', async () => {
+    const vs = await views(tabs);
+    return { ok: agree(vs, 10), vs };
   });
   for (const p of tabs) assert.deepEqual(p.errors, []);
   await context.close();

@@ -6,6 +6,7 @@ pub mod diagram;
 pub mod export;
 pub mod inspector;
 pub mod layout;
+pub mod net_controls;
 pub mod playback;
 pub mod plot;
 pub mod tour;

@@ -15,7 +15,6 @@ use std::rc::Rc;
 
 use chronoscope::collab::{Limits, Operation, Output, Replica};
 use chronoscope::node::NodeId;
-use chronoscope::sim::Latency;
 use chronoscope::trace::EventId;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -25,9 +24,10 @@ use super::collab_codec::CollabCodec;
 use super::editor_views::{self as views, Session};
 use crate::components::diagram::SpaceTimeDiagram;
 use crate::components::inspector::EventInspector;
+use crate::components::net_controls as net;
 use crate::query::Query;
 use crate::tabs::browser::{self, now_ms, Connection};
-use crate::tabs::runtime::{TabRuntime, WireCodec, MAX_DELAY_MS};
+use crate::tabs::runtime::{TabRuntime, WireCodec};
 use crate::Route;
 
 /// The room used when the URL names none (or an unusable one).
@@ -279,29 +279,6 @@ fn room_view(props: &RoomProps) -> Html {
             }
         })
     };
-    let number = |apply: fn(&mut Runtime, u32), max: u32| {
-        let runtime = runtime.clone();
-        let redraw = redraw.dispatcher();
-        Callback::from(move |e: Event| {
-            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                let value = input.value().trim().parse::<u32>().unwrap_or(0).min(max);
-                apply(&mut runtime.borrow_mut(), value);
-                redraw.dispatch(());
-            }
-        })
-    };
-    let on_delay = number(Runtime::set_delay, MAX_DELAY_MS);
-    let on_drop = number(Runtime::set_drop, 100);
-    let on_dup = {
-        let runtime = runtime.clone();
-        let redraw = redraw.dispatcher();
-        Callback::from(move |e: Event| {
-            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                runtime.borrow_mut().set_duplicate(input.checked());
-                redraw.dispatch(());
-            }
-        })
-    };
     let on_lesson = {
         let room = props.room.clone();
         Callback::from(move |e: Event| {
@@ -321,15 +298,9 @@ fn room_view(props: &RoomProps) -> Html {
             }
         })
     };
-    let toggle_hold = {
-        let runtime = runtime.clone();
+    let after: net::After = {
         let redraw = redraw.dispatcher();
-        Callback::from(move |peer: NodeId| {
-            {
-                let mut rt = runtime.borrow_mut();
-                let held = rt.is_held(peer);
-                rt.set_held(peer, !held, now_ms());
-            }
+        Rc::new(move || {
             kick();
             redraw.dispatch(());
         })
@@ -350,15 +321,11 @@ fn room_view(props: &RoomProps) -> Html {
         (trace, lanes, s.not_drawn())
     };
     let selected_id = (*selected).filter(|e| e.index() < trace.events().len());
-    let held = rt.held();
     let peers = replica
         .peers()
         .iter()
         .filter(|(_, p)| p.proven || !p.gone)
         .map(|(id, p)| {
-            let is_held = rt.is_held(id);
-            let waiting = held.get(&id).copied().unwrap_or(0);
-            let onclick = toggle_hold.reform(move |_: MouseEvent| id);
             let status = match (p.gone, p.proven) {
                 (true, _) => "gone",
                 (false, true) => "live",
@@ -369,10 +336,7 @@ fn room_view(props: &RoomProps) -> Html {
                 <li class={classes!("peer", status)} data-peer={id.0.to_string()} key={id.0.to_string()}>
                     <span class="peer-name">{ format!("tab {}{author} ", id.0) }</span>
                     <span class="peer-status">{ status }</span>
-                    <button type="button" class={classes!("hold", is_held.then_some("held"))}
-                        aria-pressed={is_held.to_string()} onclick={onclick}>
-                        { if is_held { format!("Release link ({waiting} waiting)") } else { "Hold link".to_string() } }
-                    </button>
+                    { net::hold_button(&runtime, id, &after) }
                 </li>
             }
         })
@@ -389,11 +353,6 @@ fn room_view(props: &RoomProps) -> Html {
         .iter()
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
-    let delay = match rt.network().latency {
-        Latency::Constant(d) => d.as_millis_f64() as u32,
-        _ => 0,
-    };
-    let drop_percent = (rt.network().loss * 100.0).round() as u32;
     let save_error = connection.borrow().as_ref().and_then(|c| c.save_error());
     let total = replica.graph().len();
     html! {
@@ -418,21 +377,7 @@ fn room_view(props: &RoomProps) -> Html {
             </label>
             { for edit_notes.borrow().iter().map(|n| html! { <p class="notice edit-note">{ n.clone() }</p> }) }
             { views::equivocations(replica) }
-            <fieldset class="net-controls">
-                <legend>{"This tab's outgoing network (the simulator's link rules)"}</legend>
-                <label>{"delay (ms) "}
-                    <input class="ctl-delay" type="number" min="0" max={MAX_DELAY_MS.to_string()} value={delay.to_string()} onchange={on_delay} />
-                </label>
-                <label>{" drop (%) "}
-                    <input class="ctl-drop" type="number" min="0" max="100" value={drop_percent.to_string()} onchange={on_drop} />
-                </label>
-                <label>
-                    <input class="ctl-dup" type="checkbox" checked={rt.network().duplicate > 0.0} onchange={on_dup} />
-                    {" post every message twice"}
-                </label>
-                <p class="net-counters">{ format!("sent {} · posted {} · dropped {} · received {}",
-                    counters.sent, counters.posted, counters.dropped, counters.delivered) }</p>
-            </fieldset>
+            { net::controls(&runtime, &after) }
             <section class="peers-panel">
                 <h3>{"Other tabs"}</h3>
                 if peers.is_empty() {

@@ -9,14 +9,21 @@
 //! that took. Any tab starts a Chandy-Lamport snapshot; each tab saves its part with its disk
 //! for whoever sits in its seat next.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use chronoscope::ledger::replica::{LedgerOp, LedgerOutput};
 use chronoscope::node::NodeId;
 use chronoscope::snapshot::chandy_lamport::SnapshotId;
+use chronoscope::trace::EventId;
 use yew::prelude::*;
 
 use super::ledger_codec::{tab_config, LedgerCodec, TabLedger};
+use super::ledger_graph::{causal_graph, GRAPH_WINDOW};
+use crate::components::diagram::{Shared, SpaceTimeDiagram};
+use crate::components::inspector::EventInspector;
+use crate::components::net_controls as net;
+use crate::components::SharedTrace;
 use crate::tabs::browser::{self, now_ms, Connection};
 use crate::tabs::runtime::TabRuntime;
 use crate::tabs::seats::Standing;
@@ -27,6 +34,31 @@ pub const MAX_FREEZE_S: u32 = 60;
 const EVENTS_KEPT: usize = 14;
 
 type Runtime = TabRuntime<LedgerCodec>;
+
+/// What the graph was built from (log length, committed, pending, token, last entry).
+type GraphKey = (u64, u64, usize, u64, Option<String>);
+
+/// The drawn causal graph, rebuilt only when the replica's entries change (so the diagram
+/// keeps its identity, and its focus, in between).
+struct DrawnGraph {
+    key: Option<GraphKey>,
+    trace: SharedTrace,
+    names: Shared<Vec<String>>,
+    pending: Shared<BTreeSet<EventId>>,
+    not_drawn: usize,
+}
+
+impl Default for DrawnGraph {
+    fn default() -> Self {
+        DrawnGraph {
+            key: None,
+            trace: SharedTrace::from(chronoscope::trace::Trace::new(1)),
+            names: Shared(Rc::new(Vec::new())),
+            pending: Shared(Rc::new(BTreeSet::new())),
+            not_drawn: 0,
+        }
+    }
+}
 
 /// The channel name of a room of `seats` seats.
 pub fn channel_name(room: &str, seats: u32) -> String {
@@ -212,6 +244,8 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
         })
     };
     let view = use_mut_ref(TabView::default);
+    let graph = use_mut_ref(DrawnGraph::default);
+    let selected = use_state(|| None::<EventId>);
     let redraw = use_reducer(Redraw::default);
     let error = use_state(|| None::<String>);
     let value_ref = use_node_ref();
@@ -277,6 +311,14 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
                 }
             }
         })
+    };
+    let after: net::After = {
+        let redraw = redraw.dispatcher();
+        Rc::new(move || redraw.dispatch(()))
+    };
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |e: EventId| selected.set(Some(e)))
     };
     let onsnapshot = {
         let operate = operate.clone();
@@ -362,6 +404,42 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
         .map(|l| format!("{}={}", l.entry.id, l.entry.value))
         .collect();
     let last_failover = v.failovers.last();
+    let (trace, lanes, pending_marks, not_drawn) = {
+        let mut g = graph.borrow_mut();
+        let key = (
+            log.len(),
+            committed,
+            state.pending().len(),
+            log.token(),
+            log.entries().last().map(|l| l.entry.id.to_string()),
+        );
+        if g.key.as_ref() != Some(&key) {
+            let built = causal_graph(log.entries(), committed, state.pending(), props.seats, me);
+            g.trace = SharedTrace::from(built.trace);
+            g.names = Shared(Rc::new(built.names));
+            g.pending = Shared(Rc::new(built.pending));
+            g.not_drawn = built.not_drawn;
+            g.key = Some(key);
+        }
+        (
+            g.trace.clone(),
+            g.names.clone(),
+            g.pending.clone(),
+            g.not_drawn,
+        )
+    };
+    let selected_id = (*selected).filter(|e| e.index() < trace.events().len());
+    let links: Vec<Html> = (0..props.seats)
+        .map(chronoscope::node::NodeId)
+        .filter(|&s| Some(s) != me)
+        .map(|s| {
+            html! {
+                <li class="link" data-peer={s.to_string()} key={s.to_string()}>
+                    { format!("to {s} ") }{ net::hold_button(&runtime, s, &after) }
+                </li>
+            }
+        })
+        .collect();
     html! {
         <div class="tabs-ledger"
             data-seat={me.map(|s| s.to_string()).unwrap_or_default()} data-standing={standing}
@@ -444,6 +522,27 @@ pub fn ledger_tabs(props: &TabsProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            <section class="ledger-graph" data-events={trace.events().len().to_string()}
+                data-pending={pending_marks.0.len().to_string()}>
+                <h4>{ format!("Causal graph of the {} entries this tab knows (lanes are replicas)", trace.events().len() + not_drawn) }</h4>
+                <p class="hint">{"Each entry sits on its origin replica's lane in the ledger's order (HLC, replica); an arrow \
+                    joins it to each entry of another replica it directly depends on (from its vector clock). \
+                    Ringed: pending entries, not yet given an offset. Hover or select an entry for its offset, HLC and state."}</p>
+                if not_drawn > 0 {
+                    <p class="notice trace-window" role="status">{ format!("The graph draws the latest {GRAPH_WINDOW} entries: \
+                        the first {not_drawn} are not drawn.") }</p>
+                }
+                <div class="run-body">
+                    <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={selected_id}
+                        {on_select} lane_names={Some(lanes)} marked={Some(pending_marks.clone())} />
+                    <EventInspector trace={trace.clone()} selected={selected_id} />
+                </div>
+            </section>
+            { net::controls(&runtime, &after) }
+            <section class="links-panel">
+                <h4>{"Links from this tab"}</h4>
+                <ul class="links">{ for links }</ul>
+            </section>
             <h4>{"What this tab saw"}</h4>
             <ol class="ledger-events">{ for v.events.iter().map(|e| html! { <li>{ e.clone() }</li> }) }</ol>
             <section class="refusals" data-refused={refused.to_string()}>

@@ -26,6 +26,7 @@ pub mod lease;
 pub mod lease_timeline;
 pub mod ledger;
 pub mod ledger_codec;
+pub mod ledger_graph;
 pub mod ledger_seat;
 pub mod ledger_tabs;
 pub mod snapshot;

@@ -21,6 +21,8 @@ pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
 pub mod snapshot;
+pub mod trace_import;
+pub mod trace_import_job;
 pub mod trace_viewer;
 pub mod true_time;
 

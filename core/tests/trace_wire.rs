@@ -2,11 +2,12 @@
 //! (`chronoscope::trace::wire`): a log cut into chunks of any size decodes back to exactly the
 //! same log (names, hosts, events, clocks, fields, lines, parents); missing, repeated or
 //! damaged chunks are refused, never decoded into a different log, and no bytes make the
-//! decoder panic.
+//! decoder panic. The page then builds the diagram's trace a slice at a time
+//! (`dag::TraceBuilder`): any slicing gives exactly `Execution::to_trace`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use chronoscope::scenario::happens_before::{self, Params};
-use chronoscope::trace::dag::{Execution, Log};
+use chronoscope::trace::dag::{Execution, Log, TraceBuilder};
 use chronoscope::trace::shiviz::{self, ParseOptions};
 use chronoscope::trace::wire::{self, Decoder, WireError};
 use proptest::prelude::*;
@@ -49,6 +50,23 @@ proptest! {
         prop_assert_eq!(&back, &log);
         prop_assert_eq!(back.executions.iter().map(|e| e.messages().count()).sum::<usize>(),
             log.executions.iter().map(|e| e.messages().count()).sum::<usize>());
+    }
+
+    #[test]
+    fn the_trace_built_in_slices_is_to_trace(p in params(), budget in 1usize..30) {
+        let log = log_of(&p, None);
+        let exec = &log.executions[0];
+        let mut builder = TraceBuilder::new(exec);
+        let mut steps = 0;
+        while !builder.step(exec, budget) {
+            steps += 1;
+            prop_assert!(builder.done() < builder.total());
+        }
+        prop_assert_eq!(steps, builder.total().div_ceil(budget).saturating_sub(1));
+        prop_assert_eq!(builder.finish(), exec.to_trace());
+        // Another execution stops the build without a panic.
+        let mut other = TraceBuilder::new(exec);
+        prop_assert!(other.step(&Execution::default(), budget) || exec.events().is_empty());
     }
 
     #[test]

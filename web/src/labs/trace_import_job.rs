@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use chronoscope::trace::dag::Log;
+use chronoscope::trace::dag::{Log, TraceBuilder};
 use chronoscope::trace::wire::Decoder;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -16,6 +16,10 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use yew::Callback;
 
 use super::trace_import::Format;
+use crate::components::SharedTrace;
+
+/// Events and messages per slice when the page builds the diagram's trace between frames.
+const TRACE_SLICE: usize = 20_000;
 
 /// The worker's script, as Trunk's loader shim names it (beside `index.html`).
 pub const WORKER_SCRIPT: &str = "./trace_worker_loader.js";
@@ -37,6 +41,20 @@ pub enum Stage {
     Parse,
     /// Receiving the checked DAG (`done` / `total` events).
     Receive,
+    /// Building the diagram's trace between frames (`done` / `total` events and messages).
+    Draw,
+}
+
+impl Stage {
+    /// Its name in the page (`data-stage` of the progress bar).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Read => "read",
+            Stage::Parse => "parse",
+            Stage::Receive => "receive",
+            Stage::Draw => "draw",
+        }
+    }
 }
 
 /// How far an import has got.
@@ -69,6 +87,10 @@ impl Progress {
                 "receiving the checked events: {} of {}",
                 self.done, self.total
             ),
+            Stage::Draw => format!(
+                "preparing the diagram: {} of {} events and messages",
+                self.done, self.total
+            ),
         }
     }
 }
@@ -78,8 +100,9 @@ impl Progress {
 pub enum Update {
     /// It advanced.
     Progress(Progress),
-    /// It finished with this log (at least one execution).
-    Done(Log),
+    /// It finished with this log (at least one execution) and the trace of its first
+    /// execution, built between frames.
+    Done(Log, Option<SharedTrace>),
     /// It failed; the message names the line and the pattern, as a page-side import would.
     Failed(String),
 }
@@ -145,6 +168,7 @@ impl ImportJob {
                     return;
                 }
                 let data = e.data();
+                let on_update = on_update.clone();
                 let number = |name| field(&data, name).as_f64().unwrap_or(0.0);
                 let kind = field(&data, "kind").as_string().unwrap_or_default();
                 let mut decoder = decoder.borrow_mut();
@@ -198,7 +222,37 @@ impl ImportJob {
                         }
                     }
                     "done" => match decoder.take().map(Decoder::finish) {
-                        Some(Ok(log)) => finish(Update::Done(log)),
+                        Some(Ok(log)) => {
+                            // The worker's part is over; the trace is built here, a slice per task.
+                            sender.terminate();
+                            let (live, on_update) = (live.clone(), on_update.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let mut trace = None;
+                                if let Some(exec) = log.executions.first() {
+                                    let mut builder = TraceBuilder::new(exec);
+                                    loop {
+                                        gloo_timers::future::TimeoutFuture::new(0).await;
+                                        if !live.get() {
+                                            return;
+                                        }
+                                        let complete = builder.step(exec, TRACE_SLICE);
+                                        on_update.emit(Update::Progress(Progress {
+                                            stage: Stage::Draw,
+                                            done: builder.done() as f64,
+                                            total: builder.total() as f64,
+                                        }));
+                                        if complete {
+                                            break;
+                                        }
+                                    }
+                                    trace = Some(SharedTrace::from(builder.finish()));
+                                    gloo_timers::future::TimeoutFuture::new(0).await;
+                                }
+                                if live.replace(false) {
+                                    on_update.emit(Update::Done(log, trace));
+                                }
+                            });
+                        }
                         Some(Err(err)) => finish(Update::Failed(format!("internal error: {err}"))),
                         None => finish(Update::Failed("internal error: no header".into())),
                     },

@@ -49,12 +49,14 @@ pub const SAMPLE: &str = "client {\"client\":1}\nsend request\nserver {\"client\
 pub struct ExecRef {
     log: Rc<Log>,
     index: usize,
+    /// Its trace, when already built (a big log's, between frames).
+    full: Option<SharedTrace>,
 }
 
 impl ExecRef {
-    /// Execution `index` of `log`, if it has one.
-    pub fn new(log: Rc<Log>, index: usize) -> Option<ExecRef> {
-        (index < log.executions.len()).then_some(ExecRef { log, index })
+    /// Execution `index` of `log`, if it has one, with its trace if already built.
+    pub fn new(log: Rc<Log>, index: usize, full: Option<SharedTrace>) -> Option<ExecRef> {
+        (index < log.executions.len()).then_some(ExecRef { log, index, full })
     }
     /// The execution (`new` checked the index and the log never changes).
     pub fn get(&self) -> &Execution {
@@ -72,6 +74,8 @@ impl PartialEq for ExecRef {
 struct Loaded {
     log: Rc<Log>,
     execution: usize,
+    /// The first execution's trace, when the import built it between frames.
+    first_trace: Option<SharedTrace>,
 }
 
 /// Events the search query matches (text, `field=value` or `host=NAME`; see
@@ -113,6 +117,7 @@ pub fn trace_viewer_lab() -> Html {
             .map(|log| Loaded {
                 log: Rc::new(log),
                 execution: 0,
+                first_trace: None,
             })
     });
     let error = use_state(|| None::<String>);
@@ -138,10 +143,11 @@ pub fn trace_viewer_lab() -> Html {
             selected.clone(),
             compare.clone(),
         );
-        Callback::from(move |log: Log| {
+        Callback::from(move |(log, first_trace): (Log, Option<SharedTrace>)| {
             loaded.set(Some(Loaded {
                 log: Rc::new(log),
                 execution: 0,
+                first_trace,
             }));
             error.set(None);
             hidden.set(BTreeSet::new());
@@ -153,9 +159,9 @@ pub fn trace_viewer_lab() -> Html {
         let (show, error, progress) = (show.clone(), error.clone(), progress.clone());
         Callback::from(move |update: Update| match update {
             Update::Progress(p) => progress.set(Some(p)),
-            Update::Done(log) => {
+            Update::Done(log, trace) => {
                 progress.set(None);
-                show.emit(log);
+                show.emit((log, trace));
             }
             Update::Failed(e) => {
                 progress.set(None);
@@ -194,7 +200,7 @@ pub fn trace_viewer_lab() -> Html {
                 // No worker (e.g. its script is missing): parse here, as small logs are.
                 Err(why) => match fallback_text {
                     Some(text) => match import(&text, *format, &regex, &delimiter) {
-                        Ok(log) => show.emit(log),
+                        Ok(log) => show.emit((log, None)),
                         Err(e) => error.set(Some(e)),
                     },
                     None => error.set(Some(why)),
@@ -229,7 +235,7 @@ pub fn trace_viewer_lab() -> Html {
             }
             notice.set(None);
             match import(&text, *format, &regex, &delimiter) {
-                Ok(log) => show.emit(log),
+                Ok(log) => show.emit((log, None)),
                 Err(e) => error.set(Some(e)),
             }
         })
@@ -327,9 +333,10 @@ pub fn trace_viewer_lab() -> Html {
         })
     };
 
-    let current = loaded
-        .as_ref()
-        .and_then(|l| ExecRef::new(l.log.clone(), l.execution).map(|e| (l.clone(), e)));
+    let current = loaded.as_ref().and_then(|l| {
+        let full = l.first_trace.clone().filter(|_| l.execution == 0);
+        ExecRef::new(l.log.clone(), l.execution, full).map(|e| (l.clone(), e))
+    });
     let view = current.map(|(l, exec)| {
         html! {
             <ExecutionView key={format!("{:p}-{}-{:?}-{}-{:?}", Rc::as_ptr(&l.log), l.execution, *hidden, *collapse, *order)} log={Shared(l.log.clone())}
@@ -400,7 +407,7 @@ pub fn trace_viewer_lab() -> Html {
                     if p.stage == Stage::Parse {
                         <progress class="trace-progress" data-stage="parse" aria-label="Import progress" />
                     } else {
-                        <progress class="trace-progress" data-stage={if p.stage == Stage::Read { "read" } else { "receive" }}
+                        <progress class="trace-progress" data-stage={p.stage.name()}
                             aria-label="Import progress" max={p.total.max(1.0).to_string()} value={p.done.to_string()} />
                     }
                     <span class="trace-progress-text">{ p.describe() }</span>
@@ -457,7 +464,7 @@ type Visible = (SharedTrace, Vec<String>, Vec<EventId>, Vec<Option<EventId>>);
 #[cfg(test)]
 fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool) -> Visible {
     let order: Vec<usize> = (0..exec.hosts().len()).collect();
-    visible_in_order(exec, hidden, collapse, &order)
+    visible_in_order(exec, hidden, collapse, &order, None)
 }
 
 /// [`visible_execution`] with the lanes in `order` (host indices; a permutation).
@@ -466,13 +473,15 @@ fn visible_in_order(
     hidden: &BTreeSet<usize>,
     collapse: bool,
     order: &[usize],
+    built: Option<SharedTrace>,
 ) -> Visible {
-    let full = exec.to_trace();
+    // The execution's trace (already built for a big log's first execution).
+    let full = built.unwrap_or_else(|| exec.to_trace().into());
     let identity = order.iter().enumerate().all(|(i, h)| i == *h);
     if hidden.is_empty() && !collapse && identity {
         let ids: Vec<EventId> = exec.events().iter().map(|e| e.id).collect();
         let map = ids.iter().copied().map(Some).collect();
-        return (full.into(), exec.hosts().to_vec(), ids, map);
+        return (full, exec.hosts().to_vec(), ids, map);
     }
     // Rebuild through the trace API (as `Execution::to_trace` does) so ids stay dense and
     // topologically ordered; a receive with several parents keeps the extra ones as
@@ -630,7 +639,7 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 .into_iter()
                 .map(|h| h.index())
                 .collect();
-            visible_in_order(exec.get(), hidden, *collapse, &lanes)
+            visible_in_order(exec.get(), hidden, *collapse, &lanes, exec.full.clone())
         },
     );
     let analysis = use_memo(
@@ -941,7 +950,8 @@ mod tests {
         use chronoscope::trace::happens_before::CausalIndex;
         let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
         let exec = &log.executions[0];
-        let (trace, names, original, _) = visible_in_order(exec, &BTreeSet::new(), false, &[1, 0]);
+        let (trace, names, original, _) =
+            visible_in_order(exec, &BTreeSet::new(), false, &[1, 0], None);
         assert_eq!(names, ["server", "client"]);
         assert_eq!(trace.events().len(), 5);
         assert_eq!(trace.messages().len(), exec.messages().count());

@@ -82,12 +82,12 @@ mod tests {
             assert_eq!(Format::from_name(f.name()), Some(f));
         }
         assert_eq!(Format::from_name("csv"), None);
-        let err = import(
-            "nothing here\n",
-            Format::ShiViz,
-            r"(?<host>x) (?<clock>y)(?<event>z)",
-            "",
-        );
+        let regex = r"(?<host>x) (?<clock>y)(?<event>z)";
+        // Blank text parses to no execution at all: refused with the page's message.
+        let err = import("\n\n", Format::ShiViz, regex, "");
         assert_eq!(err.unwrap_err(), NO_EVENTS);
+        // Text the regex does not match is refused by the core, naming the line.
+        let err = import("nothing here\n", Format::ShiViz, regex, "");
+        assert!(err.unwrap_err().starts_with("line 1"));
     }
 }

@@ -1,14 +1,16 @@
 //! The Byzantine-safe collaborative text (core/src/collab): the cost of naming, signing and
 //! verifying one update, a remote keystroke handled by a replica holding a 2,000-character
-//! document, and a 1,000-message flood (made-up heartbeats, forged ids) handled by one
-//! replica. Bytes per update on the wire are printed once.
+//! document, a remote 4,096-character run (one update: a paste) applied to that document,
+//! a local 100,000-character paste, and a 1,000-message flood (made-up heartbeats, forged
+//! ids) handled by one replica. Bytes per update on the wire (a keystroke, a 1,000-character
+//! paste) are printed once.
 //! (Benchmarks are native only; on wasm32 this file compiles to an empty program.)
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use chronoscope::collab::message::Message;
     use chronoscope::collab::replica::{Operation, Replica};
-    use chronoscope::collab::update::{Author, Op, Update, UpdateHash};
+    use chronoscope::collab::update::{Author, CharId, Op, Update, UpdateHash};
     use chronoscope::collab::Limits;
     use chronoscope::node::NodeId;
     use chronoscope::protocol::{Context, Outbox, Protocol};
@@ -51,14 +53,16 @@ mod native {
         group.sample_size(30);
         let alice = Author::from_seed([7; 32]);
         let deps = vec![UpdateHash([3; 32])];
-        let op = Op::Insert {
-            after: Some(UpdateHash([3; 32])),
-            ch: 'x',
-        };
-        let u = Update::sign(&alice, 42, deps.clone(), op);
+        let op = Op::insert_char(Some(CharId::new(UpdateHash([3; 32]), 0)), 'x');
+        let u = Update::sign(&alice, 42, deps.clone(), op.clone());
 
         let one = Message::Updates(vec![u.clone()]).encode().len();
-        let del = Update::sign(&alice, 43, vec![u.id], Op::Delete { target: u.id });
+        let del = Update::sign(
+            &alice,
+            43,
+            vec![u.id],
+            Op::delete_char(CharId::new(u.id, 0)),
+        );
         eprintln!(
             "collab: an insert with one dependency is {} bytes encoded, a delete {} bytes; \
              alone in a message {} bytes",
@@ -69,7 +73,7 @@ mod native {
 
         group.bench_function("update_hash", |b| b.iter(|| u.content_hash()));
         group.bench_function("update_sign", |b| {
-            b.iter(|| Update::sign(&alice, 42, deps.clone(), op))
+            b.iter(|| Update::sign(&alice, 42, deps.clone(), op.clone()))
         });
         group.bench_function("update_verify", |b| b.iter(|| u.verify()));
         let bytes = Message::Updates(vec![u.clone()]).encode();
@@ -78,17 +82,44 @@ mod native {
         // A remote keystroke into a 2,000-character document: verify, deliver, render.
         let doc = document(2_000);
         let heads: Vec<UpdateHash> = doc.graph().heads().iter().copied().collect();
-        let anchor = doc.graph().rga().hash_at(1_000);
+        let anchor = doc.graph().rga().char_at(1_000);
         let bob = Author::from_seed([9; 32]);
-        let key = Update::sign(
-            &bob,
-            1,
-            heads,
-            Op::Insert {
-                after: anchor,
-                ch: 'k',
-            },
+        let key = Update::sign(&bob, 1, heads, Op::insert_char(anchor, 'k'));
+        // Bytes on the wire of what a replica really sends: a keystroke into the document
+        // (its heads as dependencies), and a 1,000-character paste.
+        let sent = |text: String| {
+            let mut r = doc.clone();
+            with_ctx(|ctx| {
+                let mut out = Outbox::new();
+                let index = 1_000;
+                r.edit(ctx, Operation::Insert { index, text }, &mut out)
+                    .unwrap();
+                let updates: Vec<Update> = out
+                    .drain()
+                    .filter_map(|e| match e {
+                        chronoscope::protocol::Effect::Send {
+                            message: Message::Updates(us),
+                            ..
+                        } => Some(us),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                let bytes = Message::Updates(updates.clone()).encode().len();
+                (
+                    updates.len(),
+                    updates.iter().map(Update::encoded_len).sum::<usize>(),
+                    bytes,
+                )
+            })
+        };
+        let (n1, u1, m1) = sent("k".into());
+        let (n2, u2, m2) = sent("0123456789".repeat(100));
+        eprintln!(
+            "collab: a keystroke is {n1} update of {u1} bytes ({m1} bytes as a message); \
+             a 1,000-character paste is {n2} update of {u2} bytes ({m2} bytes as a message)"
         );
+
         group.bench_function("remote_keystroke_2k_chars", |b| {
             b.iter_batched(
                 || doc.clone(),
@@ -96,6 +127,57 @@ mod native {
                     with_ctx(|ctx| {
                         let mut out = Outbox::new();
                         r.on_message(ctx, PEER, Message::Updates(vec![key.clone()]), &mut out);
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+
+        // A remote paste: one update carrying a 4,096-character run, into the same document
+        // (verify, deliver, RGA insert of the run, text out).
+        let heads: Vec<UpdateHash> = doc.graph().heads().iter().copied().collect();
+        let run: String = (0..4_096)
+            .map(|k| char::from(b'a' + (k % 26) as u8))
+            .collect();
+        let paste = Update::sign(
+            &bob,
+            2,
+            heads,
+            Op::Insert {
+                after: anchor,
+                text: run,
+            },
+        );
+        group.bench_function("remote_run_4k_chars_into_2k_chars", |b| {
+            b.iter_batched(
+                || doc.clone(),
+                |mut r| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        r.on_message(ctx, PEER, Message::Updates(vec![paste.clone()]), &mut out);
+                        let effects: Vec<_> = out.drain().collect();
+                        (r, effects)
+                    })
+                },
+                BatchSize::LargeInput,
+            )
+        });
+
+        // A local 100,000-character paste into an empty text: 25 signed runs, one message.
+        let big: String = (0..100_000)
+            .map(|k| char::from(b' ' + (k * 7 % 95) as u8))
+            .collect();
+        group.bench_function("local_paste_100k_chars", |b| {
+            b.iter_batched(
+                || Replica::new([1; 32], Limits::default()),
+                |mut r| {
+                    with_ctx(|ctx| {
+                        let mut out = Outbox::new();
+                        let text = big.clone();
+                        r.edit(ctx, Operation::Insert { index: 0, text }, &mut out)
+                            .unwrap();
                         let effects: Vec<_> = out.drain().collect();
                         (r, effects)
                     })
@@ -112,14 +194,12 @@ mod native {
                 Message::Heartbeat {
                     author: bob.key(),
                     heads: vec![UpdateHash(h)],
+                    proof: [k as u8; 64],
                 }
             })
             .chain((0..500).map(|_| {
                 let mut f = key.clone();
-                f.op = Op::Insert {
-                    after: None,
-                    ch: 'Z',
-                };
+                f.op = Op::insert_char(None, 'Z');
                 Message::Updates(vec![f])
             }))
             .collect();

@@ -15,8 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chronoscope::collab::message::Message;
+use chronoscope::collab::presence::prove;
 use chronoscope::collab::replica::{Operation, Output, Replica, Timer};
-use chronoscope::collab::update::{Author, AuthorKey, Op, Update, UpdateHash};
+use chronoscope::collab::update::{Author, AuthorKey, CharId, Op, Update, UpdateHash};
 use chronoscope::collab::{Limits, Refusal, Saved};
 use chronoscope::node::NodeId;
 use chronoscope::protocol::{Context, Effect, Outbox, Protocol};
@@ -176,6 +177,7 @@ struct Adversary {
     keys: BTreeMap<NodeId, AuthorKey>,
     mine: BTreeMap<UpdateHash, Update>,
     claims: BTreeMap<UpdateHash, Update>,
+    proofs: BTreeMap<NodeId, ([u8; 64], AuthorKey)>,
 }
 
 impl Adversary {
@@ -189,9 +191,13 @@ impl Adversary {
     }
 
     fn own(&mut self, ctx: &mut Context<'_>, ch: char, seq: u64) -> Update {
-        let anchor = self.random_seen(ctx).map(|u| u.id);
-        let deps = anchor.into_iter().collect();
-        let u = Update::sign(&self.me, seq, deps, Op::Insert { after: anchor, ch });
+        // Anywhere inside a run it saw (a valid anchor for every honest replica).
+        let anchor = self.random_seen(ctx).map(|u| {
+            let offset = ctx.rng.below(u.op.run_len().max(1) as u64) as u32;
+            CharId::new(u.id, offset)
+        });
+        let deps = anchor.iter().map(|c| c.update).collect();
+        let u = Update::sign(&self.me, seq, deps, Op::insert_char(anchor, ch));
         self.mine.insert(u.id, u.clone());
         u
     }
@@ -201,10 +207,7 @@ impl Adversary {
         if let Some(victim) = self.random_seen(ctx) {
             // The old attack: an existing id with other content.
             let mut f = victim.clone();
-            f.op = Op::Insert {
-                after: None,
-                ch: FORGED,
-            };
+            f.op = Op::insert_char(None, FORGED);
             out.push(f);
             // Signed by me, claiming an author's key: a few distinct ones per run (each
             // costs a signature here and a verification at every receiver).
@@ -283,6 +286,7 @@ impl Adversary {
                         Message::Heartbeat {
                             author,
                             heads: vec![UpdateHash(h)],
+                            proof: [k as u8; 64],
                         },
                     );
                 }
@@ -306,20 +310,38 @@ impl Adversary {
                 out.send_to_all(&peers, Message::Updates(vec![u]));
             }
             _ => {
-                // Heads of its own updates, so honest replicas ask it (and get forgeries).
+                // Heads of its own updates, so honest replicas ask it (and get forgeries),
+                // with a valid proof of its own presence, or an honest tab's proof.
                 let heads: Vec<UpdateHash> = self.mine.keys().copied().take(4).collect();
                 let author = self.me.key();
-                out.send_to_all(&peers, Message::Heartbeat { author, heads });
+                let proof = prove(&self.me, ctx.node);
+                out.send_to_all(
+                    &peers,
+                    Message::Heartbeat {
+                        author,
+                        heads,
+                        proof,
+                    },
+                );
+                if let Some((_, proof, author)) =
+                    self.proofs.first_key_value().map(|(n, p)| (n, p.0, p.1))
+                {
+                    out.send_to_all(
+                        &peers,
+                        Message::Heartbeat {
+                            author,
+                            heads: vec![],
+                            proof,
+                        },
+                    );
+                }
             }
         }
     }
 }
 
 fn f_op() -> Op {
-    Op::Insert {
-        after: None,
-        ch: FORGED,
-    }
+    Op::insert_char(None, FORGED)
 }
 
 /// The adversary's updates may include a forged character only in messages honest
@@ -370,8 +392,9 @@ impl Protocol for Node {
                         }
                     }
                 }
-                Message::Heartbeat { author, .. } => {
+                Message::Heartbeat { author, proof, .. } => {
                     a.keys.insert(from, author);
+                    a.proofs.insert(from, (proof, author));
                 }
                 Message::Request { nonce, want, .. } => {
                     let mut updates = a.forged(ctx);
@@ -484,6 +507,7 @@ fn run(s: &Schedule) -> Simulation<Node> {
         keys: BTreeMap::new(),
         mine: BTreeMap::new(),
         claims: BTreeMap::new(),
+        proofs: BTreeMap::new(),
     })));
     let partitions = s
         .partitions
@@ -563,11 +587,16 @@ proptest! {
             for e in t.replica.equivocations() {
                 prop_assert!(!honest_keys.contains(&e.author), "honest author reported: {e:?}");
             }
+            // Every other honest tab proved its presence, typing or not.
+            for m in (0..s.honest).filter(|&m| m != n) {
+                let proven = t.replica.peers().get(NodeId(m)).is_some_and(|p| p.proven);
+                prop_assert!(proven, "node {} does not see node {} as proven", n, m);
+            }
         }
         // Every honest keystroke exactly once (tombstones included), after its anchor.
         let elements = first.replica.graph().rga().elements();
-        let position: BTreeMap<UpdateHash, usize> =
-            elements.iter().enumerate().map(|(i, e)| (e.id.hash, i)).collect();
+        let position: BTreeMap<CharId, usize> =
+            elements.iter().enumerate().map(|(i, e)| (e.id.char_id(), i)).collect();
         let mut count: BTreeMap<char, usize> = BTreeMap::new();
         for (i, e) in elements.iter().enumerate() {
             *count.entry(e.ch).or_default() += 1;

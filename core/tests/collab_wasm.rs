@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chronoscope::collab::message::Message;
-use chronoscope::collab::update::{Author, Op, Update, UpdateHash};
+use chronoscope::collab::update::{Author, CharId, Op, Update, UpdateHash};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -17,10 +17,7 @@ fn updates_hash_sign_and_verify_in_the_browser() {
     let start = js_sys::Date::now();
     let updates: Vec<Update> = (0..N as u64)
         .map(|seq| {
-            let op = Op::Insert {
-                after: Some(prev),
-                ch: 'x',
-            };
+            let op = Op::insert_char(Some(CharId::new(prev, 0)), 'x');
             let u = Update::sign(&alice, seq + 1, vec![prev], op);
             prev = u.id;
             u

@@ -88,17 +88,21 @@ proptest! {
     }
 }
 
-fn govector() -> &'static ParseOptions {
-    static OPTS: std::sync::OnceLock<ParseOptions> = std::sync::OnceLock::new();
-    OPTS.get_or_init(|| ParseOptions::new(GOVECTOR_REGEX).unwrap())
+// Compiled once per test thread (a compiled pattern is not `Sync`: the browser's is a JS object).
+thread_local! {
+    static GOVECTOR: ParseOptions = ParseOptions::new(GOVECTOR_REGEX).unwrap();
+    static FACEBOOK: (ParseOptions, String) = (
+        ParseOptions::new(FACEBOOK_REGEX).unwrap(),
+        std::fs::read_to_string(format!("{CORPUS}facebook.log")).unwrap(),
+    );
 }
 
-fn facebook() -> &'static (ParseOptions, String) {
-    static OPTS: std::sync::OnceLock<(ParseOptions, String)> = std::sync::OnceLock::new();
-    OPTS.get_or_init(|| {
-        let text = std::fs::read_to_string(format!("{CORPUS}facebook.log")).unwrap();
-        (ParseOptions::new(FACEBOOK_REGEX).unwrap(), text)
-    })
+fn govector() -> ParseOptions {
+    GOVECTOR.with(Clone::clone)
+}
+
+fn facebook() -> (ParseOptions, String) {
+    FACEBOOK.with(Clone::clone)
 }
 
 fn line_count(text: &str) -> u32 {
@@ -113,7 +117,7 @@ proptest! {
         let govector = govector();
         for text in [String::from_utf8_lossy(&bytes).into_owned(), s] {
             let lines = line_count(&text);
-            if let Err(e) = shiviz::parse(&text, govector) {
+            if let Err(e) = shiviz::parse(&text, &govector) {
                 prop_assert!(e.line.is_some_and(|l| l >= 1 && l <= lines), "{}", e);
             }
             if let Err(e) = shiviz::parse_file(&text) {
@@ -129,7 +133,7 @@ proptest! {
     fn clock_like_text_never_panics(s in r#"([ab] \{("[ab]":[0-9]{1,2},? ?){0,3}\}\n|e\n|\{|\}|"|:|,){0,24}"#) {
         let govector = govector();
         let text = format!("x\n{s}");
-        if let Err(e) = shiviz::parse(&text, govector) {
+        if let Err(e) = shiviz::parse(&text, &govector) {
             prop_assert!(e.line.is_some_and(|l| l >= 1 && l <= line_count(&text)), "{}", e);
         }
     }
@@ -150,7 +154,7 @@ proptest! {
                 _ => if let Some(q) = text[i..].find('\n') { text.insert_str(i + q + 1, "alice {\"alice\":1}\n"); }
             }
         }
-        match shiviz::parse(&text, opts) {
+        match shiviz::parse(&text, &opts) {
             Ok(log) => {
                 let again = shiviz::parse_file(&export::to_shiviz(&log)).unwrap();
                 prop_assert!(again.executions[0].same_dag(&log.executions[0]));

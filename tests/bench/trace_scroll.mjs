@@ -1,13 +1,14 @@
 // Browser benchmark (not a test): the Trace visualizer with a generated 10,000-event ShiViz log
 // (8 hosts, random messages), release build, headless Chromium. Reports the import time and the
 // frame times while scrolling the diagram from one end to the other (only the chunks near the
-// visible window are drawn). Run with `./dev bench` (or BASE_URL=... node tests/bench/trace_scroll.mjs).
+// visible window are drawn). Run with `./dev bench` (or BASE_URL=... node tests/bench/trace_scroll.mjs;
+// EVENTS=100000 for a bigger log).
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launch, BASE_URL } from '../e2e/helpers.mjs';
 
-const EVENTS = 10_000;
+const EVENTS = Number(process.env.EVENTS ?? 10_000);
 const HOSTS = Array.from({ length: 8 }, (_, i) => `h${i}`);
 
 // A valid log in the lab's default (GoVector) form: "host {clock}" then the event text.

@@ -323,9 +323,10 @@ test('a TLA+ error-trace dump with escaped clocks and a ^-anchored multi-line re
   await page.locator('svg.spacetime circle.event').first().click();
   assert.match(await page.locator('.inspector h3').innerText(), /at n1$/);
   assert.match(await page.locator('.insp-field[data-field="location"]').innerText(), /of module PingPong/);
-  // A look-ahead is refused with its position in the pattern as written.
+  // The browser runs JavaScript's own RegExp: a look-ahead skipping the initial state imports too.
   await page.locator('.trace-regex').fill(String.raw`^State \d+: <(?!Initial)(?<event>[^>]*)>\n/\\ Clock = "(?<clock>.*)"\n/\\ Host = "(?<host>.*)"`);
   await page.locator('.trace-parse').click();
-  assert.match(await page.locator('.trace-error').innerText(), /negative look-ahead \(\?!…\) at character 14/);
+  await page.waitForFunction(() => document.querySelector('.trace-summary')?.textContent.includes('8 events'));
+  assert.equal(await page.locator('.trace-error').count(), 0);
   assert.deepEqual(page.errors, []);
 });

@@ -6,6 +6,7 @@
 //! diagram, the playback controls and the event inspector.
 #![deny(missing_docs)]
 
+pub mod browser_regex;
 pub mod components;
 pub mod labs;
 pub mod pages;

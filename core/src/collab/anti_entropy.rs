@@ -6,7 +6,8 @@
 //! hashes through dependencies, skipping updates the hint says the requester has (unless
 //! their author equivocated at that sequence number, where a clock entry cannot tell two
 //! updates apart), and returns the *oldest* `max_bundle` of what it found, in delivery
-//! order, so the requester can deliver them at once instead of holding them back.
+//! order and within `max_bytes` encoded bytes (runs make updates of very different sizes),
+//! so the requester can deliver them at once instead of holding them back.
 //! Invariant: the walk visits at most `16 × max_bundle` updates, so one request costs
 //! bounded work whatever the graph's size; repeated requests make progress because every
 //! bundle either completes the wanted set or ends at updates the requester can deliver.
@@ -22,22 +23,25 @@ use super::update::{AuthorKey, Update, UpdateHash};
 /// ```
 /// use chronoscope::collab::anti_entropy::answer;
 /// use chronoscope::collab::graph::Graph;
-/// use chronoscope::collab::update::{Author, Op, Update};
+/// use chronoscope::collab::update::{Author, CharId, Op, Update};
 /// let a = Author::from_seed([1; 32]);
 /// let mut g = Graph::new();
-/// let x = Update::sign(&a, 1, vec![], Op::Insert { after: None, ch: 'x' });
-/// let y = Update::sign(&a, 2, vec![x.id], Op::Insert { after: Some(x.id), ch: 'y' });
+/// let x = Update::sign(&a, 1, vec![], Op::insert_char(None, 'x'));
+/// let y = Update::sign(&a, 2, vec![x.id], Op::insert_char(Some(CharId::new(x.id, 0)), 'y'));
 /// g.deliver(x.clone(), 8).unwrap();
 /// g.deliver(y.clone(), 8).unwrap();
 /// // A requester with nothing gets both, oldest first; one that has seq 1 gets only y.
-/// assert_eq!(answer(&g, &[y.id], &[], 10), vec![x.clone(), y.clone()]);
-/// assert_eq!(answer(&g, &[y.id], &[(a.key(), 1)], 10), vec![y]);
+/// assert_eq!(answer(&g, &[y.id], &[], 10, 4_096), vec![x.clone(), y.clone()]);
+/// assert_eq!(answer(&g, &[y.id], &[(a.key(), 1)], 10, 4_096), vec![y.clone()]);
+/// // Room for one update only: the oldest.
+/// assert_eq!(answer(&g, &[y.id], &[], 10, x.encoded_len()), vec![x]);
 /// ```
 pub fn answer(
     graph: &Graph,
     want: &[UpdateHash],
     have: &[(AuthorKey, u64)],
     max_bundle: usize,
+    max_bytes: usize,
 ) -> Vec<Update> {
     let have: BTreeMap<AuthorKey, u64> = have.iter().copied().collect();
     let max_visits = max_bundle.saturating_mul(16);
@@ -62,24 +66,30 @@ pub fn answer(
             continue;
         }
         picked.push((d.index, h));
-        for dep in u.deps.iter().copied().chain(u.op.reference()) {
+        for dep in u.deps.iter().copied().chain(u.op.references()) {
             if !seen.contains(&dep) {
                 stack.push((dep, false));
             }
         }
     }
     picked.sort_unstable();
-    picked
-        .into_iter()
-        .take(max_bundle)
-        .filter_map(|(_, h)| graph.get(&h).map(|d| d.update.clone()))
-        .collect()
+    let mut bytes = 0;
+    let mut out = Vec::new();
+    for (_, h) in picked.into_iter().take(max_bundle) {
+        let Some(d) = graph.get(&h) else { continue };
+        bytes += d.update.encoded_len();
+        if bytes > max_bytes {
+            break;
+        }
+        out.push(d.update.clone());
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::{Author, Op};
+    use crate::collab::update::{Author, CharId, Op};
     use alloc::vec;
 
     #[test]
@@ -90,21 +100,22 @@ mod tests {
         for seq in 1..=50 {
             let deps = prev.iter().map(|p| p.id).collect();
             let after = prev.as_ref().map(|p| p.id);
-            let u = Update::sign(&a, seq, deps, Op::Insert { after, ch: 'a' });
+            let after = after.map(|h| CharId::new(h, 0));
+            let u = Update::sign(&a, seq, deps, Op::insert_char(after, 'a'));
             g.deliver(u.clone(), 8).unwrap();
             prev = Some(u);
         }
         let head = prev.map(|p| p.id).unwrap();
-        let first = answer(&g, &[head], &[], 10);
+        let first = answer(&g, &[head], &[], 10, usize::MAX);
         assert_eq!(
             first.iter().map(|u| u.seq).collect::<Vec<_>>(),
             (1..=10).collect::<Vec<_>>()
         );
-        let rest = answer(&g, &[head], &[(a.key(), 45)], 10);
+        let rest = answer(&g, &[head], &[(a.key(), 45)], 10, usize::MAX);
         assert_eq!(
             rest.iter().map(|u| u.seq).collect::<Vec<_>>(),
             vec![46, 47, 48, 49, 50]
         );
-        assert!(answer(&g, &[UpdateHash([0; 32])], &[], 10).is_empty());
+        assert!(answer(&g, &[UpdateHash([0; 32])], &[], 10, usize::MAX).is_empty());
     }
 }

@@ -1,9 +1,14 @@
 //! Local edits: what the editor's text area asks for, turned into signed updates.
 //!
-//! An insert of several characters becomes a chain of single-character inserts, each after
-//! the previous one; a delete becomes one delete per character; "replace the whole text"
+//! An insert becomes one update carrying the run of characters (a paste longer than
+//! [`Limits::max_run`](super::Limits::max_run) characters, or than a message can carry,
+//! becomes several, each after the previous one's last character); a delete becomes one
+//! update naming the deleted characters as ranges of runs (at most [`MAX_RANGES`] per
+//! update); "replace the whole text"
 //! (what a text area reports) becomes the edit between the common prefix and suffix of the
-//! old and new texts, so a keystroke costs one update, not a rewrite. Each update names
+//! old and new texts, so a keystroke costs one update, not a rewrite. Updates go out in
+//! messages of at most [`Limits::max_bundle`](super::Limits::max_bundle) updates and
+//! [`Limits::max_message_bytes`](super::Limits::max_message_bytes) bytes. Each update names
 //! the replica's current heads as dependencies (at most [`MAX_DEPS`]) and is delivered
 //! locally at once. Invariant: a local edit only ever adds updates signed with this
 //! replica's key and numbered after every update of its own it has delivered.
@@ -14,7 +19,9 @@ use core::fmt;
 
 use super::message::Message;
 use super::replica::{Output, Replica, Timer};
-use super::update::{Op, Update, MAX_DEPS};
+use super::update::{
+    CharId, CharRange, Op, Update, MAX_DEPS, MAX_OVERHEAD, MAX_RANGES, MAX_RUN, RANGE_BYTES,
+};
 use crate::protocol::{Context, Outbox};
 
 /// A local edit (what the editor's text area asks for).
@@ -127,8 +134,8 @@ impl Replica {
         if !made.is_empty() {
             self.dirty = true;
             out.output(Output::Text(self.text()));
-            for chunk in made.chunks(self.limits.max_bundle.max(1)) {
-                out.send_to_all(ctx.peers, Message::Updates(chunk.to_vec()));
+            for chunk in messages(made, self.limits.max_bundle, self.limits.max_message_bytes) {
+                out.send_to_all(ctx.peers, Message::Updates(chunk));
             }
         }
         Ok(())
@@ -137,6 +144,9 @@ impl Replica {
     fn make(&mut self, op: Op) -> Option<Update> {
         let heads = self.graph.heads().iter().copied().take(MAX_DEPS).collect();
         let u = Update::sign(&self.author, self.next_seq, heads, op);
+        // Never send what peers would refuse as malformed (the splitting below keeps
+        // within the caps; this is the guard).
+        u.verify_hash().ok()?;
         self.next_seq += 1;
         self.graph
             .deliver(u.clone(), self.limits.max_invalid)
@@ -144,23 +154,100 @@ impl Replica {
             .map(|_| u)
     }
 
+    /// The most UTF-8 bytes of run one update may carry so that it fits in a message.
+    fn run_bytes(&self) -> usize {
+        let room = self
+            .limits
+            .max_message_bytes
+            .saturating_sub(1 + 4 + MAX_OVERHEAD);
+        room.clamp(4, 4 * MAX_RUN)
+    }
+
     fn insert_local(&mut self, index: usize, text: &str, made: &mut Vec<Update>) {
         let mut after = index
             .checked_sub(1)
-            .and_then(|i| self.graph.rga().hash_at(i));
-        for ch in text.chars() {
-            if let Some(u) = self.make(Op::Insert { after, ch }) {
-                after = Some(u.id);
-                made.push(u);
+            .and_then(|i| self.graph.rga().char_at(i));
+        let max_chars = self.limits.max_run.clamp(1, MAX_RUN);
+        let max_bytes = self.run_bytes();
+        let mut rest = text;
+        while !rest.is_empty() {
+            // Cut after `max_chars` characters or before `max_bytes` bytes.
+            let mut cut = 0;
+            for (n, (i, ch)) in rest.char_indices().enumerate() {
+                if n == max_chars || i + ch.len_utf8() > max_bytes {
+                    break;
+                }
+                cut = i + ch.len_utf8();
+            }
+            let (run, tail) = rest.split_at(cut.max(rest.chars().next().map_or(0, char::len_utf8)));
+            rest = tail;
+            let op = Op::Insert {
+                after,
+                text: run.into(),
+            };
+            let n = run.chars().count() as u32;
+            match self.make(op) {
+                Some(u) => {
+                    after = Some(CharId::new(u.id, n - 1));
+                    made.push(u);
+                }
+                None => break,
             }
         }
     }
 
     fn delete_local(&mut self, index: usize, len: usize, made: &mut Vec<Update>) {
-        for target in self.graph.rga().hashes_in(index, len) {
-            if let Some(u) = self.make(Op::Delete { target }) {
-                made.push(u);
+        if len == 0 {
+            return;
+        }
+        let mut chars = self.graph.rga().chars_in(index, len);
+        chars.sort_unstable();
+        let mut ranges: Vec<CharRange> = Vec::new();
+        for c in chars {
+            match ranges.last_mut() {
+                Some(r) if r.update == c.update && r.end() == u64::from(c.offset) => r.len += 1,
+                _ => ranges.push(CharRange::one(c)),
+            }
+        }
+        let room = self
+            .limits
+            .max_message_bytes
+            .saturating_sub(1 + 4 + MAX_OVERHEAD);
+        let per_update = (room / RANGE_BYTES).clamp(1, MAX_RANGES);
+        for chunk in ranges.chunks(per_update) {
+            let op = Op::Delete {
+                ranges: chunk.to_vec(),
+            };
+            match self.make(op) {
+                Some(u) => made.push(u),
+                None => break,
             }
         }
     }
+}
+
+/// Splits `updates` into messages of at most `max_count` updates and `max_bytes` encoded
+/// bytes (an update too large for any message goes alone).
+pub(super) fn messages(
+    updates: Vec<Update>,
+    max_count: usize,
+    max_bytes: usize,
+) -> Vec<Vec<Update>> {
+    let mut out: Vec<Vec<Update>> = Vec::new();
+    let mut bytes = 0;
+    for u in updates {
+        let size = u.encoded_len();
+        let full = out
+            .last()
+            .is_none_or(|m| m.len() >= max_count.max(1) || 1 + 4 + bytes + size > max_bytes);
+        if full {
+            out.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += size;
+        if let Some(m) = out.last_mut() {
+            m.push(u);
+        }
+    }
+    out
 }

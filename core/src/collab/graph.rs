@@ -3,7 +3,7 @@
 //!
 //! [`Graph`] keeps the delivered updates in delivery order (a causal order), their heads,
 //! each update's Lamport number (computed here: one more than the largest among its
-//! dependencies and the element it edits), the per-author sequence numbers — from which the
+//! dependencies and the runs it edits, counting a run's last character), the per-author sequence numbers — from which the
 //! teaching view's vector clock is derived and equivocations are found — and the text
 //! ([`HashRga`]). Invariant: an update is delivered at most once, and only when everything
 //! it names is delivered; an update whose edit cannot apply (its anchor or target is not a
@@ -13,7 +13,7 @@
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
-use super::hash_rga::{ElementId, HashRga};
+use super::hash_rga::HashRga;
 use super::update::{AuthorKey, Op, Update, UpdateHash};
 
 /// One delivered update.
@@ -21,8 +21,12 @@ use super::update::{AuthorKey, Op, Update, UpdateHash};
 pub struct Delivered {
     /// The update.
     pub update: Update,
-    /// Its Lamport number (computed at delivery).
+    /// Its Lamport number (computed at delivery; an insert's first character's).
     pub lamport: u64,
+    /// The Lamport number of its last character (`lamport` for a delete).
+    pub last_lamport: u64,
+    /// How many characters it inserted (0 for a delete).
+    pub run: usize,
     /// Its position in the delivery order.
     pub index: usize,
 }
@@ -138,7 +142,7 @@ impl Graph {
     /// Whether `update` can be delivered now (its dependencies and the element it edits).
     pub fn readiness(&self, update: &Update) -> Readiness {
         let mut missing = Vec::new();
-        for h in update.deps.iter().copied().chain(update.op.reference()) {
+        for h in update.deps.iter().copied().chain(update.op.references()) {
             if self.invalid.contains(&h) {
                 return Readiness::Invalid;
             }
@@ -169,27 +173,44 @@ impl Graph {
         if self.store.contains_key(&update.id) || self.readiness(&update) != Readiness::Ready {
             return Err(());
         }
+        let refs = update.op.references();
         let lamport = 1 + update
             .deps
             .iter()
-            .chain(update.op.reference().as_ref())
+            .chain(&refs)
             .filter_map(|h| self.store.get(h))
-            .map(|d| d.lamport)
+            .map(|d| d.last_lamport)
             .max()
             .unwrap_or(0);
-        let id = ElementId {
-            lamport,
-            hash: update.id,
-        };
-        let applied = match update.op {
-            Op::Insert { after, ch } => self.rga.insert(id, after, ch).map(|()| true),
-            Op::Delete { target } => self.rga.delete(target),
+        let run = update.op.run_len();
+        // An anchor or target must be a character of a delivered insert (not a delete, not
+        // past the end of its run): decided by the update's hash-closed past alone.
+        let is_char =
+            |u: &UpdateHash, end: u64| self.store.get(u).is_some_and(|d| end <= d.run as u64);
+        let applied = match &update.op {
+            Op::Insert { after, text } => {
+                if after.is_none_or(|a| is_char(&a.update, u64::from(a.offset) + 1)) {
+                    self.rga
+                        .insert_run(update.id, lamport, *after, text)
+                        .map(|_| true)
+                        .map_err(|_| ())
+                } else {
+                    Err(())
+                }
+            }
+            Op::Delete { ranges } => {
+                if ranges.iter().all(|r| is_char(&r.update, r.end())) {
+                    self.rga.delete(ranges).map(|n| n > 0).map_err(|_| ())
+                } else {
+                    Err(())
+                }
+            }
         };
         let Ok(text_changed) = applied else {
             self.mark_invalid(update.id, invalid_cap);
             return Err(());
         };
-        for h in update.deps.iter().chain(update.op.reference().as_ref()) {
+        for h in update.deps.iter().chain(&refs) {
             self.heads.remove(h);
         }
         self.heads.insert(update.id);
@@ -220,6 +241,8 @@ impl Graph {
             Delivered {
                 update,
                 lamport,
+                last_lamport: lamport + run.saturating_sub(1) as u64,
+                run,
                 index: self.log.len() - 1,
             },
         );
@@ -233,30 +256,72 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::Author;
+    use crate::collab::update::{Author, CharId, CharRange};
     use alloc::vec;
+
+    #[test]
+    fn runs_chain_lamport_numbers_and_refer_only_to_their_own_characters() {
+        let a = Author::from_seed([1; 32]);
+        let mut g = Graph::new();
+        let run = |seq, deps, after, text: &str| {
+            Update::sign(
+                &a,
+                seq,
+                deps,
+                Op::Insert {
+                    after,
+                    text: text.into(),
+                },
+            )
+        };
+        let hello = run(1, vec![], None, "hello");
+        g.deliver(hello.clone(), 10).unwrap();
+        let d = g.get(&hello.id).unwrap();
+        assert_eq!((d.lamport, d.last_lamport, d.run), (1, 5, 5));
+        // Past the end of the run: invalid, as anchor and as target.
+        let past = run(2, vec![hello.id], Some(CharId::new(hello.id, 5)), "!");
+        assert!(g.deliver(past, 10).is_err());
+        let r = |start, len| CharRange {
+            update: hello.id,
+            start,
+            len,
+        };
+        let too_far = Update::sign(
+            &a,
+            3,
+            vec![hello.id],
+            Op::Delete {
+                ranges: vec![r(3, 3)],
+            },
+        );
+        assert!(g.deliver(too_far, 10).is_err());
+        // Inside the run: the new run's Lamport number follows the whole run's.
+        let bang = run(4, vec![hello.id], Some(CharId::new(hello.id, 1)), "!!");
+        g.deliver(bang.clone(), 10).unwrap();
+        assert_eq!(g.get(&bang.id).unwrap().lamport, 6);
+        let del = Update::sign(
+            &a,
+            5,
+            vec![bang.id],
+            Op::Delete {
+                ranges: vec![r(0, 2)],
+            },
+        );
+        assert!(g.deliver(del, 10).unwrap().text_changed);
+        assert_eq!(g.rga().text(), "!!llo");
+        assert_eq!(g.len(), 3);
+    }
 
     #[test]
     fn delivery_waits_for_dependencies_and_finds_equivocation() {
         let (a, m) = (Author::from_seed([1; 32]), Author::from_seed([2; 32]));
         let mut g = Graph::new();
-        let x = Update::sign(
-            &a,
-            1,
-            vec![],
-            Op::Insert {
-                after: None,
-                ch: 'x',
-            },
-        );
+        let x = Update::sign(&a, 1, vec![], Op::insert_char(None, 'x'));
         let y = Update::sign(
             &a,
             2,
             vec![x.id],
-            Op::Insert {
-                after: Some(x.id),
-                ch: 'y',
-            },
+            Op::insert_char(Some(CharId::new(x.id, 0)), 'y'),
         );
         assert_eq!(g.readiness(&y), Readiness::Missing(vec![x.id]));
         assert!(g.deliver(y.clone(), 10).is_err());
@@ -270,19 +335,13 @@ mod tests {
             &m,
             1,
             vec![y.id],
-            Op::Insert {
-                after: Some(y.id),
-                ch: '1',
-            },
+            Op::insert_char(Some(CharId::new(y.id, 0)), '1'),
         );
         let m2 = Update::sign(
             &m,
             1,
             vec![y.id],
-            Op::Insert {
-                after: Some(y.id),
-                ch: '2',
-            },
+            Op::insert_char(Some(CharId::new(y.id, 0)), '2'),
         );
         assert_eq!(g.deliver(m1.clone(), 10).unwrap().equivocation, None);
         let e = g.deliver(m2.clone(), 10).unwrap().equivocation.unwrap();
@@ -297,26 +356,15 @@ mod tests {
     fn an_edit_of_a_delete_is_invalid_and_so_are_its_dependents() {
         let a = Author::from_seed([1; 32]);
         let mut g = Graph::new();
-        let x = Update::sign(
-            &a,
-            1,
-            vec![],
-            Op::Insert {
-                after: None,
-                ch: 'x',
-            },
-        );
-        let d = Update::sign(&a, 2, vec![x.id], Op::Delete { target: x.id });
+        let x = Update::sign(&a, 1, vec![], Op::insert_char(None, 'x'));
+        let d = Update::sign(&a, 2, vec![x.id], Op::delete_char(CharId::new(x.id, 0)));
         let bad = Update::sign(
             &a,
             3,
             vec![d.id],
-            Op::Insert {
-                after: Some(d.id),
-                ch: 'z',
-            },
+            Op::insert_char(Some(CharId::new(d.id, 0)), 'z'),
         );
-        let child = Update::sign(&a, 4, vec![bad.id], Op::Delete { target: x.id });
+        let child = Update::sign(&a, 4, vec![bad.id], Op::delete_char(CharId::new(x.id, 0)));
         g.deliver(x, 10).unwrap();
         g.deliver(d, 10).unwrap();
         assert!(g.deliver(bad.clone(), 10).is_err());

@@ -2,8 +2,9 @@
 //! Consistency", §4.2): verified updates whose dependencies are not all delivered yet,
 //! indexed by the hashes they wait for so a delivery wakes only its dependents.
 //!
-//! Invariant: at most `max_held_per_peer` updates received from one peer and
-//! `max_held_total` in all are held; each held update is listed under every hash it was
+//! Invariant: at most `max_held_per_peer` updates received from one peer,
+//! `max_held_total` in all and `max_held_bytes` encoded bytes in all are held (an update
+//! may carry a 4,096-character run, so the count alone would not bound memory); each held update is listed under every hash it was
 //! missing when held, and is dropped (counted as expired) once it has waited
 //! `hold_timeout`, so an update naming hashes nobody has costs bounded memory for a
 //! bounded time.
@@ -36,6 +37,7 @@ pub struct HoldBack {
     held: BTreeMap<UpdateHash, Held>,
     waiting_on: BTreeMap<UpdateHash, Vec<UpdateHash>>,
     per_peer: BTreeMap<NodeId, usize>,
+    bytes: usize,
 }
 
 impl HoldBack {
@@ -50,6 +52,10 @@ impl HoldBack {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.held.is_empty()
+    }
+    /// The encoded bytes of the held updates.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
     /// Whether `hash` is held.
     pub fn contains(&self, hash: &UpdateHash) -> bool {
@@ -84,12 +90,15 @@ impl HoldBack {
         limits: &Limits,
     ) -> Result<(), Refusal> {
         let mine = self.per_peer.get(&from).copied().unwrap_or(0);
+        let size = update.encoded_len();
         if self.held.len() >= limits.max_held_total
             || mine >= limits.max_held_per_peer
+            || self.bytes.saturating_add(size) > limits.max_held_bytes
             || self.held.contains_key(&update.id)
         {
             return Err(Refusal::OverCap);
         }
+        self.bytes += size;
         for m in &missing {
             self.waiting_on.entry(*m).or_default().push(update.id);
         }
@@ -108,6 +117,7 @@ impl HoldBack {
 
     fn remove(&mut self, hash: &UpdateHash) -> Option<Held> {
         let held = self.held.remove(hash)?;
+        self.bytes -= held.update.encoded_len();
         if let Some(n) = self.per_peer.get_mut(&held.from) {
             *n -= 1;
             if *n == 0 {
@@ -151,7 +161,7 @@ impl HoldBack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::{Author, Op};
+    use crate::collab::update::{Author, CharId, Op};
     use crate::time::Span;
     use alloc::vec;
 
@@ -164,7 +174,7 @@ mod tests {
             ..Limits::default()
         };
         let gap = UpdateHash([9; 32]);
-        let mk = |seq| Update::sign(&a, seq, vec![gap], Op::Delete { target: gap });
+        let mk = |seq| Update::sign(&a, seq, vec![gap], Op::delete_char(CharId::new(gap, 0)));
         let mut q = HoldBack::new();
         let t = Instant::ZERO;
         assert!(q.hold(mk(1), NodeId(1), t, vec![gap], &limits).is_ok());
@@ -180,5 +190,23 @@ mod tests {
         assert_eq!(q.expire(t + limits.hold_timeout, &limits), 1);
         assert!(q.is_empty());
         assert_eq!(q.wanted().count(), 0);
+        assert_eq!(q.bytes(), 0);
+        // Two long runs fill a byte cap that the count cap would not.
+        let run = |seq| {
+            let text = "x".repeat(1_000);
+            Update::sign(&a, seq, vec![gap], Op::Insert { after: None, text })
+        };
+        let small = Limits {
+            max_held_bytes: 2_500,
+            ..Limits::default()
+        };
+        assert!(q.hold(run(1), NodeId(1), t, vec![gap], &small).is_ok());
+        assert!(q.hold(run(2), NodeId(2), t, vec![gap], &small).is_ok());
+        assert_eq!(
+            q.hold(run(3), NodeId(3), t, vec![gap], &small),
+            Err(Refusal::OverCap)
+        );
+        assert_eq!(q.wake(&gap).len(), 2);
+        assert_eq!(q.bytes(), 0);
     }
 }

@@ -30,6 +30,8 @@ pub struct Limits {
     pub max_held_per_peer: usize,
     /// The most held-back updates in total.
     pub max_held_total: usize,
+    /// The most encoded bytes of held-back updates in total.
+    pub max_held_bytes: usize,
     /// The most updates sent in one bundle (state transfer or answer to a request).
     pub max_bundle: usize,
     /// The most hashes asked for in one request, or heads in one heartbeat.
@@ -48,6 +50,12 @@ pub struct Limits {
     pub total_bytes_per_sec: u32,
     /// The largest message accepted, in encoded bytes.
     pub max_message_bytes: usize,
+    /// The most characters a local insert puts in one update (longer pastes become several
+    /// updates); at most [`MAX_RUN`](super::update::MAX_RUN), which every replica enforces.
+    pub max_run: usize,
+    /// The most heartbeat signatures checked per second, from everyone together (a
+    /// heartbeat's proof is checked once per peer and key, then remembered).
+    pub beat_checks_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -62,6 +70,7 @@ impl Default for Limits {
             max_unproven_peers: 16,
             max_held_per_peer: 1_024,
             max_held_total: 4_096,
+            max_held_bytes: 8 * 1024 * 1024,
             max_bundle: 256,
             max_hashes: 32,
             max_pending_requests: 64,
@@ -71,6 +80,8 @@ impl Default for Limits {
             total_messages_per_sec: 2_000,
             total_bytes_per_sec: 2 * 1024 * 1024,
             max_message_bytes: 256 * 1024,
+            max_run: super::update::MAX_RUN,
+            beat_checks_per_sec: 32,
         }
     }
 }
@@ -120,6 +131,7 @@ impl Limits {
             ("max_unproven_peers", self.max_unproven_peers),
             ("max_held_per_peer", self.max_held_per_peer),
             ("max_held_total", self.max_held_total),
+            ("max_held_bytes", self.max_held_bytes),
             ("max_bundle", self.max_bundle),
             ("max_hashes", self.max_hashes),
             ("max_pending_requests", self.max_pending_requests),
@@ -132,6 +144,8 @@ impl Limits {
             ),
             ("total_bytes_per_sec", self.total_bytes_per_sec as usize),
             ("max_message_bytes", self.max_message_bytes),
+            ("max_run", self.max_run),
+            ("beat_checks_per_sec", self.beat_checks_per_sec as usize),
         ];
         match counts.iter().find(|(_, n)| *n == 0) {
             Some((what, _)) => Err(LimitsError::Zero(what)),

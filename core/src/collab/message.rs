@@ -23,10 +23,13 @@ pub enum Message {
     Updates(Vec<Update>),
     /// "I am here; these are my heads."
     Heartbeat {
-        /// The author key the sender claims (unverified).
+        /// The author key the sender claims (proven by `proof`).
         author: AuthorKey,
         /// Some of the sender's heads (a rotating window when it has many).
         heads: Vec<UpdateHash>,
+        /// The author's signature of (its key, the sender's transport address):
+        /// [`presence::prove`](super::presence::prove).
+        proof: [u8; 64],
     },
     /// "I am leaving."
     Bye {
@@ -76,13 +79,18 @@ impl Message {
                     u.encode(&mut w);
                 }
             }
-            Message::Heartbeat { author, heads } => {
+            Message::Heartbeat {
+                author,
+                heads,
+                proof,
+            } => {
                 w.u8(1);
                 w.raw(&author.0);
                 w.len(heads.len());
                 for h in heads {
                     w.raw(&h.0);
                 }
+                w.raw(proof);
             }
             Message::Bye { author } => {
                 w.u8(2);
@@ -121,7 +129,7 @@ impl Message {
     pub fn encoded_len(&self) -> usize {
         match self {
             Message::Updates(us) => 1 + 4 + us.iter().map(Update::encoded_len).sum::<usize>(),
-            Message::Heartbeat { heads, .. } => 1 + 32 + 4 + 32 * heads.len(),
+            Message::Heartbeat { heads, .. } => 1 + 32 + 4 + 32 * heads.len() + 64,
             Message::Bye { .. } => 1 + 32,
             Message::Request { want, have, .. } => {
                 1 + 8 + 4 + 32 * want.len() + 4 + 40 * have.len()
@@ -142,6 +150,7 @@ impl Message {
             1 => Message::Heartbeat {
                 author: AuthorKey(r.array()?),
                 heads: hashes(&mut r)?,
+                proof: r.array()?,
             },
             2 => Message::Bye {
                 author: AuthorKey(r.array()?),
@@ -193,27 +202,20 @@ fn updates(r: &mut Reader<'_>) -> Result<Vec<Update>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collab::update::{Author, Op};
+    use crate::collab::update::{Author, CharId, Op};
     use alloc::vec;
 
     #[test]
     fn every_message_round_trips_and_reports_its_length() {
         let a = Author::from_seed([5; 32]);
-        let u = Update::sign(
-            &a,
-            1,
-            vec![],
-            Op::Insert {
-                after: None,
-                ch: 'q',
-            },
-        );
-        let v = Update::sign(&a, 2, vec![u.id], Op::Delete { target: u.id });
+        let u = Update::sign(&a, 1, vec![], Op::insert_char(None, 'q'));
+        let v = Update::sign(&a, 2, vec![u.id], Op::delete_char(CharId::new(u.id, 0)));
         let all = [
             Message::Updates(vec![u.clone(), v.clone()]),
             Message::Heartbeat {
                 author: a.key(),
                 heads: vec![v.id],
+                proof: crate::collab::presence::prove(&a, crate::node::NodeId(4)),
             },
             Message::Bye { author: a.key() },
             Message::Request {

@@ -12,12 +12,14 @@
 //! delivered, whatever a Byzantine sender posts.
 //!
 //! One concern per file:
-//! - [`codec`]: the canonical byte encoding; [`update`]: hashing, signing, verifying.
+//! - [`codec`]: the canonical byte encoding; [`update`]: hashing, signing, verifying;
+//!   [`runs`]: what an update does (insert a run, delete ranges).
 //! - [`hash_rga`]: the RGA text over hash-named elements.
 //! - [`graph`]: delivered updates, heads, derived vector clock, equivocations.
 //! - [`holdback`]: updates waiting for their dependencies, with caps and expiry.
 //! - [`anti_entropy`]: answering requests for missing updates in bounded bundles.
-//! - [`peers`]: membership, presence and per-peer rate buckets; [`limits`]: every cap.
+//! - [`peers`]: membership, presence and per-peer rate buckets; [`presence`]: signed
+//!   heartbeats that prove an idle tab holds its key; [`limits`]: every cap.
 //! - [`message`]: the wire messages; [`refusals`]: refusal counts by reason.
 //! - [`replica`]: the [`Protocol`](crate::protocol::Protocol); [`edit`]: local edits;
 //!   [`persist`]: save/restore.
@@ -32,8 +34,10 @@ pub mod limits;
 pub mod message;
 pub mod peers;
 pub mod persist;
+pub mod presence;
 pub mod refusals;
 pub mod replica;
+pub mod runs;
 pub mod update;
 
 pub use edit::{EditError, Operation};
@@ -43,4 +47,4 @@ pub use message::Message;
 pub use persist::{RestoreError, Saved};
 pub use refusals::{Refusal, Refusals};
 pub use replica::{Output, Replica, Timer};
-pub use update::{Author, AuthorKey, Op, Update, UpdateHash};
+pub use update::{Author, AuthorKey, CharId, CharRange, Op, Update, UpdateHash};

@@ -2,7 +2,7 @@
 //!
 //! Peers are keyed by the transport's [`NodeId`], which is untrusted: it only says where to
 //! send an answer. A peer is *proven* once it has sent a valid update this replica did not
-//! have; until then it is on probation and forgotten after `probation`, so made-up peers
+//! have, or a heartbeat whose presence proof verifies ([`super::presence`]); until then it is on probation and forgotten after `probation`, so made-up peers
 //! (a flood of heartbeats under invented ids) expire and never fill the table for long.
 //! Invariant: at most `max_peers` peers are known, at most `max_unproven_peers` of them
 //! unproven; each has its own message and byte buckets (SWIM-style failure detection is
@@ -26,7 +26,7 @@ pub struct PeerInfo {
     pub first_heard: Instant,
     /// When it was last heard.
     pub last_heard: Instant,
-    /// Whether it has sent a valid update this replica lacked.
+    /// Whether it has sent a valid update this replica lacked, or a valid presence proof.
     pub proven: bool,
     /// Whether it said bye or went silent.
     pub gone: bool,
@@ -136,7 +136,8 @@ impl Peers {
         }
     }
 
-    /// Marks `from` proven (it sent a valid new update); reports it joined the first time.
+    /// Marks `from` proven (it sent a valid new update or presence proof); reports it
+    /// joined the first time.
     pub fn prove(&mut self, from: NodeId) -> Option<Presence> {
         let p = self.map.get_mut(&from)?;
         if p.proven {

@@ -18,7 +18,7 @@ use super::replica::Replica;
 use super::update::{Author, Update, UpdateError, MIN_ENCODED};
 
 /// The first bytes of every save.
-const MAGIC: &[u8; 8] = b"CHRCOLB1";
+const MAGIC: &[u8; 8] = b"CHRCOLB2";
 
 /// A replica's state as the driver stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,20 +162,22 @@ mod tests {
         let back = Replica::restore([4; 32], Limits::default(), &r.saved()).unwrap();
         assert_eq!(back.text(), "bc");
         assert_eq!(back.graph().log(), r.graph().log());
-        assert_eq!(back.graph().max_seq(&back.author()), 4);
+        // One update for the run, one for the delete.
+        assert_eq!(back.graph().max_seq(&back.author()), 2);
     }
 
     #[test]
     fn corrupt_saves_are_refused_with_the_first_bad_update() {
         let saved = typed("abc").saved();
-        // Flip a bit inside the second update's character: its hash no longer matches.
+        // Flip a bit inside the first update's run ('a' becomes 'c'): its hash no longer
+        // matches.
         let mut flipped = saved.clone();
-        let first_len = 32 + 32 + 8 + 4 + 1 + 1 + 4 + 64;
-        let second_char = MAGIC.len() + 4 + first_len + 32 + 32 + 8 + 4 + 32 + 1 + 1 + 32;
-        flipped.bytes[second_char] ^= 1;
+        let run = MAGIC.len() + 4 + 32 + 32 + 8 + 4 + 1 + 1 + 4;
+        assert_eq!(flipped.bytes[run], b'a');
+        flipped.bytes[run] ^= 2;
         assert!(matches!(
             Replica::restore([4; 32], Limits::default(), &flipped),
-            Err(RestoreError::Update { index: 1, .. })
+            Err(RestoreError::Update { index: 0, .. })
         ));
         let mut truncated = saved.clone();
         truncated.bytes.truncate(saved.bytes.len() - 3);

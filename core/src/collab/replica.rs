@@ -4,7 +4,8 @@
 //!
 //! Local edits become signed, hash-named [`Update`]s sent to every peer; received updates
 //! are checked (hash, form, signature) one by one, held back until what they name is
-//! delivered, and delivered into the [`Graph`]. Heartbeats carry heads, and a replica pulls
+//! delivered, and delivered into the [`Graph`]. Heartbeats carry heads and a signed proof
+//! of presence ([`presence`], so an idle tab stays present), and a replica pulls
 //! what it lacks with requests answered by bundles (read only when asked for). Every input
 //! passes the rate limits and caps of [`Limits`]; every refusal is counted in
 //! [`Refusals`]. Invariants: the text only ever grows by valid updates (no message replaces
@@ -23,6 +24,7 @@ use super::limits::{Bucket, Limits};
 use super::message::Message;
 use super::peers::{Peers, Presence};
 use super::persist::Saved;
+use super::presence::{self, Check, Proofs};
 use super::refusals::{Refusal, Refusals};
 use super::update::{Author, AuthorKey, KeyCache, Update, UpdateHash};
 use crate::node::NodeId;
@@ -99,6 +101,8 @@ pub struct Replica {
     keys: KeyCache,
     deferred: BTreeMap<NodeId, Vec<UpdateHash>>,
     forgeries: BTreeSet<(UpdateHash, [u8; 64])>,
+    proofs: Proofs,
+    my_proof: Option<(NodeId, [u8; 64])>,
 }
 
 impl Replica {
@@ -125,6 +129,8 @@ impl Replica {
             keys: KeyCache::default(),
             deferred: BTreeMap::new(),
             forgeries: BTreeSet::new(),
+            proofs: Proofs::default(),
+            my_proof: None,
         }
     }
 
@@ -408,7 +414,15 @@ impl Replica {
         }
     }
 
-    fn heartbeat(&self) -> Message {
+    fn heartbeat(&mut self, node: NodeId) -> Message {
+        let proof = match self.my_proof {
+            Some((n, p)) if n == node => p,
+            _ => {
+                let p = presence::prove(&self.author, node);
+                self.my_proof = Some((node, p));
+                p
+            }
+        };
         let heads = self.graph.heads();
         let cap = self.limits.max_hashes.max(1);
         let skip = if heads.len() > cap {
@@ -425,6 +439,7 @@ impl Replica {
                 .take(cap.min(heads.len()))
                 .copied()
                 .collect(),
+            proof,
         }
     }
 
@@ -480,7 +495,8 @@ impl Protocol for Replica {
         if !self.graph.is_empty() {
             out.output(Output::Text(self.text()));
         }
-        out.send_to_all(ctx.peers, self.heartbeat());
+        let beat = self.heartbeat(ctx.node);
+        out.send_to_all(ctx.peers, beat);
         out.set_timer(self.limits.tick_period(), Timer::Tick);
     }
 
@@ -510,8 +526,22 @@ impl Protocol for Replica {
             Message::Heartbeat { author, .. } | Message::Bye { author } if author == mine => {
                 self.refuse(Refusal::Impersonation, out);
             }
-            Message::Heartbeat { author, mut heads } => {
+            Message::Heartbeat {
+                author,
+                mut heads,
+                proof,
+            } => {
                 self.peers.claim(from, author);
+                let keys = &mut self.keys;
+                match self
+                    .proofs
+                    .check(from, author, &proof, ctx.now, &self.limits, keys)
+                {
+                    // Known too: the peer table may have forgotten a proven peer.
+                    Check::Valid | Check::Known => Self::presence(self.peers.prove(from), out),
+                    Check::Bad => self.refuse(Refusal::BadSignature, out),
+                    Check::Deferred => {}
+                }
                 heads.truncate(self.limits.max_hashes);
                 heads.retain(|h| {
                     !self.graph.contains(h) && !self.held.contains(h) && !self.graph.is_invalid(h)
@@ -530,8 +560,9 @@ impl Protocol for Replica {
                 want.truncate(self.limits.max_hashes);
                 // Answered even when empty, so the requester's question is settled and its
                 // next one to this peer goes out at once.
+                let room = self.limits.max_message_bytes.saturating_sub(1 + 8 + 4);
                 let updates =
-                    anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle);
+                    anti_entropy::answer(&self.graph, &want, &have, self.limits.max_bundle, room);
                 out.send(from, Message::Bundle { nonce, updates });
             }
             Message::Bundle { nonce, updates } => {
@@ -610,7 +641,8 @@ impl Protocol for Replica {
                 self.flush(ctx, peer, want, out);
             }
         }
-        out.send_to_all(ctx.peers, self.heartbeat());
+        let beat = self.heartbeat(ctx.node);
+        out.send_to_all(ctx.peers, beat);
         if self.dirty {
             self.dirty = false;
             out.output(Output::Save(self.saved()));

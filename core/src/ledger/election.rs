@@ -103,6 +103,13 @@ pub struct LeaseVoter {
 }
 
 impl LeaseVoter {
+    /// A register read back from disk: `promise` and the highest token seen (a token below
+    /// the promise's is raised to it).
+    pub fn from_parts(promise: Option<Promise>, highest: u64) -> Self {
+        let highest = promise.map_or(highest, |p| highest.max(p.token));
+        LeaseVoter { promise, highest }
+    }
+
     /// The live or last promise.
     pub fn promise(&self) -> Option<Promise> {
         self.promise

@@ -8,12 +8,15 @@
 //!   appends, or eager delivery in the unsafe variant.
 //! - [`election`]: the leader lease granted by a majority, each grant with a fencing token.
 //! - [`commit`]: offsets, shipments, fencing (`REJECTED: token 101 < 102`), the commit point.
-//! - [`state`]: one replica's state, the one door for live messages and replays.
+//! - [`state`]: one replica's state, the one door for live messages and replays
+//!   ([`id_set`]: which ids its log holds).
 //! - [`backup`]: Chandy-Lamport backups ([`snapshot::chandy_lamport`](crate::snapshot::chandy_lamport)'s ids)
 //!   and restore.
 //! - [`replica`]: all of it as one [`Protocol`](crate::protocol::Protocol); [`wire`]: its
 //!   settings, messages, operations and outputs.
-//! - [`verdict`]: the invariants a run is judged by.
+//! - [`verdict`]: the invariants a run is judged by; [`live`]: when each first broke, so a
+//!   badge can show which hold at any instant.
+//! - [`disk`]: what a replica keeps across a crash, for drivers that really lose one.
 //!
 //! The unsafe variants ([`LedgerConfig::fencing`](replica::LedgerConfig::fencing) and
 //! [`LedgerConfig::causal`](replica::LedgerConfig::causal) off) exist for the lesson: the
@@ -22,8 +25,11 @@
 pub mod backup;
 pub mod commit;
 pub mod delivery;
+pub mod disk;
 pub mod election;
 pub mod entry;
+pub mod id_set;
+pub mod live;
 pub mod replica;
 pub mod state;
 pub mod verdict;

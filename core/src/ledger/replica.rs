@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use super::backup::{BackupPart, InFlight, Recorder};
 use super::commit::{Accept, CommitError, LogEntry, ReplicaLog, Replication};
 use super::delivery::Arrival;
+use super::disk::Disk;
 use super::election::{Candidacy, ElectionError};
 use super::entry::Entry;
 use super::state::ReplicaState;
@@ -50,6 +51,15 @@ enum Role {
     Follower { backoff: Option<Instant> },
     Candidate(Candidacy, ReplicaLog),
     Leader(Leadership),
+}
+
+/// The causal broadcast message that carries `e` (its clock is the entry's own).
+fn message_of(e: &Entry) -> CausalMessage<Entry> {
+    CausalMessage {
+        sender: e.id.origin,
+        clock: (*e.clock).clone(),
+        payload: e.clone(),
+    }
 }
 
 /// One replica.
@@ -81,7 +91,9 @@ pub struct Replica {
     state: ReplicaState,
     role: Role,
     recorder: Recorder,
-    own: BTreeMap<u64, CausalMessage<Entry>>,
+    /// Own entries not yet seen committed, by sequence number (an entry's message is its
+    /// clock and itself, rebuilt when resent).
+    own: BTreeMap<u64, Entry>,
     down: bool,
     learner: bool,
     heard: Option<Instant>,
@@ -158,8 +170,8 @@ impl Replica {
         if self.state.recovering().is_none() {
             return;
         }
-        for m in self.own.values() {
-            if !self.state.recover_own(m) {
+        for e in self.own.values() {
+            if !self.state.recover_own(&message_of(e)) {
                 break;
             }
         }
@@ -343,7 +355,7 @@ impl Replica {
                 .is_multiple_of(u64::from(self.config.resend_ticks))
             && !self.own.is_empty()
         {
-            let again: Arc<[CausalMessage<Entry>]> = self.own.values().cloned().collect();
+            let again: Arc<[CausalMessage<Entry>]> = self.own.values().map(message_of).collect();
             out.send_to_all(&self.peers, LedgerMessage::Entries(again));
         }
         out.set_timer(self.config.tick, LedgerTimer::Tick);
@@ -512,7 +524,7 @@ impl Protocol for Replica {
                             break;
                         }
                     };
-                    self.own.insert(m.id().seq, m.clone());
+                    self.own.insert(m.payload.id.seq, m.payload.clone());
                     out.output(LedgerOutput::Appended(m.payload.clone()));
                     sent.push(m);
                 }
@@ -680,5 +692,49 @@ impl Protocol for Replica {
                 }
             }
         }
+    }
+}
+
+/// Crash and restore across processes: the durable state out, and back in.
+impl Replica {
+    /// What this replica would keep on disk ([`Disk`]).
+    pub fn disk(&self) -> Disk {
+        Disk {
+            voter: self.state.voter,
+            hlc: self.state.hlc.last(),
+            appended: self.state.appended(),
+            own: self.own.values().map(message_of).collect(),
+        }
+    }
+
+    /// Comes back as a replica that crashed with `disk` on disk, then restores `part` (its
+    /// part of the latest backup; `None`: nothing but the disk, an empty log) — as
+    /// [`LedgerOp::Crash`] then [`LedgerOp::Restore`] in one process, for a driver whose
+    /// replica really lost its memory. Call it after [`Protocol::on_start`].
+    pub fn reboot(&mut self, disk: Disk, part: Option<BackupPart>, out: &mut Outbox<Self>) {
+        let mut crashed = ReplicaState::new(self.me, self.config.causal);
+        crashed.voter = disk.voter;
+        let _ = crashed.hlc.update(disk.hlc, Instant::ZERO);
+        crashed.raise_appended(disk.appended);
+        self.state = crashed;
+        self.own = disk
+            .own
+            .into_iter()
+            .filter(|m| m.sender == self.me)
+            .map(|m| (m.payload.id.seq, m.payload))
+            .collect();
+        self.role = Role::Follower { backoff: None };
+        self.recorder.abandon();
+        self.down = true;
+        // The tick armed at start is re-armed by the restore.
+        out.cancel_timer(LedgerTimer::Tick);
+        let part = part.unwrap_or_else(|| BackupPart {
+            id: SnapshotId(0),
+            node: self.me,
+            initiator: self.me,
+            state: ReplicaState::new(self.me, self.config.causal),
+            in_flight: Vec::new(),
+        });
+        self.restore(part, out);
     }
 }

@@ -7,13 +7,13 @@
 //! log, then pending entries in delivery order) is a linear extension of happens-before when
 //! delivery is causal and fencing is on.
 
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use super::commit::{Accept, CommitError, ReplicaLog};
 use super::delivery::{Arrival, Delivery};
 use super::election::LeaseVoter;
 use super::entry::Entry;
+use super::id_set::IdSet;
 use crate::broadcast::causal::{CausalError, CausalMessage};
 use crate::broadcast::BroadcastId;
 use crate::clock::{ClockError, HybridLogicalClock, VectorClock};
@@ -103,7 +103,7 @@ pub struct ReplicaState {
     /// The replica's hybrid logical clock.
     pub hlc: HybridLogicalClock,
     pending: Vec<Entry>,
-    in_log: BTreeSet<BroadcastId>,
+    in_log: IdSet,
     own_floor: u64,
 }
 
@@ -120,7 +120,7 @@ impl ReplicaState {
             voter: LeaseVoter::default(),
             hlc: HybridLogicalClock::unbounded(),
             pending: Vec::new(),
-            in_log: BTreeSet::new(),
+            in_log: IdSet::default(),
             own_floor: 0,
         }
     }
@@ -141,7 +141,7 @@ impl ReplicaState {
 
     /// Whether `id` is in the log.
     pub fn in_log(&self, id: BroadcastId) -> bool {
-        self.in_log.contains(&id)
+        self.in_log.contains(id)
     }
 
     /// Appends a local value: stamps it (HLC at physical reading `now`, vector clock), makes
@@ -182,7 +182,7 @@ impl ReplicaState {
         };
         for e in list {
             let _ = self.hlc.update(e.hlc, now);
-            if !self.in_log.contains(&e.id) {
+            if !self.in_log.contains(e.id) {
                 self.pending.push(e.clone());
             }
         }
@@ -241,11 +241,7 @@ impl ReplicaState {
         } else {
             let from = self.log.len();
             self.log.apply(accept)?;
-            let fresh: Vec<Entry> = self.log.entries()[from as usize..]
-                .iter()
-                .map(|l| l.entry.clone())
-                .collect();
-            self.took_in(&fresh, now);
+            self.took_in(from as usize, now);
         }
         if fencing {
             self.voter.observe(accept.token);
@@ -256,28 +252,34 @@ impl ReplicaState {
         })
     }
 
-    /// Entries that just entered the log: out of pending, delivered, absorbed.
-    fn took_in(&mut self, fresh: &[Entry], now: Instant) {
+    /// The log's entries from offset `from` on just entered it: out of pending, delivered,
+    /// absorbed.
+    fn took_in(&mut self, from: usize, now: Instant) {
+        let fresh = self.log.entries().get(from..).unwrap_or_default();
         if fresh.is_empty() {
             return;
         }
         let mut clock = VectorClock::new();
         let mut ids = Vec::with_capacity(fresh.len());
-        for e in fresh {
+        for l in fresh {
+            let e = &l.entry;
             self.in_log.insert(e.id);
             clock.merge(&e.clock);
             ids.push(e.id);
-            self.absorb(e, now);
+            // Unbounded HLC: the ledger's order must extend happens-before whatever the clocks.
+            let _ = self.hlc.update(e.hlc, now);
         }
         let released = self.delivery.caught_up(&clock, &ids);
         for e in released {
             self.absorb(&e, now);
-            if !self.in_log.contains(&e.id) {
+            if !self.in_log.contains(e.id) {
                 self.pending.push(e);
             }
         }
-        let in_log = &self.in_log;
-        self.pending.retain(|e| !in_log.contains(&e.id));
+        if !self.pending.is_empty() {
+            let in_log = &self.in_log;
+            self.pending.retain(|e| !in_log.contains(e.id));
+        }
     }
 
     /// The log was replaced by `self.log`: entries of `old` it lacks go back to pending.
@@ -287,13 +289,12 @@ impl ReplicaState {
         let mut back: Vec<Entry> = old
             .entries()
             .iter()
-            .filter(|l| !in_log.contains(&l.entry.id))
+            .filter(|l| !in_log.contains(l.entry.id))
             .map(|l| l.entry.clone())
             .collect();
         back.append(&mut self.pending);
         self.pending = back;
-        let fresh: Vec<Entry> = self.log.entries().iter().map(|l| l.entry.clone()).collect();
-        self.took_in(&fresh, Instant::ZERO);
+        self.took_in(0, Instant::ZERO);
     }
 
     /// Leader: adopt `log` (the most recent among its grants) under `token`.
@@ -355,11 +356,23 @@ impl ReplicaState {
             .caught_up(&VectorClock::from_entries([(me, id.seq)]), &[id]);
         for e in core::iter::once(message.payload.clone()).chain(released) {
             self.absorb(&e, Instant::ZERO);
-            if !self.in_log.contains(&e.id) {
+            if !self.in_log.contains(e.id) {
                 self.pending.push(e);
             }
         }
         true
+    }
+
+    /// How many entries this replica ever appended (as it would keep on disk).
+    pub fn appended(&self) -> u64 {
+        let me = self.delivery.node();
+        self.own_floor.max(self.delivery.delivered().get(me))
+    }
+
+    /// Raises the count of own entries ever appended to `count` (read back from disk):
+    /// appends wait until that many are back, so no id is used twice.
+    pub fn raise_appended(&mut self, count: u64) {
+        self.own_floor = self.own_floor.max(count);
     }
 
     /// Whether this replica is still waiting to recover its own entries (after a restore).

@@ -9,8 +9,8 @@
 //! - **committed stable**: whatever was reported committed anywhere is still at its offset in
 //!   every replica's final committed log (nothing lost or reordered across leader changes).
 //! - **consistent snapshots**: every complete backup is a consistent cut of the trace, and its
-//!   restore + replay gives a causally ordered log whose committed part is a prefix of the
-//!   final one.
+//!   restore + replay gives a causally ordered log whose committed part equals the final
+//!   log's first entries (the same entries, tokens and order; never longer).
 //! - **replicas agree** (once the network healed and the run settled): every live replica
 //!   has the same committed log, and every append is in it.
 
@@ -113,8 +113,8 @@ fn live<'a>(replicas: &'a [&'a Replica]) -> impl Iterator<Item = (NodeId, &'a Re
         .map(|(i, r)| (NodeId(i as u32), *r))
 }
 
-/// The longest committed log among live replicas.
-fn reference_log(replicas: &[&Replica]) -> Vec<LogEntry> {
+/// The longest committed log among live replicas (the one the others are judged against).
+pub fn reference_log(replicas: &[&Replica]) -> Vec<LogEntry> {
     live(replicas)
         .map(|(_, r)| r.state().log.committed())
         .max_by_key(|l| l.len())
@@ -348,12 +348,20 @@ pub fn consistent_snapshots(
             if let Some(v) = first_causal_violation(state.exposed()) {
                 return Err(format!("snapshot {} replica {n}: replay: {v}", b.id));
             }
+            // Restore + replay reproduces the log: what the restored replica holds committed
+            // is, entry for entry, the final log up to its length — never more.
             let committed = state.log.committed();
-            let common = committed.len().min(reference.len());
-            if committed[..common] != reference[..common] {
+            if reference.get(..committed.len()) != Some(committed) {
+                let at = committed
+                    .iter()
+                    .zip(reference)
+                    .position(|(x, y)| x != y)
+                    .unwrap_or(reference.len());
                 return Err(format!(
-                    "snapshot {} replica {n}: restored committed log departs from the final one",
-                    b.id
+                    "snapshot {} replica {n}: restored committed log ({} entries) differs from the final one ({}) at offset {at}",
+                    b.id,
+                    committed.len(),
+                    reference.len()
                 ));
             }
         }

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use crate::broadcast::causal::{CausalMessage, CausalQueue, Receipt};
 use crate::collab::message::Message;
 use crate::collab::replica::{Operation, Replica, Timer};
-use crate::collab::update::{Op, Update};
+use crate::collab::update::{CharId, Op, Update};
 use crate::collab::{Limits, Refusals};
 use crate::crdt::rga::{OpId, Rga, RgaOp};
 use crate::node::NodeId;
@@ -137,7 +137,7 @@ pub enum HashPeer {
     /// An honest replica.
     Honest(alloc::boxed::Box<Replica>),
     /// The forger: remembers the victim's last update.
-    Forger(Option<Update>),
+    Forger(Option<alloc::boxed::Box<Update>>),
 }
 
 impl Protocol for HashPeer {
@@ -170,7 +170,11 @@ impl Protocol for HashPeer {
             HashPeer::Forger(last) => {
                 if let Message::Updates(us) = m {
                     if from == VICTIM {
-                        *last = us.last().cloned().or(last.take());
+                        *last = us
+                            .last()
+                            .cloned()
+                            .map(alloc::boxed::Box::new)
+                            .or(last.take());
                     }
                 }
             }
@@ -200,11 +204,8 @@ impl Protocol for HashPeer {
             }
             (HashPeer::Forger(Some(last)), Step::Forge) => {
                 // The old attack, word for word: the victim's id, another character.
-                let mut forged = last.clone();
-                forged.op = Op::Insert {
-                    after: Some(last.id),
-                    ch: FORGED,
-                };
+                let mut forged = Update::clone(last);
+                forged.op = Op::insert_char(Some(CharId::new(last.id, 0)), FORGED);
                 let others: Vec<NodeId> =
                     ctx.peers.iter().copied().filter(|p| *p != VICTIM).collect();
                 out.send_to_all(&others, Message::Updates(alloc::vec![forged]));

@@ -40,6 +40,16 @@ pub enum ImportErrorKind {
         /// What is wrong with it.
         message: String,
     },
+    /// The parser or delimiter regex compiled but its engine stopped while searching the log
+    /// (in the browser: a line longer than its cap on the work of one match).
+    RegexFailed {
+        /// `"parser"` or `"delimiter"`.
+        role: &'static str,
+        /// The pattern exactly as the user wrote it.
+        pattern: String,
+        /// Why it stopped.
+        message: String,
+    },
     /// The parser regex lacks a required named group.
     MissingGroup {
         /// `"parser"` or `"delimiter"`.
@@ -189,7 +199,10 @@ impl fmt::Display for ImportErrorKind {
         use ImportErrorKind::*;
         match self {
             BadRegex { role, pattern, message } => {
-                write!(f, "the {role} regex {pattern:?} does not compile: {message}")
+                write!(f, "the {role} regex /{pattern}/ does not compile: {message}")
+            }
+            RegexFailed { role, pattern, message } => {
+                write!(f, "the {role} regex /{pattern}/ could not run: {message}")
             }
             MissingGroup { role, group } => write!(
                 f,

@@ -10,9 +10,10 @@
 use super::dag::Log;
 use super::error::ImportError;
 use super::json_lines;
+use super::pattern::Engine;
 use super::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
 
-/// Imports a log, detecting its format (see the module docs).
+/// Imports a log, detecting its format (see the module docs), with the native regex engine.
 ///
 /// ```
 /// use chronoscope::trace::import::import;
@@ -20,14 +21,25 @@ use super::shiviz::{self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX};
 /// let govector = import("A {\"A\":1}\ngo\n", None, None).unwrap();
 /// assert!(jsonl.executions[0].same_dag(&govector.executions[0]));
 /// ```
+#[cfg(feature = "native-regex")]
 pub fn import(
+    text: &str,
+    regex: Option<&str>,
+    delimiter: Option<&str>,
+) -> Result<Log, ImportError> {
+    import_with(&super::js_regex::NativeEngine, text, regex, delimiter)
+}
+
+/// [`import`] with ShiViz regexes compiled by `engine`.
+pub fn import_with(
+    engine: &'static dyn Engine,
     text: &str,
     regex: Option<&str>,
     delimiter: Option<&str>,
 ) -> Result<Log, ImportError> {
     let first = text.lines().next().unwrap_or("");
     let with = |regex: &str| {
-        let options = ParseOptions::new(regex)?;
+        let options = ParseOptions::with_engine(engine, regex)?;
         let options = match delimiter.filter(|d| !d.trim().is_empty()) {
             Some(d) => options.with_delimiter(d)?,
             None => options,
@@ -37,7 +49,9 @@ pub fn import(
     match regex.filter(|r| !r.trim().is_empty()) {
         Some(r) => with(r),
         None if text.trim_start().starts_with('{') => json_lines::parse(text),
-        None if first.contains("(?<") || first.contains("(?P<") => shiviz::parse_file(text),
+        None if first.contains("(?<") || first.contains("(?P<") => {
+            shiviz::parse_file_with(engine, text)
+        }
         None => {
             let mut lines = text.lines().filter(|l| !l.trim().is_empty());
             let (one, two) = (lines.next(), lines.next());
@@ -60,7 +74,7 @@ fn is_clock_line(line: &str) -> bool {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "native-regex"))]
 mod tests {
     use super::*;
 

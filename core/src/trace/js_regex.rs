@@ -9,11 +9,102 @@
 //! is reported as a compile error naming the feature and its position in the pattern as the
 //! user wrote it; no error message ever shows the translation. Invariant: translation never
 //! panics, for any input.
+//!
+//! [`NativeEngine`] runs these regexes for a ShiViz import through the
+//! [`pattern`](super::pattern) trait (the `native-regex` feature, on by default; the browser
+//! build uses the browser's own `RegExp` instead).
 
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::ops::Range;
 
 use regex_automata::meta::Regex;
+use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
+
+use super::pattern::{Engine, OnMatch, Pattern, PatternError};
+
+/// The native engine: JavaScript syntax translated for `regex-automata` (linear time, no
+/// look-around or back-references).
+///
+/// ```
+/// use chronoscope::trace::js_regex::NativeEngine;
+/// use chronoscope::trace::pattern::Engine;
+/// let re = NativeEngine.compile(r"^(?<host>\w+) (?<n>\d)$").unwrap();
+/// let mut hosts = Vec::new();
+/// let text = "a 1\nb 2\n";
+/// re.for_each_match(text, 0..text.len(), &mut |g| {
+///     hosts.push(&text[g[1].clone().unwrap()]);
+///     true
+/// })
+/// .unwrap();
+/// assert_eq!(hosts, ["a", "b"]);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NativeEngine;
+
+impl Engine for NativeEngine {
+    fn compile(&self, pattern: &str) -> Result<Rc<dyn Pattern>, PatternError> {
+        if let Some(message) = unsupported(pattern) {
+            return Err(PatternError::Unsupported(message));
+        }
+        let regex = compile(pattern).map_err(PatternError::Invalid)?;
+        let names = regex
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .map(|n| n.map(String::from))
+            .collect();
+        Ok(Rc::new(NativePattern { regex, names }))
+    }
+}
+
+/// A pattern compiled by [`NativeEngine`].
+#[derive(Clone, Debug)]
+struct NativePattern {
+    regex: Regex,
+    names: Vec<Option<String>>,
+}
+
+impl Pattern for NativePattern {
+    fn group_names(&self) -> &[Option<String>] {
+        &self.names
+    }
+
+    fn for_each_match(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        on_match: &mut OnMatch<'_>,
+    ) -> Result<(), PatternError> {
+        let re = &self.regex;
+        let mut caps: Captures = re.create_captures();
+        let mut spans = Vec::with_capacity(self.names.len());
+        let end = range.end.min(text.len());
+        let mut at = range.start;
+        while at <= end {
+            // Anchors see all of `text`, so `^` matches only at real line starts.
+            let input = regex_automata::Input::new(text).range(at..end);
+            re.search_captures(&input, &mut caps);
+            let Some(m) = caps.get_match() else { break };
+            // Step past an empty match by one character, as JavaScript's `exec` loop must.
+            at = if m.is_empty() {
+                text[m.end()..]
+                    .chars()
+                    .next()
+                    .map_or(end + 1, |c| m.end() + c.len_utf8())
+            } else {
+                m.end()
+            };
+            spans.clear();
+            spans.extend((0..self.names.len()).map(|g| caps.get_group(g).map(|s| s.range())));
+            if !on_match(&spans) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// JavaScript's `\s`: the characters of WhiteSpace and LineTerminator, as class items.
 const JS_SPACE: &str =

@@ -17,16 +17,19 @@ pub mod happens_before;
 pub mod host_order;
 
 // Importing real logs (ShiViz, JSON lines) into a happens-before DAG, and exporting it.
+pub mod backtracking;
 pub mod cluster;
 pub mod compare;
 pub mod dag;
 pub mod error;
 pub mod export;
 pub mod import;
+#[cfg(feature = "native-regex")]
 pub mod js_regex;
 pub mod json;
 pub mod json_lines;
 pub mod motifs;
+pub mod pattern;
 pub mod search;
 pub mod shiviz;
 pub mod skew;

@@ -16,16 +16,15 @@
 
 use alloc::borrow::ToOwned;
 use alloc::format;
-use alloc::string::String;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-
-use regex_automata::meta::Regex;
-use regex_automata::util::captures::Captures;
+use core::ops::Range;
 
 use super::dag::Log;
 use super::error::{ImportError, ImportErrorKind as K};
-use super::js_regex;
 use super::json::{self, Json};
+use super::pattern::{Engine, OnMatch, Pattern, PatternError};
 use super::validity::{build_execution, RawEvent};
 
 /// ShiViz's default parser regex, for GoVector logs: a `host {clock}` line, then the event line.
@@ -44,6 +43,65 @@ pub const TLA_REGEX: &str = r#"^State \d+: <(?<event>\w+\([^)]*\)) line (?<locat
 /// The delimiter for TLC's output with `-continue`: one execution per violated invariant.
 pub const TLA_DELIMITER: &str = r"^Error: (?<trace>Invariant \w+ is violated)\.$";
 
+/// A compiled regex with the pattern as the user wrote it (for messages).
+#[derive(Clone, Debug)]
+struct Compiled {
+    role: &'static str,
+    source: String,
+    pattern: Rc<dyn Pattern>,
+}
+
+impl Compiled {
+    fn new(engine: &dyn Engine, role: &'static str, source: &str) -> Result<Self, ImportError> {
+        let bad = |message: String| {
+            ImportError::general(K::BadRegex {
+                role,
+                pattern: source.to_owned(),
+                message,
+            })
+        };
+        let pattern = engine.compile(source).map_err(|e| bad(e.to_string()))?;
+        Ok(Compiled {
+            role,
+            source: source.to_owned(),
+            pattern,
+        })
+    }
+    fn group(&self, name: &'static str) -> Result<usize, ImportError> {
+        let role = self.role;
+        self.pattern
+            .group_index(name)
+            .ok_or(ImportError::general(K::MissingGroup { role, group: name }))
+    }
+    /// The pattern's matches in `text[range]`; an engine failure names the line it stopped at
+    /// (`lines` gives the line of a byte offset in `text`).
+    fn for_each_match(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        lines: impl Fn(usize) -> u32,
+        on_match: &mut OnMatch<'_>,
+    ) -> Result<(), ImportError> {
+        let start = range.start;
+        self.pattern
+            .for_each_match(text, range, on_match)
+            .map_err(|e| {
+                let at = match e {
+                    PatternError::LineTooLong { at, .. } => at,
+                    _ => start,
+                };
+                ImportError::at(
+                    lines(at),
+                    K::RegexFailed {
+                        role: self.role,
+                        pattern: self.source.clone(),
+                        message: e.to_string(),
+                    },
+                )
+            })
+    }
+}
+
 /// The compiled parser and delimiter regexes.
 ///
 /// ```
@@ -57,47 +115,38 @@ pub const TLA_DELIMITER: &str = r"^Error: (?<trace>Invariant \w+ is violated)\.$
 /// ```
 #[derive(Clone, Debug)]
 pub struct ParseOptions {
-    parser: Regex,
-    delimiter: Option<Regex>,
+    engine: &'static dyn Engine,
+    parser: Compiled,
+    delimiter: Option<Compiled>,
     groups: [usize; 3],
     fields: Vec<(usize, String)>,
 }
 
-fn compile(role: &'static str, pattern: &str) -> Result<Regex, ImportError> {
-    js_regex::compile(pattern).map_err(|message| {
-        ImportError::general(K::BadRegex {
-            role,
-            pattern: pattern.to_owned(),
-            message,
-        })
-    })
-}
-
-fn group(re: &Regex, role: &'static str, name: &'static str) -> Result<usize, ImportError> {
-    re.group_info()
-        .to_index(regex_automata::PatternID::ZERO, name)
-        .ok_or(ImportError::general(K::MissingGroup { role, group: name }))
-}
-
 impl ParseOptions {
-    /// Compiles a parser regex (JavaScript syntax) that has `event`, `host` and `clock` groups.
+    /// Compiles a parser regex (JavaScript syntax) that has `event`, `host` and `clock` groups,
+    /// with the native engine.
+    #[cfg(feature = "native-regex")]
     pub fn new(parser: &str) -> Result<Self, ImportError> {
-        let re = compile("parser", parser)?;
-        let groups = [
-            group(&re, "parser", "event")?,
-            group(&re, "parser", "host")?,
-            group(&re, "parser", "clock")?,
-        ];
+        Self::with_engine(&super::js_regex::NativeEngine, parser)
+    }
+    /// Compiles a parser regex (JavaScript syntax) that has `event`, `host` and `clock` groups,
+    /// with `engine` (the browser passes its `RegExp`; the delimiter uses the same engine).
+    pub fn with_engine(engine: &'static dyn Engine, parser: &str) -> Result<Self, ImportError> {
+        let re = Compiled::new(engine, "parser", parser)?;
+        let groups = [re.group("event")?, re.group("host")?, re.group("clock")?];
         let fields = re
-            .group_info()
-            .pattern_names(regex_automata::PatternID::ZERO)
+            .pattern
+            .group_names()
+            .iter()
             .enumerate()
             .filter_map(|(i, n)| {
-                n.filter(|_| !groups.contains(&i))
-                    .map(|n| (i, n.to_owned()))
+                n.as_ref()
+                    .filter(|_| !groups.contains(&i))
+                    .map(|n| (i, n.clone()))
             })
             .collect();
         Ok(ParseOptions {
+            engine,
             parser: re,
             delimiter: None,
             groups,
@@ -106,8 +155,8 @@ impl ParseOptions {
     }
     /// Adds a delimiter regex (JavaScript syntax) with a `trace` group naming each execution.
     pub fn with_delimiter(mut self, delimiter: &str) -> Result<Self, ImportError> {
-        let re = compile("delimiter", delimiter)?;
-        group(&re, "delimiter", "trace")?;
+        let re = Compiled::new(self.engine, "delimiter", delimiter)?;
+        re.group("trace")?;
         self.delimiter = Some(re);
         Ok(self)
     }
@@ -142,10 +191,16 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Log, ImportError> {
 }
 
 /// Parses the file form: line 1 the parser regex, line 2 the delimiter regex (blank: none),
-/// then the log. Errors name lines of the whole file.
+/// then the log, with the native engine. Errors name lines of the whole file.
+#[cfg(feature = "native-regex")]
 pub fn parse_file(text: &str) -> Result<Log, ImportError> {
+    parse_file_with(&super::js_regex::NativeEngine, text)
+}
+
+/// [`parse_file`] with the regexes compiled by `engine`.
+pub fn parse_file_with(engine: &'static dyn Engine, text: &str) -> Result<Log, ImportError> {
     if text.contains("\r\n") {
-        return parse_file(&text.replace("\r\n", "\n"));
+        return parse_file_with(engine, &text.replace("\r\n", "\n"));
     }
     let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
     let first = line_end(0);
@@ -160,7 +215,7 @@ pub fn parse_file(text: &str) -> Result<Log, ImportError> {
             ..e
         }
     };
-    let mut options = ParseOptions::new(parser).map_err(at(1))?;
+    let mut options = ParseOptions::with_engine(engine, parser).map_err(at(1))?;
     if !delimiter.trim().is_empty() {
         options = options.with_delimiter(delimiter).map_err(at(2))?;
     }
@@ -179,18 +234,26 @@ fn parse_from(text: &str, base: usize, options: &ParseOptions) -> Result<Log, Im
             let mut start = 0;
             let mut name = None;
             let mut line = lines.of(base);
-            for caps in delim.captures_iter(body) {
-                let Some(m) = caps.get_match().filter(|m| !m.is_empty()) else {
-                    continue;
-                };
-                segments.push((name, start, m.start(), line));
-                let trace = caps
-                    .get_group_by_name("trace")
-                    .map_or("", |s| &body[s.range()]);
-                name = Some(trace.to_owned());
-                start = m.end();
-                line = lines.of(base + m.start());
-            }
+            delim.for_each_match(
+                body,
+                0..body.len(),
+                |at| lines.of(base + at),
+                &mut |groups| {
+                    let Some(m) = groups[0].clone().filter(|m| !m.is_empty()) else {
+                        return true;
+                    };
+                    segments.push((name.take(), start, m.start, line));
+                    let trace = delim
+                        .pattern
+                        .group_index("trace")
+                        .and_then(|g| groups.get(g).cloned().flatten())
+                        .map_or("", |s| &body[s]);
+                    name = Some(trace.to_owned());
+                    start = m.end;
+                    line = lines.of(base + m.start);
+                    true
+                },
+            )?;
             segments.push((name, start, body.len(), line));
         }
     }
@@ -232,48 +295,45 @@ fn read_events(
     options: &ParseOptions,
 ) -> Result<Vec<RawEvent>, ImportError> {
     let mut events = Vec::new();
-    let re = &options.parser;
-    let mut caps: Captures = re.create_captures();
-    let mut at = start;
-    while at <= end {
-        let input = regex_automata::Input::new(text).range(at..end);
-        re.search_captures(&input, &mut caps);
-        let Some(m) = caps.get_match() else { break };
-        // Step past an empty match by one character, as JavaScript's `exec` loop must.
-        at = if m.is_empty() {
-            text[m.end()..]
-                .chars()
-                .next()
-                .map_or(end + 1, |c| m.end() + c.len_utf8())
-        } else {
-            m.end()
-        };
-        let text_of = |g: usize| caps.get_group(g).map_or("", |s| &text[s.range()]);
-        let clock_start = caps
-            .get_group(options.groups[2])
-            .map_or(m.start(), |s| s.start);
-        let line = lines.of(m.start());
-        let clock_line = lines.of(clock_start);
-        let clock = read_clock(text_of(options.groups[2]))
-            .map_err(|message| ImportError::at(clock_line, K::BadJson { message }))?;
-        let fields = options
-            .fields
-            .iter()
-            .filter_map(|(g, name)| {
-                caps.get_group(*g)
-                    .map(|s| (name.clone(), text[s.range()].to_owned()))
-            })
-            .collect();
-        events.push(RawEvent {
-            host: text_of(options.groups[1]).to_owned(),
-            clock,
-            text: text_of(options.groups[0]).to_owned(),
-            fields,
-            line,
-            clock_line,
-        });
+    let mut failed = None;
+    let [event, host, clock] = options.groups;
+    options
+        .parser
+        .for_each_match(text, start..end, |at| lines.of(at), &mut |groups| {
+            let Some(m) = groups[0].clone() else {
+                return true;
+            };
+            let span = |g: usize| groups.get(g).cloned().flatten();
+            let text_of = |g: usize| span(g).map_or("", |s| &text[s]);
+            let clock_start = span(clock).map_or(m.start, |s| s.start);
+            let line = lines.of(m.start);
+            let clock_line = lines.of(clock_start);
+            let clock = match read_clock(text_of(clock)) {
+                Ok(clock) => clock,
+                Err(message) => {
+                    failed = Some(ImportError::at(clock_line, K::BadJson { message }));
+                    return false;
+                }
+            };
+            let fields = options
+                .fields
+                .iter()
+                .filter_map(|(g, name)| span(*g).map(|s| (name.clone(), text[s].to_owned())))
+                .collect();
+            events.push(RawEvent {
+                host: text_of(host).to_owned(),
+                clock,
+                text: text_of(event).to_owned(),
+                fields,
+                line,
+                clock_line,
+            });
+            true
+        })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(events),
     }
-    Ok(events)
 }
 
 /// Reads a clock: a JSON object of host name → whole number. A clock written as an escaped

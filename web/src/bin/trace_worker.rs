@@ -16,6 +16,12 @@
 #[allow(dead_code)]
 mod trace_import;
 
+// The browser's `RegExp` behind the core's regex trait, as on the page (workers have it too).
+#[cfg(target_arch = "wasm32")]
+#[path = "../browser_regex.rs"]
+#[allow(dead_code, unused_imports)]
+mod browser_regex;
+
 /// Events per chunk sent to the page: small enough that decoding one stays well under a
 /// frame on a slow machine, large enough that messages stay few (200 for 1 M events).
 #[cfg(target_arch = "wasm32")]

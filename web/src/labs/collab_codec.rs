@@ -3,13 +3,12 @@
 //! a message is its canonical byte encoding as a hex JSON string, and the saved state is
 //! the replica's saved bytes in hex. Everything a message means is checked by the core
 //! (hash, signature, caps, whether a bundle was asked for); this codec only checks the size
-//! and the form. The editor lab still runs its own transport (`crate::tabs::peer`); this
-//! codec is the tab runtime's side of porting it (tested natively below).
+//! and the form. The editor lab (`super::editor`) runs on it.
 
 use std::fmt;
 
 use chronoscope::collab::message::Message;
-use chronoscope::collab::{Limits, Replica, Saved};
+use chronoscope::collab::{Limits, Output, Replica, Saved};
 use chronoscope::node::NodeId;
 use serde::Deserialize;
 
@@ -107,6 +106,14 @@ impl WireCodec for CollabCodec {
             n if n > self.limits.max_message_bytes => Err(CollabWireError::Oversized(n)),
             _ => Ok(()),
         }
+    }
+
+    fn saves_when_asked(&self) -> bool {
+        true
+    }
+
+    fn asks_to_save(&self, output: &Output) -> bool {
+        matches!(output, Output::Save(_))
     }
 
     fn save(&self, _node: NodeId, replica: &Replica) -> Option<String> {
@@ -229,10 +236,7 @@ mod tests {
             })
             .expect("an update went by");
         let mut fake: Update = honest.clone();
-        fake.op = Op::Insert {
-            after: None,
-            ch: 'X',
-        };
+        fake.op = Op::insert_char(None, 'X');
         let envelope = |m: &Message| {
             let codec = CollabCodec::new([0; 32], Limits::default());
             format!(
@@ -274,6 +278,37 @@ mod tests {
             assert!(t.counters().refused["invalid message"] >= 300);
         }
         assert!(room.tabs[1].seats().peers().contains(&NodeId(100)));
+    }
+
+    #[test]
+    fn a_tab_saves_when_its_replica_asks_not_after_every_heartbeat() {
+        let mut room = Room {
+            tabs: (0..2).map(|i| tab(i, 0.0)).collect(),
+            wire: Vec::new(),
+            seen: Vec::new(),
+            now: 0.0,
+            n: 0,
+        };
+        let mut none = Vec::new();
+        for _ in 0..100 {
+            room.step(&mut none);
+        }
+        for t in &mut room.tabs {
+            t.saved();
+        }
+        // Heartbeats go both ways for two seconds: nothing changed, nothing to save.
+        for _ in 0..200 {
+            room.step(&mut none);
+        }
+        assert!(room.tabs.iter().all(|t| !t.is_dirty()));
+        let text = "hi".to_string();
+        assert!(room.tabs[0].operate(Operation::Replace { text }, room.now));
+        // The replica asks (its `Save` output) at its next heartbeat, in both tabs.
+        for _ in 0..100 {
+            room.step(&mut none);
+        }
+        assert!(room.tabs.iter().all(|t| t.is_dirty()));
+        assert_eq!(room.texts(), ["hi", "hi"]);
     }
 
     #[test]

@@ -1,38 +1,43 @@
 //! The Collaborative editor lab: every browser tab that opens `#/lab/editor?room=NAME` is a
-//! peer of one shared text. Tabs talk only over a `BroadcastChannel`; edits carry vector
-//! clocks and are delivered causally by the core's causal queue (Birman, Schiper and
-//! Stephenson 1991), and an RGA sequence CRDT (Roh et al. 2011) makes concurrent inserts at
-//! the same place converge. `&naive=1` switches the room to position-based edits, which
-//! diverge — the lesson the CRDT answers.
+//! replica of one shared text, the core's Byzantine-safe `chronoscope::collab::Replica`
+//! (Kleppmann, "Making CRDTs Byzantine Fault Tolerant", PaPoC 2022: updates named by the
+//! hash of their content and dependencies, signed, delivered after what they name), driven
+//! between tabs by the generic tab runtime (`crate::tabs`) through [`CollabCodec`].
 //!
-//! Each tab has its own network controls (delay, drop, duplicate, hold the link to one
-//! peer), shows its hold-back queue live, and draws the session as a space-time diagram.
-//! The replica persists in `localStorage`, so a reload restores it and re-syncs.
+//! This file is the driver and the page: the text area turns each input into
+//! `Operation::Replace`; the tab's network controls are the runtime's fault rules; the
+//! views (`super::editor_views`) read the replica. Saved state is the replica's saved
+//! updates, restored on reload (checked again by the core). `&naive=1` shows the simulated
+//! forgery lesson (`chronoscope::scenario::collab`) next to the real editor.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
+use chronoscope::collab::{Limits, Operation, Output, Replica};
+use chronoscope::node::NodeId;
+use chronoscope::sim::Latency;
 use chronoscope::trace::EventId;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{BroadcastChannel, HtmlTextAreaElement, MessageEvent};
+use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use super::collab_codec::CollabCodec;
+use super::editor_views::{self as views, Session};
 use crate::components::diagram::SpaceTimeDiagram;
-use crate::components::export::{trace_exports, ExportMenu};
 use crate::components::inspector::EventInspector;
-use crate::components::SharedTrace;
 use crate::query::Query;
-use crate::tabs::channel::{self, now_ms, post_all};
-use crate::tabs::peer::{Mode, Outgoing, Peer, MAX_DELAY_MS, TRACE_LIMIT};
+use crate::tabs::browser::{self, now_ms, Connection};
+use crate::tabs::runtime::{TabRuntime, WireCodec, MAX_DELAY_MS};
 use crate::Route;
 
 /// The room used when the URL names none (or an unusable one).
 pub const DEFAULT_ROOM: &str = "main";
+/// The seed of the simulated forgery lesson.
+const LESSON_SEED: u64 = 7;
 
-/// Reads the room name and mode from the URL; an unusable room name is replaced by
-/// [`DEFAULT_ROOM`] with a note.
-pub fn room_from_query(query: &Query) -> (String, Mode, Vec<String>) {
+/// Reads the room name and whether the lesson is shown from the URL; an unusable room
+/// name is replaced by [`DEFAULT_ROOM`] with a note.
+pub fn room_from_query(query: &Query) -> (String, bool, Vec<String>) {
     let mut notes = Vec::new();
     let room = match query.get("room") {
         None => DEFAULT_ROOM.to_string(),
@@ -52,11 +57,13 @@ pub fn room_from_query(query: &Query) -> (String, Mode, Vec<String>) {
             DEFAULT_ROOM.to_string()
         }
     };
-    let mode = match query.get("naive") {
-        Some("1") | Some("true") => Mode::Naive,
-        _ => Mode::Crdt,
-    };
-    (room, mode, notes)
+    let lesson = matches!(query.get("naive"), Some("1") | Some("true"));
+    (room, lesson, notes)
+}
+
+/// The channel of a room.
+pub fn channel_name(room: &str) -> String {
+    format!("chronoscope-editor:hash:{room}")
 }
 
 /// The lab page.
@@ -67,19 +74,19 @@ pub fn editor_lab() -> Html {
         .as_ref()
         .map(|l| l.query_str().to_string())
         .unwrap_or_default();
-    let (room, mode, notes) = room_from_query(&Query::parse(&query_str));
+    let (room, lesson, notes) = room_from_query(&Query::parse(&query_str));
     html! {
         <section class="lab" id="lab-editor">
             <h2>{"Collaborative editor"}</h2>
             <p class="explain">
-                {"Open this page in several tabs: each tab is a peer, and they share one text over a \
-                BroadcastChannel — nothing else. Every edit carries its author's vector clock; a tab delivers \
-                it only after everything it causally depends on (Birman, Schiper & Stephenson 1991), holding it \
-                back until then. Causal order alone does not make concurrent inserts at the same place agree, \
-                so the text is an RGA (Roh et al. 2011): every character has a unique id, inserts name the \
-                character they follow, and ties break the same way everywhere. Switch to naive mode to see \
-                position-based edits diverge. Delay, drop, duplicate or hold messages below and watch the \
-                hold-back queue and the space-time diagram."}
+                {"Open this page in several tabs: each tab is a replica of one text, and they talk only over a \
+                BroadcastChannel — which any page of this site can post on, so a message is evidence, not truth. \
+                Every edit is an update named by the SHA-256 of its content and of the updates it depends on, \
+                signed with the tab's own Ed25519 key (Kleppmann, PaPoC 2022). A tab delivers an update only \
+                after everything it names, holding it back until then; the text is an RGA over those hashes, so \
+                concurrent inserts converge. Forged ids, unsigned or replayed updates, state nobody asked for and \
+                floods are refused and counted below. Delay, drop, duplicate or hold messages and watch the \
+                hold-back queue and the session diagram."}
             </p>
             if !notes.is_empty() {
                 <div class="notice" role="alert">
@@ -87,7 +94,7 @@ pub fn editor_lab() -> Html {
                     <ul>{ for notes.iter().map(|n| html!{ <li>{ n.clone() }</li> }) }</ul>
                 </div>
             }
-            <RoomView key={format!("{room}/{mode:?}")} room={room.clone()} naive={mode == Mode::Naive} />
+            <RoomView key={room.clone()} room={room.clone()} {lesson} />
         </section>
     }
 }
@@ -95,30 +102,7 @@ pub fn editor_lab() -> Html {
 #[derive(Properties, PartialEq)]
 struct RoomProps {
     room: String,
-    naive: bool,
-}
-
-struct Tab {
-    peer: Peer,
-    channel: Option<BroadcastChannel>,
-    room: String,
-    restore_note: Option<String>,
-    save_error: Option<String>,
-    last_save: f64,
-}
-
-impl Tab {
-    fn post(&self, out: Vec<Outgoing>) {
-        if let Some(ch) = &self.channel {
-            post_all(ch, out);
-        }
-    }
-
-    fn save(&mut self) {
-        let json = self.peer.save();
-        self.save_error = channel::save(&self.room, self.peer.mode(), self.peer.id(), &json).err();
-        self.last_save = now_ms();
-    }
+    lesson: bool,
 }
 
 #[derive(Default, PartialEq)]
@@ -166,121 +150,100 @@ pub fn moved_caret(old: &str, new: &str, caret: usize) -> usize {
         .min(new_len)
 }
 
+type Runtime = TabRuntime<CollabCodec>;
+
+/// Builds the tab's runtime: its replica restored from this tab's save (a reload), else
+/// from the room's latest save under this tab's own key (a new tab), else empty.
+fn start(name: &str) -> (Runtime, Option<String>) {
+    let (token, _) = browser::identity(name);
+    let me = NodeId(token.max(1));
+    let seed = browser::tab_secret(name);
+    let limits = Limits::default();
+    let codec = CollabCodec::new(seed, limits);
+    let saved = browser::load_saved(name, me)
+        .map(|json| (json, "restored this tab's saved text"))
+        .or_else(|| {
+            browser::last_saved(name)
+                .map(|(_, json)| (json, "restored the text this room's tabs saved last"))
+        });
+    let (replica, note) = match saved {
+        None => (Replica::new(seed, limits), None),
+        Some((json, what)) => match codec.restore(me, &json) {
+            Ok(Some(r)) => (r, Some(what.to_string())),
+            Ok(None) => (Replica::new(seed, limits), None),
+            Err(e) => (
+                Replica::new(seed, limits),
+                Some(format!("could not restore the saved text: {e}")),
+            ),
+        },
+    };
+    let rt = TabRuntime::open(codec, replica, token, browser::random_u64(), now_ms());
+    (rt.preloaded(), note)
+}
+
 #[function_component(RoomView)]
 fn room_view(props: &RoomProps) -> Html {
-    let mode = if props.naive { Mode::Naive } else { Mode::Crdt };
-    let tab = {
-        let room = props.room.clone();
-        use_mut_ref(move || {
-            let (id, saved) = channel::identity(&room, mode);
-            let mut peer = Peer::new(id, mode, channel::random_seed(), now_ms());
-            let restore_note = match saved.map(|s| peer.restore(&s)) {
-                Some(Ok(())) => Some("restored the saved replica".to_string()),
-                Some(Err(e)) => Some(format!("could not restore the saved replica: {e}")),
-                None => None,
-            };
-            Tab {
-                peer,
-                channel: None,
-                room,
-                restore_note,
-                save_error: None,
-                last_save: 0.0,
-            }
+    let name = channel_name(&props.room);
+    let init = {
+        let name = name.clone();
+        use_state(move || {
+            let (rt, note) = start(&name);
+            (Rc::new(RefCell::new(rt)), note)
         })
     };
+    let runtime: Rc<RefCell<Runtime>> = init.0.clone();
+    let restore_note = init.1.clone();
+    let session = {
+        let runtime = runtime.clone();
+        use_mut_ref(move || Session::new(runtime.borrow().protocol().author()))
+    };
+    let connection = use_mut_ref(|| None::<Connection<CollabCodec>>);
+    let edit_notes = use_mut_ref(Vec::<String>::new);
     let redraw = use_reducer(Redraw::default);
-    // The selected event's place in the whole session (see `selected_id`).
-    let selected = use_state(|| None::<u64>);
+    let selected = use_state(|| None::<EventId>);
+    let error = use_state(|| None::<String>);
     let textarea = use_node_ref();
     let navigator = use_navigator();
 
     {
-        let tab = tab.clone();
+        let (runtime, connection, edit_notes, error) = (
+            runtime.clone(),
+            connection.clone(),
+            edit_notes.clone(),
+            error.clone(),
+        );
         let redraw = redraw.dispatcher();
-        let name = channel::channel_name(&props.room, mode);
-        use_effect_with((), move |_| {
-            let channel = BroadcastChannel::new(&name).ok();
-            let onmessage = {
-                let tab = tab.clone();
-                let redraw = redraw.clone();
-                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                    let raw = e
-                        .data()
-                        .as_string()
-                        .unwrap_or_else(|| "<not a string>".to_string());
-                    {
-                        let mut t = tab.borrow_mut();
-                        let out = t.peer.receive(&raw, now_ms());
-                        t.post(out);
+        use_effect_with(name.clone(), move |name| {
+            let on_change: browser::OnChange = {
+                let runtime = runtime.clone();
+                Rc::new(move || {
+                    let outputs = runtime.borrow_mut().take_outputs();
+                    let mut notes = edit_notes.borrow_mut();
+                    for o in outputs {
+                        if let Output::EditRefused(e) = o {
+                            notes.push(format!("edit refused: {e}"));
+                        }
                     }
+                    let excess = notes.len().saturating_sub(5);
+                    notes.drain(..excess);
                     redraw.dispatch(());
                 })
             };
-            if let Some(ch) = &channel {
-                ch.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+            match Connection::open(name, runtime, on_change) {
+                Ok(c) => *connection.borrow_mut() = Some(c),
+                Err(e) => error.set(Some(e)),
             }
-            tab.borrow_mut().channel = channel.clone();
-            let interval = {
-                let tab = tab.clone();
-                let redraw = redraw.clone();
-                gloo_timers::callback::Interval::new(100, move || {
-                    let changed = {
-                        let mut t = tab.borrow_mut();
-                        let before = t.peer.version();
-                        let now = now_ms();
-                        let out = t.peer.tick(now);
-                        t.post(out);
-                        let error_before = t.save_error.clone();
-                        if t.peer.is_dirty() && now - t.last_save >= 300.0 {
-                            t.save();
-                        }
-                        // A save failing (or working again) is news too.
-                        t.peer.version() != before || t.save_error != error_before
-                    };
-                    if changed {
-                        redraw.dispatch(());
-                    }
-                })
-            };
-            let pagehide = web_sys::window().map(|w| {
-                let tab = tab.clone();
-                gloo_events::EventListener::new(&w, "pagehide", move |_| {
-                    let mut t = tab.borrow_mut();
-                    t.save();
-                    let bye = t.peer.bye();
-                    t.post(vec![Outgoing {
-                        json: bye,
-                        delay_ms: 0,
-                    }]);
-                })
-            });
-            move || {
-                drop(interval);
-                drop(pagehide);
-                let mut t = tab.borrow_mut();
-                t.save();
-                let bye = t.peer.bye();
-                t.post(vec![Outgoing {
-                    json: bye,
-                    delay_ms: 0,
-                }]);
-                if let Some(ch) = t.channel.take() {
-                    ch.set_onmessage(None);
-                    ch.close();
-                }
-                drop(onmessage);
-            }
+            move || drop(connection.borrow_mut().take())
         });
     }
 
     // Keep the textarea showing the replica, moving the caret past remote edits.
     {
-        let tab = tab.clone();
+        let runtime = runtime.clone();
         let textarea = textarea.clone();
         use_effect(move || {
             if let Some(ta) = textarea.cast::<HtmlTextAreaElement>() {
-                let text = tab.borrow().peer.text();
+                let text = runtime.borrow().protocol().text();
                 let old = ta.value();
                 if old != text {
                     let caret = ta.selection_start().ok().flatten().unwrap_or(0);
@@ -293,68 +256,53 @@ fn room_view(props: &RoomProps) -> Html {
         });
     }
 
+    let kick = {
+        let connection = connection.clone();
+        move || {
+            if let Some(c) = connection.borrow().as_ref() {
+                c.kick();
+            }
+        }
+    };
     let oninput = {
-        let tab = tab.clone();
+        let runtime = runtime.clone();
+        let kick = kick.clone();
         let redraw = redraw.dispatcher();
         Callback::from(move |e: InputEvent| {
             if let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() {
-                {
-                    let mut t = tab.borrow_mut();
-                    let out = t.peer.local_input(&ta.value(), now_ms());
-                    t.post(out);
-                }
+                let text = ta.value();
+                runtime
+                    .borrow_mut()
+                    .operate(Operation::Replace { text }, now_ms());
+                kick();
                 redraw.dispatch(());
             }
         })
     };
-    let undo = {
-        let tab = tab.clone();
-        let redraw = redraw.dispatcher();
-        Callback::from(move |()| {
-            {
-                let mut t = tab.borrow_mut();
-                let out = t.peer.undo(now_ms());
-                t.post(out);
-            }
-            redraw.dispatch(());
-        })
-    };
-    let onkeydown = {
-        let undo = undo.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            let key = e.key().to_lowercase();
-            if (e.ctrl_key() || e.meta_key()) && (key == "z" || key == "y") {
-                e.prevent_default();
-                if key == "z" && !e.shift_key() {
-                    undo.emit(());
-                }
-            }
-        })
-    };
-    let control = |apply: fn(&mut Peer, u32), max: u32| {
-        let tab = tab.clone();
+    let number = |apply: fn(&mut Runtime, u32), max: u32| {
+        let runtime = runtime.clone();
         let redraw = redraw.dispatcher();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 let value = input.value().trim().parse::<u32>().unwrap_or(0).min(max);
-                apply(&mut tab.borrow_mut().peer, value);
+                apply(&mut runtime.borrow_mut(), value);
                 redraw.dispatch(());
             }
         })
     };
-    let on_delay = control(Peer::set_delay, MAX_DELAY_MS);
-    let on_drop = control(Peer::set_drop, 100);
+    let on_delay = number(Runtime::set_delay, MAX_DELAY_MS);
+    let on_drop = number(Runtime::set_drop, 100);
     let on_dup = {
-        let tab = tab.clone();
+        let runtime = runtime.clone();
         let redraw = redraw.dispatcher();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                tab.borrow_mut().peer.set_duplicate(input.checked());
+                runtime.borrow_mut().set_duplicate(input.checked());
                 redraw.dispatch(());
             }
         })
     };
-    let on_naive = {
+    let on_lesson = {
         let room = props.room.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
@@ -374,164 +322,155 @@ fn room_view(props: &RoomProps) -> Html {
         })
     };
     let toggle_hold = {
-        let tab = tab.clone();
+        let runtime = runtime.clone();
         let redraw = redraw.dispatcher();
-        Callback::from(move |peer: u32| {
+        Callback::from(move |peer: NodeId| {
             {
-                let mut t = tab.borrow_mut();
-                if t.peer.controls().held.contains(&peer) {
-                    let out = t.peer.release(peer);
-                    t.post(out);
-                } else {
-                    t.peer.hold(peer);
-                }
+                let mut rt = runtime.borrow_mut();
+                let held = rt.is_held(peer);
+                rt.set_held(peer, !held, now_ms());
             }
+            kick();
             redraw.dispatch(());
-        })
-    };
-
-    let trace_version = tab.borrow().peer.trace_version();
-    let trace = {
-        let tab = tab.clone();
-        use_memo(trace_version, move |_| {
-            SharedTrace::from(tab.borrow().peer.trace().clone())
-        })
-    };
-    // The exports carry clocks recomputed from the drawn messages (one tick per event): the
-    // tabs' own clocks count delivered edits, which ShiViz's rules reject (a receive does not
-    // tick them). Built once per trace change, not on every render.
-    let exports = {
-        let trace = trace.clone();
-        let name = format!("editor-{}-{:x}", props.room, tab.borrow().peer.id());
-        use_memo(trace_version, move |_| {
-            trace_exports(&name, &SharedTrace::from(trace.with_event_clocks()))
         })
     };
     let on_select = {
         let selected = selected.clone();
-        let tab = tab.clone();
-        Callback::from(move |e: EventId| {
-            let dropped = tab.borrow().peer.trace_dropped();
-            selected.set(Some(dropped + e.0 as u64))
-        })
+        Callback::from(move |e: EventId| selected.set(Some(e)))
     };
 
-    let t = tab.borrow();
-    let peer = &t.peer;
-    let me = peer.id();
-    let controls = peer.controls();
-    let waiting = peer.holdback_view();
-    let peers = peer.peers().iter().map(|(&id, info)| {
-        let held = controls.held.contains(&id);
-        let onclick = toggle_hold.reform(move |_: MouseEvent| id);
-        let status = if info.left { "left" } else if info.gone { "gone" } else { "live" };
-        html! {
-            <li class={classes!("peer", status)} data-peer={id.to_string()} key={id.to_string()}>
-                <span class="peer-name">{ peer.name_of(id) }</span>
-                <span class="peer-id">{ format!(" #{id:x} ") }</span>
-                <span class="peer-status">{ status }</span>
-                <span class="peer-delivered">{ format!(" · has {} of my edits", info.delivered.get(chronoscope::node::NodeId(me))) }</span>
-                <button type="button" class={classes!("hold", held.then_some("held"))} aria-pressed={held.to_string()} {onclick}>
-                    { if held { format!("Release link ({} waiting)", peer.held_count(id)) } else { "Hold link".to_string() } }
-                </button>
-            </li>
-        }
-    });
-    let lane_legend: Vec<String> = std::iter::once(format!("A = this tab (#{me:x})"))
-        .chain(
-            peer.peers()
-                .keys()
-                .map(|&id| format!("{} = #{id:x}", peer.name_of(id))),
-        )
-        .collect();
-    let events = trace.events().len();
-    let dropped = peer.trace_dropped();
-    // The selection is kept as the event's place in the whole session, so it stays on the
-    // same event (or goes away) when the oldest events are dropped.
-    let selected_id = (*selected)
-        .and_then(|abs| abs.checked_sub(dropped))
-        .map(|i| EventId(i as u32));
-    html! {
-        <div class="editor" data-peer={me.to_string()} data-synced={peer.is_synced().to_string()}>
-            <p class="whoami">
-                { format!("This tab is peer A (#{me:x}) in room “{}”, ", t.room) }
-                <strong class="mode">{ if mode == Mode::Crdt { "RGA (converges)" } else { "naive positions (diverges)" } }</strong>
-                {" · my clock "}<code class="my-clock">{ peer.clock_view() }</code>
-                if !peer.is_synced() { <span class="syncing">{" · syncing…"}</span> }
-            </p>
-            if let Some(note) = &t.restore_note {
-                <p class="restore-note">{ note.clone() }</p>
+    let rt = runtime.borrow();
+    let replica = rt.protocol();
+    let me = rt.seats().seat();
+    let (trace, lanes, not_drawn) = {
+        let mut s = session.borrow_mut();
+        let now = now_ms();
+        s.sync(replica.graph(), now);
+        let (trace, lanes) = s.shared(now);
+        (trace, lanes, s.not_drawn())
+    };
+    let selected_id = (*selected).filter(|e| e.index() < trace.events().len());
+    let held = rt.held();
+    let peers = replica
+        .peers()
+        .iter()
+        .filter(|(_, p)| p.proven || !p.gone)
+        .map(|(id, p)| {
+            let is_held = rt.is_held(id);
+            let waiting = held.get(&id).copied().unwrap_or(0);
+            let onclick = toggle_hold.reform(move |_: MouseEvent| id);
+            let status = match (p.gone, p.proven) {
+                (true, _) => "gone",
+                (false, true) => "live",
+                (false, false) => "unproven",
+            };
+            let author = p.author.map(|a| format!(" @{a}")).unwrap_or_default();
+            html! {
+                <li class={classes!("peer", status)} data-peer={id.0.to_string()} key={id.0.to_string()}>
+                    <span class="peer-name">{ format!("tab {}{author} ", id.0) }</span>
+                    <span class="peer-status">{ status }</span>
+                    <button type="button" class={classes!("hold", is_held.then_some("held"))}
+                        aria-pressed={is_held.to_string()} onclick={onclick}>
+                        { if is_held { format!("Release link ({waiting} waiting)") } else { "Hold link".to_string() } }
+                    </button>
+                </li>
             }
-            if let Some(err) = &t.save_error {
-                <div class="notice warning" role="alert">{ err.clone() }</div>
+        })
+        .collect::<Vec<Html>>();
+    let counters = rt.counters();
+    let core_refusals = replica.refusals();
+    let refused = counters.refused_total() + core_refusals.total();
+    let by_replica: Vec<String> = core_refusals
+        .nonzero()
+        .map(|(r, n)| format!("{r} {n}"))
+        .collect();
+    let by_runtime: Vec<String> = counters
+        .refused
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    let delay = match rt.network().latency {
+        Latency::Constant(d) => d.as_millis_f64() as u32,
+        _ => 0,
+    };
+    let drop_percent = (rt.network().loss * 100.0).round() as u32;
+    let save_error = connection.borrow().as_ref().and_then(|c| c.save_error());
+    let total = replica.graph().len();
+    html! {
+        <div class="editor" data-peer={me.map(|m| m.0.to_string()).unwrap_or_default()}
+            data-synced={me.is_some().to_string()} data-refused={refused.to_string()}
+            data-equivocations={replica.equivocations().len().to_string()} data-delivered={total.to_string()}>
+            if let Some(e) = &*error { <div class="notice error" role="alert">{ e.clone() }</div> }
+            <p class="whoami">
+                { format!("This tab is tab {} with author key @{} in room “{}” · ",
+                    me.map(|m| m.0).unwrap_or(0), replica.author(), props.room) }
+                {"vector clock "}<code class="my-clock">{ views::clock_text(replica) }</code>
+            </p>
+            if let Some(note) = restore_note {
+                <p class="restore-note">{ note }</p>
+            }
+            if let Some(err) = save_error {
+                <div class="notice warning save-error" role="alert">{ err }</div>
             }
             <label class="doc-label">{"Shared text"}
                 <textarea class="doc" ref={textarea} rows="6" spellcheck="false" aria-label="Shared text"
-                    {oninput} {onkeydown} />
+                    {oninput} />
             </label>
-            <div class="editor-actions">
-                <button type="button" class="undo" disabled={!peer.can_undo()} onclick={undo.reform(|_: MouseEvent| ())}>
-                    {"Undo my last edit"}
-                </button>
-                <span class="hint">{" (Ctrl+Z; undoes only this tab's edits)"}</span>
-            </div>
+            { for edit_notes.borrow().iter().map(|n| html! { <p class="notice edit-note">{ n.clone() }</p> }) }
+            { views::equivocations(replica) }
             <fieldset class="net-controls">
-                <legend>{"This tab's outgoing network"}</legend>
+                <legend>{"This tab's outgoing network (the simulator's link rules)"}</legend>
                 <label>{"delay (ms) "}
-                    <input class="ctl-delay" type="number" min="0" max={MAX_DELAY_MS.to_string()} value={controls.delay_ms.to_string()} onchange={on_delay} />
+                    <input class="ctl-delay" type="number" min="0" max={MAX_DELAY_MS.to_string()} value={delay.to_string()} onchange={on_delay} />
                 </label>
-                <label>{"drop (%) "}
-                    <input class="ctl-drop" type="number" min="0" max="100" value={controls.drop_percent.to_string()} onchange={on_drop} />
-                </label>
-                <label>
-                    <input class="ctl-dup" type="checkbox" checked={controls.duplicate} onchange={on_dup} />
-                    {" duplicate every edit"}
+                <label>{" drop (%) "}
+                    <input class="ctl-drop" type="number" min="0" max="100" value={drop_percent.to_string()} onchange={on_drop} />
                 </label>
                 <label>
-                    <input class="ctl-naive" type="checkbox" checked={mode == Mode::Naive} onchange={on_naive} />
-                    {" naive mode (position-based edits, no CRDT)"}
+                    <input class="ctl-dup" type="checkbox" checked={rt.network().duplicate > 0.0} onchange={on_dup} />
+                    {" post every message twice"}
                 </label>
+                <p class="net-counters">{ format!("sent {} · posted {} · dropped {} · received {}",
+                    counters.sent, counters.posted, counters.dropped, counters.delivered) }</p>
             </fieldset>
             <section class="peers-panel">
-                <h3>{"Peers"}</h3>
-                if peer.peers().is_empty() {
+                <h3>{"Other tabs"}</h3>
+                if peers.is_empty() {
                     <p class="empty">{"No other tab yet: open this page in another tab."}</p>
                 } else {
                     <ul class="peers">{ for peers }</ul>
                 }
             </section>
-            <section class="holdback" aria-live="polite">
-                <h3>{ format!("Hold-back queue ({})", waiting.len()) }</h3>
-                if waiting.is_empty() {
-                    <p class="empty">{"Nothing waiting: every edit received has been delivered."}</p>
-                } else {
-                    <ul>{ for waiting.iter().map(|w| html!{ <li class="waiting">{ w.clone() }</li> }) }</ul>
+            { views::holdback(replica) }
+            <section class="refusals" data-refused={refused.to_string()} aria-live="polite">
+                <h3>{ format!("Refused from the channel: {refused}") }</h3>
+                if !by_replica.is_empty() {
+                    <p class="by-reason replica">{ format!("by the replica: {}", by_replica.join(", ")) }</p>
                 }
+                if !by_runtime.is_empty() {
+                    <p class="by-reason runtime">{ format!("by the tab runtime: {}", by_runtime.join(", ")) }</p>
+                }
+                <ul class="notes">{ for rt.notes().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
             </section>
-            if !peer.warnings().is_empty() {
-                <div class="notice warning rejected" role="alert">
-                    <strong class="rejected-count">{ format!("{} message(s) rejected", peer.rejected()) }</strong>
-                    <ul>{ for peer.warnings().iter().rev().map(|w| html!{ <li class="warning-item">{ w.clone() }</li> }) }</ul>
-                </div>
-            }
             <section class="session">
-                <h3>{ format!("Session as seen by this tab ({} events)", dropped + events as u64) }</h3>
-                if dropped > 0 {
+                <h3>{ format!("Session: {total} updates delivered by this tab (lanes are authors)") }</h3>
+                if not_drawn > 0 {
                     <p class="notice trace-window" role="status">
-                        { format!("Showing the last {events} of {} events; the session's first {dropped} events are not drawn \
-                            (this tab keeps at most {TRACE_LIMIT}).", dropped + events as u64) }
+                        { format!("The diagram starts at update {} of {total}: the first {not_drawn} are delivered and kept \
+                            in the hash graph but not drawn (at most {} are drawn).", not_drawn + 1, views::WINDOW) }
                     </p>
                 }
-                <p class="legend">{ lane_legend.join(" · ") }</p>
                 <div class="run-body">
-                    <SpaceTimeDiagram trace={(*trace).clone()} shown={events} selected={selected_id} {on_select} />
-                    <EventInspector trace={(*trace).clone()} selected={selected_id} />
+                    <SpaceTimeDiagram trace={trace.clone()} shown={trace.events().len()} selected={selected_id}
+                        {on_select} lane_names={Some(lanes)} />
+                    <EventInspector trace={trace.clone()} selected={selected_id} />
                 </div>
-                <ExportMenu name={format!("editor-{}-{me:x}", t.room)} texts={(*exports).clone()} />
-                <p class="hint export-note">{"The ShiViz, JSON, Mermaid and DOT files hold this diagram with vector clocks \
-                    recomputed from its messages (one tick per event, as ShiViz requires); the clocks the tabs exchange \
-                    count delivered edits (a receive does not tick them), so the inspector shows those and the files do not."}</p>
             </section>
+            <label class="lesson-switch">
+                <input class="ctl-naive" type="checkbox" checked={props.lesson} onchange={on_lesson} />
+                {" show the forgery lesson: a plain vector-clock room against this hash-linked room (simulated)"}
+            </label>
+            if props.lesson { { views::lesson(LESSON_SEED) } }
         </div>
     }
 }
@@ -542,15 +481,12 @@ mod tests {
 
     #[test]
     fn room_names_are_checked() {
-        let (room, mode, notes) = room_from_query(&Query::parse("room=team-1&naive=1"));
+        let (room, lesson, notes) = room_from_query(&Query::parse("room=team-1&naive=1"));
+        assert_eq!((room.as_str(), lesson, notes.len()), ("team-1", true, 0));
+        let (room, lesson, notes) = room_from_query(&Query::parse("room=%3Cscript%3E"));
         assert_eq!(
-            (room.as_str(), mode, notes.len()),
-            ("team-1", Mode::Naive, 0)
-        );
-        let (room, mode, notes) = room_from_query(&Query::parse("room=%3Cscript%3E"));
-        assert_eq!(
-            (room.as_str(), mode, notes.len()),
-            (DEFAULT_ROOM, Mode::Crdt, 1)
+            (room.as_str(), lesson, notes.len()),
+            (DEFAULT_ROOM, false, 1)
         );
     }
 

@@ -76,6 +76,10 @@ fn fault_buttons(p: &Params) -> Vec<(&'static str, &'static str, Params)> {
 /// The lab page: reads the URL, runs the scenario, shows the run.
 #[function_component(LedgerLab)]
 pub fn ledger_lab() -> Html {
+    let query = kit::use_query();
+    if query.get("mode") == Some("tabs") {
+        return real_tabs(&query);
+    }
     let (params, notes, seek, on_tour) = use_lab_page(SLUG, &SPEC);
     let run_key = format!("{params:?}");
     let link = |p: &Params| {
@@ -101,6 +105,7 @@ pub fn ledger_lab() -> Html {
                 it has promised. Any replica can start a Chandy-Lamport snapshot (ringed on the diagram); a crashed \
                 replica restores from the latest complete one and catches up."}
             </p>
+            { mode_switch(false) }
             <LabControls slug={SLUG} spec={SpecRef(&SPEC)} values={kit::write(&SPEC, &params)} {notes} steps={tour_steps()} {on_tour} />
             <nav class="fault-buttons" aria-label="Classic failures">
                 { for fault_buttons(&params).into_iter().map(|(id, label, p)| html! {
@@ -108,6 +113,43 @@ pub fn ledger_lab() -> Html {
                 }) }
             </nav>
             <LedgerRun key={run_key} {params} {seek} />
+        </section>
+    }
+}
+
+/// Links between the simulated run and the real-tabs mode.
+fn mode_switch(tabs: bool) -> Html {
+    html! {
+        <nav class="mode-switch" aria-label="Ledger mode">
+            <a href={format!("#/lab/{SLUG}")} aria-current={(!tabs).then_some("page")}>{"Simulated network"}</a>
+            {" · "}
+            <a href={format!("#/lab/{SLUG}?mode=tabs&room=main&seats=3")} aria-current={tabs.then_some("page")}>{"Real tabs"}</a>
+        </nav>
+    }
+}
+
+/// The real-tabs mode: this tab is one replica of a room with a fixed number of seats.
+fn real_tabs(query: &crate::query::Query) -> Html {
+    let (room, seats, notes) = super::lamport_tabs::room_from_query(query);
+    html! {
+        <section class="lab" id="lab-ledger">
+            <h2>{"Chronos ledger — real tabs"}</h2>
+            { mode_switch(true) }
+            <p class="explain">
+                {"Open this page in three tabs of this browser (same room): each tab is one replica — the core's ledger \
+                replica, the code the simulated mode runs, driven by the tab runtime over a BroadcastChannel. The replicas \
+                elect a leader by the textbook majority lease: there is no lease server between tabs, so each replica \
+                promises, by its own clock, not to grant another lease before the current one ends (2 s here; the leader \
+                stops 0.25 s early). That is only as safe as the tabs' clocks and timers: a tab frozen in a GC pause or \
+                throttled in the background still believes it leads when it wakes, and ships its log. Fencing is what \
+                holds then: every replica refuses a shipment under a token below the highest it has promised, and shows \
+                it (REJECTED: token 101 < 102). Freeze the leader's tab past its lease to see it; close the leader's tab \
+                and another takes over once the lease ran out (the measured failover time is shown). Take a snapshot in \
+                any tab: each tab saves its Chandy-Lamport part with what it keeps on disk (its promise register, clock \
+                and own entries), and a new tab sitting in a closed tab's seat reboots from them and catches up."}
+            </p>
+            { kit::notes_view(&notes) }
+            <super::ledger_tabs::LedgerTabs key={format!("{room}/{seats}")} room={room.clone()} {seats} />
         </section>
     }
 }
@@ -122,9 +164,10 @@ fn secs(t: Instant) -> f64 {
     t.as_millis_f64() / 1e3
 }
 
-/// The badges: the core's verdicts, as they are at the end of the run.
-pub fn invariants(run: &Run) -> Vec<Invariant> {
-    run.verdicts
+/// The badges: the core's verdicts as they stand at true time `t` (each turns red at the
+/// first evidence of its break, `Run::verdicts_at`).
+pub fn invariants(run: &Run, t: Instant) -> Vec<Invariant> {
+    run.verdicts_at(t)
         .iter()
         .map(|v| Invariant {
             name: v.name.to_string(),
@@ -422,7 +465,7 @@ fn ledger_run(props: &RunProps<Params>) -> Html {
                     if p.fencing { "on" } else { "off" }, if p.causal { "on" } else { "off" },
                     run.leases.len(), rejected) }
             </p>
-            <InvariantBadges invariants={invariants(&run)} />
+            <InvariantBadges invariants={invariants(&run, t)} />
             { timeline_svg(&tl, run.replicas.len(), t) }
             <PlaybackControls playback={playback.clone()} />
             <div class="run-body">
@@ -500,7 +543,7 @@ mod tests {
     }
 
     fn holds(run: &Run, name: &str) -> bool {
-        invariants(run)
+        invariants(run, run.end)
             .iter()
             .find(|i| i.name == name)
             .unwrap()
@@ -538,6 +581,14 @@ mod tests {
         assert!(fenced.leases.iter().any(|l| l.token == 102));
         let open = run_of(steps[3].query.unwrap());
         assert!(!holds(&open, "committed stable"));
+        // The badge is green until the first evidence of the break, red from then on.
+        let broke = open.broken_at("committed stable").expect("dated");
+        assert!(broke > Instant::ZERO && broke <= open.end);
+        assert!(invariants(&open, Instant::ZERO).iter().all(|i| i.holds));
+        let at_break = invariants(&open, broke);
+        assert!(!at_break
+            .iter()
+            .any(|i| i.name == "committed stable" && i.holds));
         let restored = run_of(steps[4].query.unwrap());
         assert!(restored.all_hold());
         assert!(restored

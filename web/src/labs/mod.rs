@@ -13,6 +13,7 @@ pub mod conflict_store_cost;
 pub mod crdt;
 pub mod crdt_panel;
 pub mod editor;
+pub mod editor_views;
 pub mod happens_before;
 pub mod hybrid_logical;
 pub mod kit;
@@ -20,6 +21,9 @@ pub mod lamport_chat;
 pub mod lamport_tabs;
 pub mod lease;
 pub mod ledger;
+pub mod ledger_codec;
+pub mod ledger_seat;
+pub mod ledger_tabs;
 pub mod snapshot;
 pub mod trace_import;
 pub mod trace_import_job;
@@ -204,9 +208,9 @@ pub const LABS: &[LabInfo] = &[
     LabInfo {
         slug: "editor",
         title: "Collaborative editor",
-        summary: "Every browser tab is a peer of one shared text over a BroadcastChannel: causal delivery \
-                  you can watch, an RGA CRDT that converges, and a naive mode that diverges.",
-        source: "Birman, Schiper & Stephenson 1991; Roh et al. 2011",
+        summary: "Every browser tab is a replica of one shared text over a BroadcastChannel: hash-named, \
+                  signed updates held back until their dependencies arrive, forgeries refused and counted.",
+        source: "Kleppmann, PaPoC 2022; Kleppmann & Howard 2020; Roh et al. 2011",
         view: || html! { <editor::EditorLab /> },
         tour: None,
         spec: None,

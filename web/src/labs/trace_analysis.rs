@@ -517,7 +517,11 @@ mod tests {
     fn each_tool_lists_findings_on_the_akka_log() {
         let text =
             std::fs::read_to_string(format!("{CORPUS}simple-reliable-broadcast.log")).unwrap();
-        let log = parse(&text, &ParseOptions::new(AKKA).unwrap()).unwrap();
+        let log = parse(
+            &text,
+            &ParseOptions::with_engine(crate::browser_regex::engine(), AKKA).unwrap(),
+        )
+        .unwrap();
         let mut s = Settings {
             tool: Tool::Motifs,
             ..Settings::default()

@@ -1,6 +1,6 @@
 //! How the Trace visualizer reads a log, shared by the page and its Web Worker
-//! (`src/bin/trace_worker.rs`, which includes this file by path so that it links the core and
-//! nothing of Yew): the formats offered, the size limit, and one call to the core's importers.
+//! (`src/bin/trace_worker.rs`, which includes this file and `browser_regex.rs` by path so
+//! that it links the core and nothing of Yew; regexes run on the browser's `RegExp` in both): the formats offered, the size limit, and one call to the core's importers.
 //! The worker and the page therefore accept the same logs and give the same errors.
 
 use chronoscope::trace::dag::Log;
@@ -53,7 +53,7 @@ pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Resul
         ));
     }
     let result = match format {
-        Format::ShiViz => ParseOptions::new(regex)
+        Format::ShiViz => ParseOptions::with_engine(crate::browser_regex::engine(), regex)
             .and_then(|o| {
                 if delimiter.trim().is_empty() {
                     Ok(o)
@@ -62,7 +62,7 @@ pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Resul
                 }
             })
             .and_then(|o| shiviz::parse(text, &o)),
-        Format::ShiVizFile => shiviz::parse_file(text),
+        Format::ShiVizFile => shiviz::parse_file_with(crate::browser_regex::engine(), text),
         Format::JsonLines => json_lines::parse(text),
     };
     match result {

@@ -1,8 +1,10 @@
 //! The browser side of the tab runtime: one `BroadcastChannel` per room, one timeout armed
 //! for the runtime's next deadline, delayed posts, incoming messages handled in batches
-//! within a per-frame budget, and storage — the tab's token and seat in `sessionStorage`
-//! (kept across a reload, distinct per tab), each seat's saved protocol state in
-//! `localStorage` under `<channel>:seat:<A>` (whoever sits there next starts from it).
+//! within a per-frame budget, and storage — the tab's token, seat and secret in
+//! `sessionStorage` (kept across a reload, distinct per tab), each seat's saved protocol
+//! state in `localStorage` under `<channel>:seat:<A>` (whoever sits there next starts from
+//! it) and the seat saved last under `<channel>:last`. When the storage is full, the other
+//! seats' saves of the room are removed first; a save that still fails is reported.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -20,7 +22,7 @@ pub const SLICE_MS: f64 = 8.0;
 /// Messages handled between two looks at the clock.
 const BATCH: usize = 16;
 /// How often a changed protocol state is saved, at most (ms).
-const SAVE_EVERY_MS: f64 = 300.0;
+const SAVE_EVERY_MS: f64 = 1_000.0;
 
 /// The current wall-clock time in ms.
 pub fn now_ms() -> f64 {
@@ -55,6 +57,43 @@ pub fn identity(channel: &str) -> (u32, Option<NodeId>) {
     stored.unwrap_or_else(|| ((random_u64() as u32).max(1), None))
 }
 
+/// This tab's 32-byte secret for `channel` (e.g. a signing key's seed), kept in
+/// `sessionStorage` so a reload keeps it and another tab never shares it.
+pub fn tab_secret(channel: &str) -> [u8; 32] {
+    let key = format!("{channel}:secret");
+    let stored = session().and_then(|s| s.get_item(&key).ok().flatten());
+    let parsed: Option<Vec<u8>> = stored.filter(|h| h.len() == 64).and_then(|h| {
+        (0..32)
+            .map(|i| u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect()
+    });
+    let mut bytes = [0u8; 32];
+    match parsed {
+        Some(p) => bytes.copy_from_slice(&p),
+        None => {
+            bytes.iter_mut().for_each(|b| *b = random_u64() as u8);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            if let Some(s) = session() {
+                let _ = s.set_item(&key, &hex);
+            }
+        }
+    }
+    bytes
+}
+
+/// The state saved for `seat` of `channel`, if any.
+pub fn load_saved(channel: &str, seat: NodeId) -> Option<String> {
+    local()?.get_item(&seat_key(channel, seat)).ok()?
+}
+
+/// The state saved last in `channel` (by any seat), with its seat.
+pub fn last_saved(channel: &str) -> Option<(NodeId, String)> {
+    let storage = local()?;
+    let seat = storage.get_item(&format!("{channel}:last")).ok()??;
+    let seat = NodeId::from_name(&seat)?;
+    Some((seat, load_saved(channel, seat)?))
+}
+
 fn remember(channel: &str, token: u32, seat: Option<NodeId>) {
     if let Some(s) = session() {
         let seat = seat.map(|s| s.to_string()).unwrap_or_default();
@@ -76,6 +115,7 @@ struct Inner<C: WireCodec> {
     wake: Option<Timeout>,
     wake_at: f64,
     last_save: f64,
+    save_error: Option<String>,
     on_change: OnChange,
 }
 
@@ -106,10 +146,30 @@ fn save<C: WireCodec>(inner: &mut Inner<C>, rt: &mut TabRuntime<C>, now: f64) {
     let token = rt.seats().token();
     let seat = rt.seats().seat();
     remember(&inner.name, token, seat);
-    if let (Some(seat), Some(json)) = (seat, rt.saved()) {
-        if let Some(storage) = local() {
-            let _ = storage.set_item(&seat_key(&inner.name, seat), &json);
+    if let (Some(seat), Some(json), Some(storage)) = (seat, rt.saved(), local()) {
+        let key = seat_key(&inner.name, seat);
+        let mut stored = storage.set_item(&key, &json).is_ok();
+        if !stored {
+            // Full: the room's other saves go first (a tab reloads from its own seat's).
+            let prefix = format!("{}:seat:", inner.name);
+            let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+                .filter_map(|i| storage.key(i).ok().flatten())
+                .filter(|k| k.starts_with(&prefix) && *k != key)
+                .collect();
+            for k in keys {
+                let _ = storage.remove_item(&k);
+            }
+            stored = storage.set_item(&key, &json).is_ok();
         }
+        inner.save_error = if stored {
+            let _ = storage.set_item(&format!("{}:last", inner.name), &seat.to_string());
+            None
+        } else {
+            Some(format!(
+                "could not save this tab's state ({} bytes): the storage is full or disabled",
+                json.len()
+            ))
+        };
     }
 }
 
@@ -173,6 +233,7 @@ impl<C: WireCodec + 'static> Connection<C> {
             wake: None,
             wake_at: f64::INFINITY,
             last_save: 0.0,
+            save_error: None,
             on_change,
         }));
         let weak = Rc::downgrade(&inner);
@@ -213,6 +274,20 @@ impl<C: WireCodec + 'static> Connection<C> {
             _onmessage: onmessage,
             _pagehide: pagehide,
         })
+    }
+}
+
+impl<C: WireCodec + 'static> Connection<C> {
+    /// Runs a slice at once (e.g. after a local operation, so its posts go out now).
+    pub fn kick(&self) {
+        let mut inner = self.inner.borrow_mut();
+        let now = now_ms();
+        arm(&mut inner, Rc::downgrade(&self.inner), now, now);
+    }
+
+    /// Why the last save failed, if it did.
+    pub fn save_error(&self) -> Option<String> {
+        self.inner.borrow().save_error.clone()
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Refusal {
     Codec(String),
     /// The inbox was full.
     Flood,
+    /// An open room already tracks as many tabs as it may; a new one is refused.
+    RoomFull(NodeId),
 }
 
 impl Refusal {
@@ -45,6 +47,7 @@ impl Refusal {
             Refusal::ForgedSender(_) => "forged sender",
             Refusal::Codec(_) => "invalid message",
             Refusal::Flood => "flood",
+            Refusal::RoomFull(_) => "room full",
         }
     }
 }
@@ -61,6 +64,7 @@ impl fmt::Display for Refusal {
             Refusal::ForgedSender(s) => write!(f, "claims seat {s} with another tab's token"),
             Refusal::Codec(why) => write!(f, "invalid message: {why}"),
             Refusal::Flood => write!(f, "inbox full ({INBOX_MAX} waiting): message dropped"),
+            Refusal::RoomFull(s) => write!(f, "tab {s} refused: the room tracks enough tabs"),
         }
     }
 }

@@ -51,6 +51,15 @@ pub trait WireCodec {
     fn save(&self, _node: NodeId, _protocol: &Self::Protocol) -> Option<String> {
         None
     }
+    /// Whether the protocol says when to save (see [`asks_to_save`](Self::asks_to_save));
+    /// otherwise (the default) its state is saved after any input.
+    fn saves_when_asked(&self) -> bool {
+        false
+    }
+    /// Whether this output asks the driver to save (e.g. the protocol's `Save` output).
+    fn asks_to_save(&self, _output: &<Self::Protocol as Protocol>::Output) -> bool {
+        false
+    }
     /// A protocol for `node` restored from [`save`](Self::save)'s output (`Ok(None)`: not
     /// supported).
     fn restore(&self, _node: NodeId, _json: &str) -> Result<Option<Self::Protocol>, Self::Error> {
@@ -110,6 +119,8 @@ pub struct TabRuntime<C: WireCodec> {
     counters: Counters,
     notes: VecDeque<String>,
     dirty: bool,
+    preloaded: bool,
+    frozen_until: Option<f64>,
 }
 
 impl<C: WireCodec> TabRuntime<C> {
@@ -154,7 +165,16 @@ impl<C: WireCodec> TabRuntime<C> {
             counters: Counters::default(),
             notes: VecDeque::new(),
             dirty: false,
+            preloaded: false,
+            frozen_until: None,
         }
+    }
+
+    /// Marks the protocol as already restored by the page: nothing is loaded when the tab
+    /// sits down.
+    pub fn preloaded(mut self) -> Self {
+        self.preloaded = true;
+        self
     }
 
     /// The protocol.
@@ -208,8 +228,12 @@ impl<C: WireCodec> TabRuntime<C> {
         std::mem::take(&mut self.outputs)
     }
 
-    /// The earliest time (ms) something is due: a timer, an announcement, queued input.
+    /// The earliest time (ms) something is due: a timer, an announcement, queued input
+    /// (while frozen: the waking time).
     pub fn next_wakeup(&self, now: f64) -> f64 {
+        if let Some(until) = self.frozen_until {
+            return until.max(now);
+        }
         let timer = self
             .timers
             .iter()
@@ -261,8 +285,40 @@ impl<C: WireCodec> TabRuntime<C> {
         self.refuse(Refusal::Oversized { bytes, limit });
     }
 
-    /// Handles at most `budget` queued messages; returns how many are left.
+    /// Freezes the tab until `until` (ms) — a GC pause, a throttled background tab: it
+    /// handles no message, fires no timer, announces nothing and runs no operation, while
+    /// what arrives queues up (bounded as always). On waking, due timers fire first — the
+    /// frozen code resumes where it stopped, before it reads its mail — then the queue.
+    pub fn freeze(&mut self, until: f64) {
+        self.frozen_until = Some(until);
+    }
+
+    /// Until when the tab is frozen (`None`: it is not).
+    pub fn frozen_until(&self) -> Option<f64> {
+        self.frozen_until
+    }
+
+    /// Whether the tab is frozen at `now`; wakes it (due timers first) once the time came.
+    fn asleep(&mut self, now: f64) -> bool {
+        match self.frozen_until {
+            Some(until) if now < until => true,
+            Some(_) => {
+                self.frozen_until = None;
+                if self.started {
+                    self.fire_timers(now);
+                }
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Handles at most `budget` queued messages; returns how many are left to handle now
+    /// (0 while frozen).
     pub fn pump(&mut self, now: f64, budget: usize) -> usize {
+        if self.asleep(now) {
+            return 0;
+        }
         for _ in 0..budget {
             let Some(raw) = self.inbox.pop_front() else {
                 break;
@@ -290,6 +346,7 @@ impl<C: WireCodec> TabRuntime<C> {
                     Heard::Noted => {}
                     Heard::Impersonation => return Err(Refusal::Impersonation(seat)),
                     Heard::NoSuchSeat => return Err(Refusal::NoSuchSeat(env.seat)),
+                    Heard::Full => return Err(Refusal::RoomFull(seat)),
                 }
                 if self.seats.present(seat) {
                     self.release(seat, now);
@@ -324,8 +381,10 @@ impl<C: WireCodec> TabRuntime<C> {
                     Some(_) => self.seats.alive(seat, now),
                     None => {
                         // Heard before its announcement (or after a long silence): note it.
-                        if self.seats.heard(seat, env.token, false, now) != Heard::Noted {
-                            return Err(Refusal::NoSuchSeat(env.seat));
+                        match self.seats.heard(seat, env.token, false, now) {
+                            Heard::Noted => {}
+                            Heard::Full => return Err(Refusal::RoomFull(seat)),
+                            _ => return Err(Refusal::NoSuchSeat(env.seat)),
                         }
                     }
                 }
@@ -361,7 +420,7 @@ impl<C: WireCodec> TabRuntime<C> {
             rng: &mut self.rng,
         };
         input(&mut self.protocol, &mut ctx, &mut out);
-        self.dirty = true;
+        self.dirty |= !self.codec.saves_when_asked();
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, message } => {
@@ -375,9 +434,17 @@ impl<C: WireCodec> TabRuntime<C> {
                     self.timers.push((at, self.next_timer, timer));
                 }
                 Effect::CancelTimer { timer } => self.timers.retain(|t| t.2 != timer),
-                Effect::Output(o) => self.outputs.push(o),
+                Effect::Output(o) => {
+                    self.dirty |= self.codec.asks_to_save(&o);
+                    self.outputs.push(o);
+                }
             }
         }
+    }
+
+    /// The protocol's clock reading at page time `now` (ms): local time since the tab began.
+    pub fn clock(&self, now: f64) -> Instant {
+        self.local(now)
     }
 
     fn local(&self, now: f64) -> Instant {
@@ -457,9 +524,9 @@ impl<C: WireCodec> TabRuntime<C> {
         }
     }
 
-    /// Runs a local operation (once seated); `false` if the tab has no seat yet.
+    /// Runs a local operation (once seated); `false` if the tab has no seat yet or is frozen.
     pub fn operate(&mut self, op: <C::Protocol as Protocol>::Operation, now: f64) -> bool {
-        if self.seats.seat().is_none() {
+        if self.seats.seat().is_none() || self.asleep(now) {
             return false;
         }
         self.run(now, |p, ctx, out| p.on_operation(ctx, op, out));
@@ -470,13 +537,16 @@ impl<C: WireCodec> TabRuntime<C> {
     /// the tab sits down, `load` is asked for the seat's saved state (restored if the codec
     /// can) before the protocol starts.
     pub fn poll(&mut self, now: f64, load: impl FnOnce(NodeId) -> Option<String>) {
+        if self.asleep(now) {
+            return;
+        }
         let (sat, announce) = self.seats.tick(now);
         if let Some((seat, _)) = self.seats.announced().filter(|_| announce) {
             let json = self.envelope(Kind::Seat, seat, None, None);
             self.posts.push(Post { json, delay_ms: 0 });
         }
         if let Some(seat) = self.seats.seat().filter(|_| sat && !self.started) {
-            if let Some(json) = load(seat) {
+            if let Some(json) = load(seat).filter(|_| !self.preloaded) {
                 match self.codec.restore(seat, &json) {
                     Ok(Some(p)) => self.protocol = p,
                     Ok(None) => {}
@@ -499,6 +569,11 @@ impl<C: WireCodec> TabRuntime<C> {
         for seat in present {
             self.release(seat, now);
         }
+        self.fire_timers(now);
+    }
+
+    /// Fires the timers due at `now`, in deadline order.
+    fn fire_timers(&mut self, now: f64) {
         loop {
             let due = self
                 .timers
@@ -565,5 +640,5 @@ impl<C: WireCodec> TabRuntime<C> {
 }
 
 #[cfg(test)]
-#[path = "runtime_tests.rs"]
+#[path = "../tabs_tests/runtime.rs"]
 mod tests;

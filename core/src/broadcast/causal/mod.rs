@@ -351,11 +351,14 @@ impl<T: Clone> CausalQueue<T> {
 
     /// Delivers `message` and everything it unblocks, transitively.
     fn deliver(&mut self, message: CausalMessage<T>, out: &mut Vec<CausalMessage<T>>) {
-        let mut woken = Vec::new();
         let id = message.id();
         self.delivered.set(id.origin, id.seq);
-        woken.push((id.origin, id.seq));
         out.push(message);
+        if self.waiting_on.is_empty() {
+            // Nothing is held: nothing to wake (the common case, without a work list).
+            return;
+        }
+        let mut woken = alloc::vec![(id.origin, id.seq)];
         while let Some(key) = woken.pop() {
             let Some(ids) = self.waiting_on.remove(&key) else {
                 continue;

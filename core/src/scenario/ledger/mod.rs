@@ -17,6 +17,7 @@ mod params;
 pub use params::*;
 
 use crate::ledger::backup::BackupPart;
+use crate::ledger::live::{self, Dated};
 use crate::ledger::replica::{LedgerOp, LedgerOutput, Replica};
 use crate::ledger::state::ReplicaState;
 use crate::ledger::verdict::{self, Evidence, Verdict};
@@ -120,6 +121,10 @@ pub struct Run {
     pub cuts: Vec<Cut>,
     /// The invariant verdicts, in [`verdict::NAMES`] order.
     pub verdicts: Vec<Verdict>,
+    /// The same verdicts, each with the instant it first broke (see [`live`]).
+    pub dated: Vec<Dated>,
+    /// When the run ended (true time).
+    pub end: Instant,
 }
 
 impl Run {
@@ -130,6 +135,36 @@ impl Run {
     /// Whether every verdict holds.
     pub fn all_hold(&self) -> bool {
         self.verdicts.iter().all(Verdict::holds)
+    }
+    /// The verdicts as they stand at true time `t`, in [`verdict::NAMES`] order: a broken
+    /// one reads broken from the instant its first evidence was reported, holding before
+    /// (for a badge that turns red the moment an invariant breaks).
+    ///
+    /// ```
+    /// use chronoscope::scenario::ledger::{self, Params};
+    /// use chronoscope::time::Instant;
+    /// let run = ledger::run(&Params { fencing: false, ..Params::default() }).unwrap();
+    /// let at = run.broken_at("committed stable").expect("the stale leader overwrote a commit");
+    /// assert!(at > Instant::ZERO);
+    /// assert!(run.verdicts_at(at - chronoscope::time::Span::from_nanos(1)).iter().all(|v| v.holds()));
+    /// assert!(!run.holds_at("committed stable", at).unwrap());
+    /// ```
+    pub fn verdicts_at(&self, t: Instant) -> Vec<Verdict> {
+        self.dated.iter().map(|d| d.at(t)).collect()
+    }
+    /// Whether the verdict called `name` holds at true time `t` (`None`: no such verdict).
+    pub fn holds_at(&self, name: &str, t: Instant) -> Option<bool> {
+        self.dated
+            .iter()
+            .find(|d| d.verdict.name == name)
+            .map(|d| d.holds_at(t))
+    }
+    /// When the verdict called `name` first broke (`None`: it held, or no such verdict).
+    pub fn broken_at(&self, name: &str) -> Option<Instant> {
+        self.dated
+            .iter()
+            .find(|d| d.verdict.name == name)
+            .and_then(|d| d.broken_at)
     }
     /// Whether a stale leader's shipment was refused somewhere.
     pub fn stale_rejected(&self) -> bool {
@@ -307,12 +342,15 @@ pub fn run_with(params: &Params, labels: bool) -> Result<Run, LedgerScenarioErro
         .collect();
     let trace = sim.finish();
     let refs: Vec<&Replica> = replicas.iter().collect();
-    let verdicts = verdict::judge(Evidence {
+    let evidence = Evidence {
         replicas: &refs,
         outputs: &outputs,
         trace: &trace,
         settled: true,
-    });
+    };
+    let verdicts = verdict::judge(evidence);
+    let end = params.end();
+    let dated = live::date(evidence, &verdicts, end);
     let mut timeline: Vec<Line> = outputs
         .iter()
         .map(|r| Line {
@@ -331,6 +369,8 @@ pub fn run_with(params: &Params, labels: bool) -> Result<Run, LedgerScenarioErro
         leases: leases(&outputs),
         cuts: cuts(&outputs, n as usize),
         verdicts,
+        dated,
+        end,
         timeline,
         outputs,
         replicas,

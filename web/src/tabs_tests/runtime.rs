@@ -262,3 +262,31 @@ fn a_seat_nobody_sits_in_holds_messages_and_timers_fire() {
     assert_eq!(room.shown[0].len(), 1, "{:?}", room.shown);
     assert_eq!(room.shown[0], room.shown[2]);
 }
+
+#[test]
+fn a_frozen_tab_handles_nothing_until_it_wakes_then_catches_up_with_what_queued() {
+    let mut room = Room::new(2, 2);
+    room.run(1_500.0);
+    let until = room.now + 2_000.0;
+    room.tabs[1].freeze(until);
+    assert_eq!(room.tabs[1].frozen_until(), Some(until));
+    assert_eq!(room.tabs[1].next_wakeup(room.now), until);
+    assert!(!room.tabs[1].operate("while frozen".into(), room.now));
+    for k in 0..3 {
+        room.say(0, &format!("m{k}"));
+        room.run(100.0);
+    }
+    room.run(1_000.0);
+    // Frozen: its mail waits, nothing is shown, nothing is refused.
+    assert!(room.tabs[1].backlog() >= 3, "{}", room.tabs[1].backlog());
+    assert!(room.shown[1].is_empty());
+    assert_eq!(room.tabs[1].pump(room.now, 100), 0);
+    room.run(2_000.0);
+    assert_eq!(room.tabs[1].frozen_until(), None);
+    assert_eq!(room.tabs[1].backlog(), 0);
+    room.say(1, "awake");
+    room.run(1_000.0);
+    assert_eq!(room.shown[0].len(), 4, "{:?}", room.shown);
+    assert_eq!(room.shown[0], room.shown[1]);
+    assert_eq!(room.tabs[1].counters().refused_total(), 0);
+}

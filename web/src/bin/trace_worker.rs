@@ -3,8 +3,10 @@
 //! [`import`](trace_import::import), so errors read the same), and sends the happens-before DAG
 //! back in the compact chunked form of `chronoscope::trace::wire` — the page decodes one chunk
 //! per task and never blocks on the parse. Trunk builds it from `index.html`'s
-//! `<link data-trunk rel="rust" data-bin="trace_worker" data-type="worker" data-loader-shim …>`
-//! as `trace_worker_loader.js`; it links the core and wasm-bindgen only (no Yew).
+//! `<link data-trunk rel="rust" data-bin="trace_worker" data-type="worker"
+//! data-bindgen-target="web" data-loader-shim …>` as `trace_worker_loader.js`, a module worker
+//! (the browser-`RegExp` engine's inline JavaScript needs ES modules); it links the core,
+//! wasm-bindgen and that engine only (no Yew).
 //!
 //! Messages: the worker says `{kind: "ready"}` once loaded; then page → worker:
 //! `{file?: File, text?: string, format, regex, delimiter}`; worker → page: `{kind: "progress", stage: "read" | "parse", done, total}`, then either

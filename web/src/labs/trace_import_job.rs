@@ -12,7 +12,7 @@ use chronoscope::trace::wire::Decoder;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::Callback;
 
 use super::trace_import::Format;
@@ -135,7 +135,10 @@ impl ImportJob {
         delimiter: &str,
         on_update: Callback<Update>,
     ) -> Result<ImportJob, String> {
-        let worker = Worker::new(WORKER_SCRIPT)
+        // A module worker: the regex engine's JavaScript snippet needs ES modules.
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
             .map_err(|e| format!("could not start the import worker: {e:?}"))?;
         let live = Rc::new(Cell::new(true));
         let decoder = Rc::new(RefCell::new(None::<Decoder>));

@@ -239,49 +239,129 @@ impl Execution {
     /// the others are recorded with [`Trace::add_predecessor`], so happens-before on the trace
     /// equals the DAG's.
     pub fn to_trace(&self) -> Trace {
-        let mut edges: Vec<(EventId, EventId)> = self.messages().collect();
+        let mut builder = TraceBuilder::new(self);
+        builder.step(self, usize::MAX);
+        builder.finish()
+    }
+}
+
+/// [`Execution::to_trace`] a slice at a time, so that a page can build the trace of a
+/// million-event log between frames instead of in one long task. `step` as often as needed
+/// with the execution the builder was made from, then `finish`; the result equals
+/// `to_trace()` (`core/tests/trace_wire.rs`).
+///
+/// ```
+/// use chronoscope::trace::dag::TraceBuilder;
+/// use chronoscope::trace::import::import;
+/// let log = import("a {\"a\":1}\nsend\nb {\"a\":1, \"b\":1}\nrecv\n", None, None).unwrap();
+/// let exec = &log.executions[0];
+/// let mut builder = TraceBuilder::new(exec);
+/// assert_eq!(builder.total(), 3, "two events, one message");
+/// while !builder.step(exec, 1) {}
+/// assert_eq!(builder.finish(), exec.to_trace());
+/// ```
+#[derive(Clone, Debug)]
+pub struct TraceBuilder {
+    edges: Vec<(EventId, EventId)>,
+    kinds: Vec<EventKind>,
+    hosts: Vec<NodeId>,
+    trace: Trace,
+    lamport: Vec<u64>,
+    last_of_host: Vec<u64>,
+    next_event: usize,
+    next_edge: usize,
+}
+
+impl TraceBuilder {
+    /// Starts building `exec`'s trace (sorts its message edges: O(m log m)).
+    pub fn new(exec: &Execution) -> Self {
+        let mut edges: Vec<(EventId, EventId)> = exec.messages().collect();
         edges.sort_unstable();
-        let mut kinds = alloc::vec![EventKind::Local; self.events.len()];
+        let mut kinds = alloc::vec![EventKind::Local; exec.events.len()];
         // Message ids are positions in `edges`; a receive wins over a send for the kind.
         for (m, &(send, recv)) in edges.iter().enumerate().rev() {
             let message = super::MessageId(m as u32);
             let (from, to) = (
-                self.events[send.index()].host,
-                self.events[recv.index()].host,
+                exec.events[send.index()].host,
+                exec.events[recv.index()].host,
             );
             if !matches!(kinds[send.index()], EventKind::Receive { .. }) {
                 kinds[send.index()] = EventKind::Send { message, to };
             }
             kinds[recv.index()] = EventKind::Receive { message, from };
         }
-        let mut trace = Trace::new(self.hosts.len() as u32);
-        let mut lamport: Vec<u64> = Vec::with_capacity(self.events.len());
-        let mut last_of_host = alloc::vec![0u64; self.hosts.len()];
-        for (e, kind) in self.events.iter().zip(kinds) {
+        TraceBuilder {
+            edges,
+            kinds,
+            hosts: exec.events.iter().map(|e| e.host).collect(),
+            trace: Trace::new(exec.hosts.len() as u32),
+            lamport: Vec::with_capacity(exec.events.len()),
+            last_of_host: alloc::vec![0u64; exec.hosts.len()],
+            next_event: 0,
+            next_edge: 0,
+        }
+    }
+
+    /// Units of work: events plus messages.
+    pub fn total(&self) -> usize {
+        self.kinds.len() + self.edges.len()
+    }
+
+    /// Units done so far.
+    pub fn done(&self) -> usize {
+        self.next_event + self.next_edge
+    }
+
+    /// Does up to `budget` units; returns whether the trace is complete. With an execution
+    /// other than the builder's (another event count), it stops and reports complete.
+    pub fn step(&mut self, exec: &Execution, budget: usize) -> bool {
+        if exec.events.len() != self.kinds.len() {
+            self.next_event = self.kinds.len();
+            self.next_edge = self.edges.len();
+            return true;
+        }
+        let mut budget = budget;
+        while budget > 0 && self.next_event < self.kinds.len() {
+            let e = &exec.events[self.next_event];
+            let host = self.hosts[self.next_event];
             let from_parents = e
                 .parents
                 .iter()
-                .map(|p| lamport[p.index()])
+                .filter_map(|p| self.lamport.get(p.index()))
                 .max()
+                .copied()
                 .unwrap_or(0);
-            let stamp = last_of_host[e.host.index()].max(from_parents) + 1;
-            last_of_host[e.host.index()] = stamp;
-            lamport.push(stamp);
-            let at = Instant::from_nanos(e.id.0 as i64);
-            trace.push_event(e.host, kind, at, at, stamp, e.clock.clone(), e.text.clone());
-        }
-        for (send, recv) in edges {
-            let (from, to) = (
-                self.events[send.index()].host,
-                self.events[recv.index()].host,
-            );
-            let m = trace.push_message(from, to, send, None);
-            trace.set_fate(m, MessageFate::Delivered(recv));
-            if !matches!(trace.event(recv).map(|e| e.kind), Some(EventKind::Receive { message, .. }) if message == m)
-            {
-                trace.add_predecessor(recv, send);
+            let last = self.last_of_host.get(host.index()).copied().unwrap_or(0);
+            let stamp = last.max(from_parents) + 1;
+            if let Some(l) = self.last_of_host.get_mut(host.index()) {
+                *l = stamp;
             }
+            self.lamport.push(stamp);
+            let at = Instant::from_nanos(e.id.0 as i64);
+            let kind = self.kinds[self.next_event];
+            self.trace
+                .push_event(host, kind, at, at, stamp, e.clock.clone(), e.text.clone());
+            self.next_event += 1;
+            budget -= 1;
         }
-        trace
+        while budget > 0 && self.next_event == self.kinds.len() && self.next_edge < self.edges.len()
+        {
+            let (send, recv) = self.edges[self.next_edge];
+            let (from, to) = (self.hosts[send.index()], self.hosts[recv.index()]);
+            let m = self.trace.push_message(from, to, send, None);
+            self.trace.set_fate(m, MessageFate::Delivered(recv));
+            if !matches!(self.trace.event(recv).map(|e| e.kind), Some(EventKind::Receive { message, .. }) if message == m)
+            {
+                self.trace.add_predecessor(recv, send);
+            }
+            self.next_edge += 1;
+            budget -= 1;
+        }
+        self.done() == self.total()
+    }
+
+    /// The trace (complete once `step` returned `true`).
+    pub fn finish(self) -> Trace {
+        self.trace
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Real logs come in through [`import`] ([`shiviz`] and [`json_lines`] readers, checked by
 //! [`validity`]) as a happens-before DAG ([`dag`]) that converts to a `Trace`, and go out
-//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines). Pure analyses over an
+//! through [`export`] (Mermaid, Graphviz DOT, ShiViz, JSON lines); [`wire`] carries a parsed log
+//! compactly from a Web Worker to the page. Pure analyses over an
 //! imported execution: [`search`], [`motifs`], [`compare`], [`cluster`], [`host_order`] and the
 //! clock-skew audit [`skew`].
 
@@ -33,6 +34,7 @@ pub mod search;
 pub mod shiviz;
 pub mod skew;
 pub mod validity;
+pub mod wire;
 
 use alloc::string::String;
 use alloc::vec::Vec;

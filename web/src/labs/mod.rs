@@ -30,6 +30,8 @@ pub mod ledger_graph;
 pub mod ledger_seat;
 pub mod ledger_tabs;
 pub mod snapshot;
+pub mod trace_import;
+pub mod trace_import_job;
 pub mod trace_viewer;
 pub mod true_time;
 

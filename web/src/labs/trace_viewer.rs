@@ -15,10 +15,8 @@ use chronoscope::trace::dag::{Execution, Log};
 use chronoscope::trace::export::{
     to_dot, to_json_lines, to_mermaid, to_shiviz, SHIVIZ_DELIMITER, SHIVIZ_REGEX,
 };
-use chronoscope::trace::shiviz::{
-    self, ParseOptions, EVENT_FIRST_REGEX, GOVECTOR_REGEX, TLA_DELIMITER, TLA_REGEX,
-};
-use chronoscope::trace::{json_lines, EventId};
+use chronoscope::trace::shiviz::{EVENT_FIRST_REGEX, GOVECTOR_REGEX, TLA_DELIMITER, TLA_REGEX};
+use chronoscope::trace::EventId;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -37,52 +35,47 @@ use crate::components::export::{ExportMenu, TextExport};
 use crate::components::inspector::EventInspector;
 use crate::components::SharedTrace;
 
-/// Largest log accepted (bytes): bigger files are refused with a message, not attempted.
-pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;
-
-/// The input formats offered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A ShiViz log with the parser regex (and optional delimiter) given in the form.
-    ShiViz,
-    /// A file whose first line is the regex and second line the delimiter.
-    ShiVizFile,
-    /// JSON lines: `{"node":"A","event":"start","vc":[1,0,0]}`.
-    JsonLines,
-}
-
-/// Parses `text` in `format`; the error names the line and what to fix.
-pub fn import(text: &str, format: Format, regex: &str, delimiter: &str) -> Result<Log, String> {
-    if text.len() > MAX_LOG_BYTES {
-        return Err(format!(
-            "the log is {} bytes; the limit is {MAX_LOG_BYTES}",
-            text.len()
-        ));
-    }
-    let result = match format {
-        Format::ShiViz => ParseOptions::with_engine(crate::browser_regex::engine(), regex)
-            .and_then(|o| {
-                if delimiter.trim().is_empty() {
-                    Ok(o)
-                } else {
-                    o.with_delimiter(delimiter)
-                }
-            })
-            .and_then(|o| shiviz::parse(text, &o)),
-        Format::ShiVizFile => shiviz::parse_file_with(crate::browser_regex::engine(), text),
-        Format::JsonLines => json_lines::parse(text),
-    };
-    result.map_err(|e| e.to_string())
-}
+use super::trace_import::WORKER_ABOVE_BYTES;
+pub use super::trace_import::{import, Format, MAX_LOG_BYTES};
+use super::trace_import_job::{ImportJob, Progress, Source, Stage, Update};
 
 /// A sample log (GoVector's order: the `host {clock}` line, then the event) so the page shows
 /// something on first visit.
 pub const SAMPLE: &str = "client {\"client\":1}\nsend request\nserver {\"client\":1, \"server\":1}\nreceive request\nserver {\"client\":1, \"server\":2}\nsend reply\nclient {\"client\":2}\nlocal work\nclient {\"client\":3, \"server\":2}\nreceive reply\n";
 
+/// One execution of a shared log, without copying it (equality is identity): a render of the
+/// page never clones a million events, and props compare in constant time.
+#[derive(Clone)]
+pub struct ExecRef {
+    log: Rc<Log>,
+    index: usize,
+    /// Its trace, when already built (a big log's, between frames).
+    full: Option<SharedTrace>,
+}
+
+impl ExecRef {
+    /// Execution `index` of `log`, if it has one, with its trace if already built.
+    pub fn new(log: Rc<Log>, index: usize, full: Option<SharedTrace>) -> Option<ExecRef> {
+        (index < log.executions.len()).then_some(ExecRef { log, index, full })
+    }
+    /// The execution (`new` checked the index and the log never changes).
+    pub fn get(&self) -> &Execution {
+        &self.log.executions[self.index]
+    }
+}
+
+impl PartialEq for ExecRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.log, &other.log) && self.index == other.index
+    }
+}
+
 #[derive(Clone, PartialEq)]
 struct Loaded {
     log: Rc<Log>,
     execution: usize,
+    /// The first execution's trace, when the import built it between frames.
+    first_trace: Option<SharedTrace>,
 }
 
 /// Events the search query matches (text, `field=value` or `host=NAME`; see
@@ -124,6 +117,7 @@ pub fn trace_viewer_lab() -> Html {
             .map(|log| Loaded {
                 log: Rc::new(log),
                 execution: 0,
+                first_trace: None,
             })
     });
     let error = use_state(|| None::<String>);
@@ -137,8 +131,11 @@ pub fn trace_viewer_lab() -> Html {
     let settings = use_state(Settings::default);
     let step = use_state(|| 0usize);
 
-    let parse = {
-        let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
+    let progress = use_state(|| None::<Progress>);
+    let notice = use_state(|| None::<String>);
+    // The import running in the Web Worker, if any (dropping it terminates the worker).
+    let job = use_mut_ref(|| None::<ImportJob>);
+    let show = {
         let (loaded, error, hidden, selected, compare) = (
             loaded.clone(),
             error.clone(),
@@ -146,25 +143,102 @@ pub fn trace_viewer_lab() -> Html {
             selected.clone(),
             compare.clone(),
         );
-        // Takes the text itself: a state handle captured here would hold the previous text.
-        Callback::from(
-            move |text: String| match import(&text, *format, &regex, &delimiter) {
-                Ok(log) if log.executions.is_empty() => error.set(Some(
-                    "the log holds no events that match the parser regex".into(),
-                )),
-                Ok(log) => {
-                    loaded.set(Some(Loaded {
-                        log: Rc::new(log),
-                        execution: 0,
+        Callback::from(move |(log, first_trace): (Log, Option<SharedTrace>)| {
+            loaded.set(Some(Loaded {
+                log: Rc::new(log),
+                execution: 0,
+                first_trace,
+            }));
+            error.set(None);
+            hidden.set(BTreeSet::new());
+            selected.set(None);
+            compare.set(None);
+        })
+    };
+    let on_update = {
+        let (show, error, progress) = (show.clone(), error.clone(), progress.clone());
+        Callback::from(move |update: Update| match update {
+            Update::Progress(p) => progress.set(Some(p)),
+            Update::Done(log, trace) => {
+                progress.set(None);
+                show.emit((log, trace));
+            }
+            Update::Failed(e) => {
+                progress.set(None);
+                error.set(Some(e));
+            }
+        })
+    };
+    // Big logs: parse in the worker; the page only shows progress and decodes the result.
+    let start_job = {
+        let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
+        let (job, progress, notice, error, on_update, show) = (
+            job.clone(),
+            progress.clone(),
+            notice.clone(),
+            error.clone(),
+            on_update.clone(),
+            show.clone(),
+        );
+        Callback::from(move |source: Source| {
+            // A new import replaces (and so cancels) a running one.
+            job.borrow_mut().take();
+            notice.set(None);
+            let fallback_text = match &source {
+                Source::Text(t) => Some(t.clone()),
+                Source::File(_) => None,
+            };
+            match ImportJob::start(source, *format, &regex, &delimiter, on_update.clone()) {
+                Ok(started) => {
+                    *job.borrow_mut() = Some(started);
+                    progress.set(Some(Progress {
+                        stage: Stage::Parse,
+                        done: 0.0,
+                        total: 0.0,
                     }));
-                    error.set(None);
-                    hidden.set(BTreeSet::new());
-                    selected.set(None);
-                    compare.set(None);
                 }
+                // No worker (e.g. its script is missing): parse here, as small logs are.
+                Err(why) => match fallback_text {
+                    Some(text) => match import(&text, *format, &regex, &delimiter) {
+                        Ok(log) => show.emit((log, None)),
+                        Err(e) => error.set(Some(e)),
+                    },
+                    None => error.set(Some(why)),
+                },
+            }
+        })
+    };
+    let cancel = {
+        let (job, progress, notice) = (job.clone(), progress.clone(), notice.clone());
+        Callback::from(move |_: MouseEvent| {
+            if job.borrow_mut().take().is_some_and(|j| j.running()) {
+                notice.set(Some(
+                    "import cancelled; the previous trace is still shown".into(),
+                ));
+            }
+            progress.set(None);
+        })
+    };
+    let parse = {
+        let (format, regex, delimiter) = (format.clone(), regex.clone(), delimiter.clone());
+        let (show, error, notice, start_job) = (
+            show.clone(),
+            error.clone(),
+            notice.clone(),
+            start_job.clone(),
+        );
+        // Takes the text itself: a state handle captured here would hold the previous text.
+        Callback::from(move |text: String| {
+            if text.len() >= WORKER_ABOVE_BYTES && text.len() <= MAX_LOG_BYTES {
+                start_job.emit(Source::Text(text));
+                return;
+            }
+            notice.set(None);
+            match import(&text, *format, &regex, &delimiter) {
+                Ok(log) => show.emit((log, None)),
                 Err(e) => error.set(Some(e)),
-            },
-        )
+            }
+        })
     };
     let on_text = {
         let text = text.clone();
@@ -176,6 +250,7 @@ pub fn trace_viewer_lab() -> Html {
     };
     let load_file = {
         let (text, error, parse) = (text.clone(), error.clone(), parse.clone());
+        let start_job = start_job.clone();
         Callback::from(move |file: web_sys::File| {
             if file.size() > MAX_LOG_BYTES as f64 {
                 error.set(Some(format!(
@@ -183,6 +258,12 @@ pub fn trace_viewer_lab() -> Html {
                     file.name(),
                     file.size()
                 )));
+                return;
+            }
+            // A big file goes to the worker as is: the page never holds its text (nor puts
+            // megabytes into the text box).
+            if file.size() >= WORKER_ABOVE_BYTES as f64 {
+                start_job.emit(Source::File(file));
                 return;
             }
             let (text, error, parse) = (text.clone(), error.clone(), parse.clone());
@@ -253,15 +334,13 @@ pub fn trace_viewer_lab() -> Html {
     };
 
     let current = loaded.as_ref().and_then(|l| {
-        l.log
-            .executions
-            .get(l.execution)
-            .map(|e| (l.clone(), e.clone()))
+        let full = l.first_trace.clone().filter(|_| l.execution == 0);
+        ExecRef::new(l.log.clone(), l.execution, full).map(|e| (l.clone(), e))
     });
     let view = current.map(|(l, exec)| {
         html! {
             <ExecutionView key={format!("{:p}-{}-{:?}-{}-{:?}", Rc::as_ptr(&l.log), l.execution, *hidden, *collapse, *order)} log={Shared(l.log.clone())}
-                execution={l.execution} exec={Shared(Rc::new(exec))} hidden={(*hidden).clone()} collapse={*collapse} highlighted={(*highlighted).clone()} query={(*query).clone()}
+                execution={l.execution} {exec} hidden={(*hidden).clone()} collapse={*collapse} highlighted={(*highlighted).clone()} query={(*query).clone()}
                 selected={*selected} compare={*compare} order={*order} settings={(*settings).clone()} step={*step}
                 on_order={ let o = order.clone(); let s = selected.clone(); Callback::from(move |v: HostOrder| { s.set(None); o.set(v); }) }
                 on_settings={ let st = settings.clone(); let p = step.clone(); Callback::from(move |v: Settings| { p.set(0); st.set(v); }) }
@@ -323,6 +402,21 @@ pub fn trace_viewer_lab() -> Html {
                     aria-label="Log text (paste, or drop a file here)" />
                 <p class="hint">{"Paste a log, upload a file, or drop one on this box."}</p>
             </div>
+            if let Some(p) = *progress {
+                <div class="trace-import" role="status" aria-live="polite">
+                    if p.stage == Stage::Parse {
+                        <progress class="trace-progress" data-stage="parse" aria-label="Import progress" />
+                    } else {
+                        <progress class="trace-progress" data-stage={p.stage.name()}
+                            aria-label="Import progress" max={p.total.max(1.0).to_string()} value={p.done.to_string()} />
+                    }
+                    <span class="trace-progress-text">{ p.describe() }</span>
+                    <button class="trace-cancel" onclick={cancel}>{"Cancel"}</button>
+                </div>
+            }
+            if let Some(n) = (*notice).clone() {
+                <p class="notice trace-notice" role="status">{ n }</p>
+            }
             if let Some(e) = (*error).clone() {
                 <div class="notice error trace-error" role="alert">{ format!("Could not import the log: {e}") }</div>
             }
@@ -335,7 +429,7 @@ pub fn trace_viewer_lab() -> Html {
 struct ExecutionViewProps {
     log: Shared<Log>,
     execution: usize,
-    exec: Shared<Execution>,
+    exec: ExecRef,
     hidden: BTreeSet<usize>,
     collapse: bool,
     highlighted: BTreeSet<usize>,
@@ -370,7 +464,7 @@ type Visible = (SharedTrace, Vec<String>, Vec<EventId>, Vec<Option<EventId>>);
 #[cfg(test)]
 fn visible_execution(exec: &Execution, hidden: &BTreeSet<usize>, collapse: bool) -> Visible {
     let order: Vec<usize> = (0..exec.hosts().len()).collect();
-    visible_in_order(exec, hidden, collapse, &order)
+    visible_in_order(exec, hidden, collapse, &order, None)
 }
 
 /// [`visible_execution`] with the lanes in `order` (host indices; a permutation).
@@ -379,13 +473,15 @@ fn visible_in_order(
     hidden: &BTreeSet<usize>,
     collapse: bool,
     order: &[usize],
+    built: Option<SharedTrace>,
 ) -> Visible {
-    let full = exec.to_trace();
+    // The execution's trace (already built for a big log's first execution).
+    let full = built.unwrap_or_else(|| exec.to_trace().into());
     let identity = order.iter().enumerate().all(|(i, h)| i == *h);
     if hidden.is_empty() && !collapse && identity {
         let ids: Vec<EventId> = exec.events().iter().map(|e| e.id).collect();
         let map = ids.iter().copied().map(Some).collect();
-        return (full.into(), exec.hosts().to_vec(), ids, map);
+        return (full, exec.hosts().to_vec(), ids, map);
     }
     // Rebuild through the trace API (as `Execution::to_trace` does) so ids stay dense and
     // topologically ordered; a receive with several parents keeps the extra ones as
@@ -530,7 +626,7 @@ fn concurrent_in_view(
 
 #[function_component(ExecutionView)]
 fn execution_view(props: &ExecutionViewProps) -> Html {
-    let exec = &props.exec.0;
+    let exec = props.exec.get();
     let built = use_memo(
         (
             props.exec.clone(),
@@ -539,11 +635,11 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
             props.order,
         ),
         |(exec, hidden, collapse, order)| {
-            let lanes: Vec<usize> = host_order::order(&exec.0, *order)
+            let lanes: Vec<usize> = host_order::order(exec.get(), *order)
                 .into_iter()
                 .map(|h| h.index())
                 .collect();
-            visible_in_order(&exec.0, hidden, *collapse, &lanes)
+            visible_in_order(exec.get(), hidden, *collapse, &lanes, exec.full.clone())
         },
     );
     let analysis = use_memo(
@@ -567,9 +663,9 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
         ),
         move |(exec, q, highlighted, built, analysis)| {
             let map = &built.3;
-            let (count, mut drawn) = drawn_matches(search(&exec.0, q), map);
+            let (count, mut drawn) = drawn_matches(search(exec.get(), q), map);
             let lit = exec
-                .0
+                .get()
                 .events()
                 .iter()
                 .filter(|e| highlighted.contains(&e.host.index()))
@@ -621,13 +717,13 @@ fn execution_view(props: &ExecutionViewProps) -> Html {
                 label: "Mermaid",
                 filename: format!("{name}.mmd"),
                 mime: "text/plain",
-                contents: Rc::new(move || to_mermaid(&e1.0)),
+                contents: Rc::new(move || to_mermaid(e1.get())),
             },
             TextExport {
                 label: "DOT",
                 filename: format!("{name}.dot"),
                 mime: "text/vnd.graphviz",
-                contents: Rc::new(move || to_dot(&e2.0)),
+                contents: Rc::new(move || to_dot(e2.get())),
             },
             TextExport {
                 label: "ShiViz",
@@ -854,7 +950,8 @@ mod tests {
         use chronoscope::trace::happens_before::CausalIndex;
         let log = import(SAMPLE, Format::ShiViz, GOVECTOR_REGEX, "").unwrap();
         let exec = &log.executions[0];
-        let (trace, names, original, _) = visible_in_order(exec, &BTreeSet::new(), false, &[1, 0]);
+        let (trace, names, original, _) =
+            visible_in_order(exec, &BTreeSet::new(), false, &[1, 0], None);
         assert_eq!(names, ["server", "client"]);
         assert_eq!(trace.events().len(), 5);
         assert_eq!(trace.messages().len(), exec.messages().count());

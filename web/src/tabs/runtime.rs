@@ -19,7 +19,7 @@
 //! [`poll`]: TabRuntime::poll
 //! [`pump`]: TabRuntime::pump
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use chronoscope::node::NodeId;
@@ -239,11 +239,9 @@ impl<C: WireCodec> TabRuntime<C> {
             .iter()
             .map(|t| t.0)
             .fold(f64::INFINITY, f64::min);
-        let announce = now + super::seats::ANNOUNCE_MS / 2.0;
-        if self.inbox.is_empty() {
-            timer.min(announce)
-        } else {
-            now
+        match self.inbox.is_empty() {
+            true => timer.min(now + super::seats::ANNOUNCE_MS / 2.0),
+            false => now,
         }
     }
 
@@ -261,12 +259,8 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// Queues one incoming string (its length checked first); handled by [`pump`](Self::pump).
     pub fn receive(&mut self, raw: String) {
-        let limit = self.codec.max_bytes() + ENVELOPE_BYTES;
-        if raw.len() > limit {
-            self.refuse(Refusal::Oversized {
-                bytes: raw.len(),
-                limit,
-            });
+        if raw.len() > self.limit() {
+            self.receive_oversized(raw.len());
         } else if self.inbox.len() >= INBOX_MAX {
             self.refuse(Refusal::Flood);
         } else {
@@ -281,7 +275,7 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// Refuses an incoming value that is too long (or not a string) without copying it.
     pub fn receive_oversized(&mut self, bytes: usize) {
-        let limit = self.codec.max_bytes() + ENVELOPE_BYTES;
+        let limit = self.limit();
         self.refuse(Refusal::Oversized { bytes, limit });
     }
 
@@ -415,7 +409,7 @@ impl<C: WireCodec> TabRuntime<C> {
         let mut out = Outbox::new();
         let mut ctx = Context {
             node: me,
-            now: self.local(now),
+            now: self.clock(now),
             peers: &peers,
             rng: &mut self.rng,
         };
@@ -444,10 +438,6 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// The protocol's clock reading at page time `now` (ms): local time since the tab began.
     pub fn clock(&self, now: f64) -> Instant {
-        self.local(now)
-    }
-
-    fn local(&self, now: f64) -> Instant {
         Instant::from_nanos(((now - self.epoch).max(0.0) * 1e6) as i64)
     }
 
@@ -477,7 +467,7 @@ impl<C: WireCodec> TabRuntime<C> {
     fn send(&mut self, me: NodeId, to: NodeId, json: String, now: f64) {
         let verdict = if self.seats.present(to) {
             self.network
-                .judge(me, to, self.local(now), &mut self.fault_rng)
+                .judge(me, to, self.clock(now), &mut self.fault_rng)
         } else if self.seats.is_open() {
             // An open room's protocol keeps its own membership: nobody to hold it for.
             Verdict::Drop(chronoscope::trace::DropReason::ReceiverCrashed)
@@ -559,14 +549,7 @@ impl<C: WireCodec> TabRuntime<C> {
         if !self.started {
             return;
         }
-        let present: Vec<NodeId> = self
-            .held
-            .iter()
-            .map(|h| h.0)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for seat in present {
+        for seat in self.held().into_keys() {
             self.release(seat, now);
         }
         self.fire_timers(now);

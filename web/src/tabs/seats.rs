@@ -105,10 +105,8 @@ impl Seats {
         Seats {
             open: true,
             count: 0,
-            token,
             standing: Standing::Claiming(NodeId(token), now - CLAIM_MS),
-            occupants: BTreeMap::new(),
-            last_announce: f64::NEG_INFINITY,
+            ..Seats::new(1, token, now, None)
         }
     }
 

@@ -4,7 +4,8 @@
 //!
 //! - **messages** go through one [`WireCodec`] (encode; size check before parsing, decode,
 //!   validate, each failure a typed [`Refusal`] that is counted and shown), inside a small
-//!   envelope naming the sender's and receiver's seats ([`super::seats`]);
+//!   envelope naming the sender's and receiver's seats (the core's
+//!   [`chronoscope::membership::seats`], fed the tab's local clock);
 //! - **faults are data**: the tab's delay, drop rate, duplication and held links are a core
 //!   [`Network`] judged by the simulator's own [`Network::judge`] for every outgoing message;
 //!   messages to a seat nobody sits in wait as on a held link;
@@ -31,7 +32,7 @@ use serde_json::value::RawValue;
 
 use super::envelope::{Envelope, Kind};
 pub use super::envelope::{Post, Refusal};
-use super::seats::{Heard, Seats};
+use chronoscope::membership::seats::{Heard, Seats, ANNOUNCE};
 
 /// A protocol's messages on the wire: JSON strings, checked before they reach the protocol.
 pub trait WireCodec {
@@ -135,13 +136,19 @@ impl<C: WireCodec> TabRuntime<C> {
         now: f64,
         resume: Option<NodeId>,
     ) -> Self {
-        let seats = Seats::new(seats, token, now, resume);
+        let seats = Seats::new(seats, token, Instant::ZERO, resume);
         Self::with_seats(codec, protocol, seats, seed, now)
     }
 
     /// A runtime for a tab of an open room (no fixed seats; see [`Seats::open`]).
     pub fn open(codec: C, protocol: C::Protocol, token: u32, seed: u64, now: f64) -> Self {
-        Self::with_seats(codec, protocol, Seats::open(token, now), seed, now)
+        Self::with_seats(
+            codec,
+            protocol,
+            Seats::open(token, Instant::ZERO),
+            seed,
+            now,
+        )
     }
 
     fn with_seats(codec: C, protocol: C::Protocol, seats: Seats, seed: u64, now: f64) -> Self {
@@ -240,7 +247,7 @@ impl<C: WireCodec> TabRuntime<C> {
             .map(|t| t.0)
             .fold(f64::INFINITY, f64::min);
         match self.inbox.is_empty() {
-            true => timer.min(now + super::seats::ANNOUNCE_MS / 2.0),
+            true => timer.min(now + ANNOUNCE.as_millis_f64() / 2.0),
             false => now,
         }
     }
@@ -335,7 +342,7 @@ impl<C: WireCodec> TabRuntime<C> {
             Kind::Seat => {
                 match self
                     .seats
-                    .heard(seat, env.token, env.claim.unwrap_or(false), now)
+                    .heard(seat, env.token, env.claim.unwrap_or(false), self.clock(now))
                 {
                     Heard::Noted => {}
                     Heard::Impersonation => return Err(Refusal::Impersonation(seat)),
@@ -372,10 +379,10 @@ impl<C: WireCodec> TabRuntime<C> {
                 }
                 match self.seats.token_of(seat) {
                     Some(t) if t != env.token => return Err(Refusal::ForgedSender(seat)),
-                    Some(_) => self.seats.alive(seat, now),
+                    Some(_) => self.seats.alive(seat, self.clock(now)),
                     None => {
                         // Heard before its announcement (or after a long silence): note it.
-                        match self.seats.heard(seat, env.token, false, now) {
+                        match self.seats.heard(seat, env.token, false, self.clock(now)) {
                             Heard::Noted => {}
                             Heard::Full => return Err(Refusal::RoomFull(seat)),
                             _ => return Err(Refusal::NoSuchSeat(env.seat)),
@@ -530,7 +537,7 @@ impl<C: WireCodec> TabRuntime<C> {
         if self.asleep(now) {
             return;
         }
-        let (sat, announce) = self.seats.tick(now);
+        let (sat, announce) = self.seats.tick(self.clock(now));
         if let Some((seat, _)) = self.seats.announced().filter(|_| announce) {
             let json = self.envelope(Kind::Seat, seat, None, None);
             self.posts.push(Post { json, delay_ms: 0 });

@@ -18,6 +18,7 @@
 //!   signed updates over an RGA text).
 //! - [`ledger`]: the Chronos ledger, composed from the clocks, causal broadcast, leases and
 //!   snapshots.
+//! - [`membership`]: who is in a room of real peers (seats that browser tabs claim).
 //!
 //! ```
 //! use chronoscope::scenario::happens_before::{self, Params};
@@ -36,6 +37,7 @@ pub mod collab;
 pub mod crdt;
 pub mod lease;
 pub mod ledger;
+pub mod membership;
 pub mod node;
 pub mod protocol;
 pub mod rng;

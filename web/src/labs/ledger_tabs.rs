@@ -175,7 +175,10 @@ impl TabView {
             if seat == me {
                 Some(now)
             } else {
-                rt.seats().occupants().get(&seat).map(|o| o.last_seen)
+                rt.seats()
+                    .occupants()
+                    .get(&seat)
+                    .map(|o| now - (rt.clock(now) - o.last_seen).as_millis_f64())
             }
         };
         match (self.leader, seen) {

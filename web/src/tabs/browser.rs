@@ -129,14 +129,11 @@ pub struct Connection<C: WireCodec + 'static> {
 
 fn post(channel: &BroadcastChannel, posts: Vec<Post>) {
     for p in posts {
-        if p.delay_ms == 0 {
-            let _ = channel.post_message(&JsValue::from_str(&p.json));
-        } else {
-            let channel = channel.clone();
-            Timeout::new(p.delay_ms, move || {
-                let _ = channel.post_message(&JsValue::from_str(&p.json));
-            })
-            .forget();
+        let channel = channel.clone();
+        let send = move || drop(channel.post_message(&JsValue::from_str(&p.json)));
+        match p.delay_ms {
+            0 => send(),
+            ms => drop(Timeout::new(ms, send).forget()),
         }
     }
 }
@@ -187,9 +184,7 @@ fn run<C: WireCodec + 'static>(weak: Weak<RefCell<Inner<C>>>) {
         let now = now_ms();
         let name = inner.name.clone();
         let was_started = rt.started();
-        rt.poll(now, |seat| {
-            local()?.get_item(&seat_key(&name, seat)).ok()?
-        });
+        rt.poll(now, |seat| load_saved(&name, seat));
         post(&inner.channel, rt.take_posts());
         if (rt.is_dirty() && now - inner.last_save >= SAVE_EVERY_MS) || was_started != rt.started()
         {
@@ -264,20 +259,15 @@ impl<C: WireCodec + 'static> Connection<C> {
                 }
             })
         });
-        {
-            let mut i = inner.borrow_mut();
-            let now = now_ms();
-            arm(&mut i, Rc::downgrade(&inner), now, now);
-        }
-        Ok(Connection {
+        let connection = Connection {
             inner,
             _onmessage: onmessage,
             _pagehide: pagehide,
-        })
+        };
+        connection.kick();
+        Ok(connection)
     }
-}
 
-impl<C: WireCodec + 'static> Connection<C> {
     /// Runs a slice at once (e.g. after a local operation, so its posts go out now).
     pub fn kick(&self) {
         let mut inner = self.inner.borrow_mut();

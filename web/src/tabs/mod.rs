@@ -5,12 +5,14 @@
 //!   simulator's network rules, timers, bounded batched input. Pure; tested natively.
 //! - [`envelope`]: the envelope around each message and the typed refusals. Pure.
 //! - [`seats`]: the room's known membership (tabs claim seats `A`, `B`, …; or an open
-//!   room of the tabs heard). Pure.
+//!   room of the tabs heard) — the core's [`chronoscope::membership::seats`], which the
+//!   runtime feeds the announcements it hears; re-exported for the labs.
 //! - [`browser`]: the glue — the `BroadcastChannel`, one timeout, storage.
 //!
-//! Their native tests live beside, in `web/src/tabs_tests/` (Lamport-chat and seat tests).
+//! Their native tests live beside, in `web/src/tabs_tests/` (Lamport-chat tests); the
+//! seats' tests are the core's `core/tests/membership_seats.rs`.
 
 pub mod browser;
 pub mod envelope;
 pub mod runtime;
-pub mod seats;
+pub use chronoscope::membership::seats;

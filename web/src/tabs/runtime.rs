@@ -4,7 +4,8 @@
 //!
 //! - **messages** go through one [`WireCodec`] (encode; size check before parsing, decode,
 //!   validate, each failure a typed [`Refusal`] that is counted and shown), inside a small
-//!   envelope naming the sender's and receiver's seats ([`super::seats`]);
+//!   envelope naming the sender's and receiver's seats (the core's
+//!   [`chronoscope::membership::seats`], fed the tab's local clock);
 //! - **faults are data**: the tab's delay, drop rate, duplication and held links are a core
 //!   [`Network`] judged by the simulator's own [`Network::judge`] for every outgoing message;
 //!   messages to a seat nobody sits in wait as on a held link;
@@ -19,7 +20,7 @@
 //! [`poll`]: TabRuntime::poll
 //! [`pump`]: TabRuntime::pump
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use chronoscope::node::NodeId;
@@ -31,7 +32,7 @@ use serde_json::value::RawValue;
 
 use super::envelope::{Envelope, Kind};
 pub use super::envelope::{Post, Refusal};
-use super::seats::{Heard, Seats};
+use chronoscope::membership::seats::{Heard, Seats, ANNOUNCE};
 
 /// A protocol's messages on the wire: JSON strings, checked before they reach the protocol.
 pub trait WireCodec {
@@ -135,13 +136,19 @@ impl<C: WireCodec> TabRuntime<C> {
         now: f64,
         resume: Option<NodeId>,
     ) -> Self {
-        let seats = Seats::new(seats, token, now, resume);
+        let seats = Seats::new(seats, token, Instant::ZERO, resume);
         Self::with_seats(codec, protocol, seats, seed, now)
     }
 
     /// A runtime for a tab of an open room (no fixed seats; see [`Seats::open`]).
     pub fn open(codec: C, protocol: C::Protocol, token: u32, seed: u64, now: f64) -> Self {
-        Self::with_seats(codec, protocol, Seats::open(token, now), seed, now)
+        Self::with_seats(
+            codec,
+            protocol,
+            Seats::open(token, Instant::ZERO),
+            seed,
+            now,
+        )
     }
 
     fn with_seats(codec: C, protocol: C::Protocol, seats: Seats, seed: u64, now: f64) -> Self {
@@ -239,11 +246,9 @@ impl<C: WireCodec> TabRuntime<C> {
             .iter()
             .map(|t| t.0)
             .fold(f64::INFINITY, f64::min);
-        let announce = now + super::seats::ANNOUNCE_MS / 2.0;
-        if self.inbox.is_empty() {
-            timer.min(announce)
-        } else {
-            now
+        match self.inbox.is_empty() {
+            true => timer.min(now + ANNOUNCE.as_millis_f64() / 2.0),
+            false => now,
         }
     }
 
@@ -261,12 +266,8 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// Queues one incoming string (its length checked first); handled by [`pump`](Self::pump).
     pub fn receive(&mut self, raw: String) {
-        let limit = self.codec.max_bytes() + ENVELOPE_BYTES;
-        if raw.len() > limit {
-            self.refuse(Refusal::Oversized {
-                bytes: raw.len(),
-                limit,
-            });
+        if raw.len() > self.limit() {
+            self.receive_oversized(raw.len());
         } else if self.inbox.len() >= INBOX_MAX {
             self.refuse(Refusal::Flood);
         } else {
@@ -281,7 +282,7 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// Refuses an incoming value that is too long (or not a string) without copying it.
     pub fn receive_oversized(&mut self, bytes: usize) {
-        let limit = self.codec.max_bytes() + ENVELOPE_BYTES;
+        let limit = self.limit();
         self.refuse(Refusal::Oversized { bytes, limit });
     }
 
@@ -341,7 +342,7 @@ impl<C: WireCodec> TabRuntime<C> {
             Kind::Seat => {
                 match self
                     .seats
-                    .heard(seat, env.token, env.claim.unwrap_or(false), now)
+                    .heard(seat, env.token, env.claim.unwrap_or(false), self.clock(now))
                 {
                     Heard::Noted => {}
                     Heard::Impersonation => return Err(Refusal::Impersonation(seat)),
@@ -378,10 +379,10 @@ impl<C: WireCodec> TabRuntime<C> {
                 }
                 match self.seats.token_of(seat) {
                     Some(t) if t != env.token => return Err(Refusal::ForgedSender(seat)),
-                    Some(_) => self.seats.alive(seat, now),
+                    Some(_) => self.seats.alive(seat, self.clock(now)),
                     None => {
                         // Heard before its announcement (or after a long silence): note it.
-                        match self.seats.heard(seat, env.token, false, now) {
+                        match self.seats.heard(seat, env.token, false, self.clock(now)) {
                             Heard::Noted => {}
                             Heard::Full => return Err(Refusal::RoomFull(seat)),
                             _ => return Err(Refusal::NoSuchSeat(env.seat)),
@@ -415,7 +416,7 @@ impl<C: WireCodec> TabRuntime<C> {
         let mut out = Outbox::new();
         let mut ctx = Context {
             node: me,
-            now: self.local(now),
+            now: self.clock(now),
             peers: &peers,
             rng: &mut self.rng,
         };
@@ -444,10 +445,6 @@ impl<C: WireCodec> TabRuntime<C> {
 
     /// The protocol's clock reading at page time `now` (ms): local time since the tab began.
     pub fn clock(&self, now: f64) -> Instant {
-        self.local(now)
-    }
-
-    fn local(&self, now: f64) -> Instant {
         Instant::from_nanos(((now - self.epoch).max(0.0) * 1e6) as i64)
     }
 
@@ -477,7 +474,7 @@ impl<C: WireCodec> TabRuntime<C> {
     fn send(&mut self, me: NodeId, to: NodeId, json: String, now: f64) {
         let verdict = if self.seats.present(to) {
             self.network
-                .judge(me, to, self.local(now), &mut self.fault_rng)
+                .judge(me, to, self.clock(now), &mut self.fault_rng)
         } else if self.seats.is_open() {
             // An open room's protocol keeps its own membership: nobody to hold it for.
             Verdict::Drop(chronoscope::trace::DropReason::ReceiverCrashed)
@@ -540,7 +537,7 @@ impl<C: WireCodec> TabRuntime<C> {
         if self.asleep(now) {
             return;
         }
-        let (sat, announce) = self.seats.tick(now);
+        let (sat, announce) = self.seats.tick(self.clock(now));
         if let Some((seat, _)) = self.seats.announced().filter(|_| announce) {
             let json = self.envelope(Kind::Seat, seat, None, None);
             self.posts.push(Post { json, delay_ms: 0 });
@@ -559,14 +556,7 @@ impl<C: WireCodec> TabRuntime<C> {
         if !self.started {
             return;
         }
-        let present: Vec<NodeId> = self
-            .held
-            .iter()
-            .map(|h| h.0)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for seat in present {
+        for seat in self.held().into_keys() {
             self.release(seat, now);
         }
         self.fire_timers(now);

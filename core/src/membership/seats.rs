@@ -4,41 +4,57 @@
 //! (Lamport's total order waits for a later stamp from *every* other node) see the seats as
 //! their peers, whether or not a tab sits in them yet.
 //!
-//! Claiming, in short: a tab listens for [`LOOK_MS`], then claims the lowest seat nobody
-//! announced; it announces the claim and sits once [`CLAIM_MS`] pass without a conflicting
+//! Claiming, in short: a tab listens for [`LOOK`], then claims the lowest seat nobody
+//! announced; it announces the claim and sits once [`CLAIM`] pass without a conflicting
 //! announcement (a seated tab, or a claimer with a lower token, wins). Seated tabs announce
-//! every [`ANNOUNCE_MS`]; a seat silent for [`GONE_MS`] (or whose tab said bye) is absent,
+//! every [`ANNOUNCE`]; a seat silent for [`GONE`] (or whose tab said bye) is absent,
 //! and the runtime holds messages to it until someone sits there again.
 //!
 //! An *open* room ([`Seats::open`]) has no fixed seats, for protocols with their own
 //! membership (the collaborative editor): each tab is `NodeId(token)` and its peers are
-//! the tabs heard from lately. Pure: time is an input (ms), nothing here touches the
-//! browser.
+//! the tabs heard from lately. Pure: time is an input (the driver's local [`Instant`]);
+//! the tab runtime in `chronoscope-web` carries the announcements on a channel.
+//!
+//! Invariant: two tabs that hear each other never stay seated in the same seat — a seated
+//! tab is never displaced by a claimer, and among claimers of one seat the lowest token
+//! wins, so every other claimer goes back to looking.
+//!
+//! ```
+//! use chronoscope::membership::seats::{Seats, CLAIM};
+//! use chronoscope::node::NodeId;
+//! use chronoscope::time::Instant;
+//! let mut seats = Seats::new(3, 7, Instant::ZERO, Some(NodeId(1)));
+//! let (sat, _) = seats.tick(Instant::ZERO + CLAIM);
+//! assert!(sat);
+//! assert_eq!(seats.seat(), Some(NodeId(1)));
+//! ```
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
-use chronoscope::node::NodeId;
+use crate::node::NodeId;
+use crate::time::{Instant, Span};
 
 /// How long a new tab listens before it claims a seat.
-pub const LOOK_MS: f64 = 400.0;
+pub const LOOK: Span = Span::from_millis(400);
 /// How long a claim must stand unopposed.
-pub const CLAIM_MS: f64 = 300.0;
+pub const CLAIM: Span = Span::from_millis(300);
 /// How often a tab announces its seat (or claim).
-pub const ANNOUNCE_MS: f64 = 500.0;
+pub const ANNOUNCE: Span = Span::from_millis(500);
 /// After how long without an announcement a seat counts as absent.
-pub const GONE_MS: f64 = 10_000.0;
+pub const GONE: Span = Span::from_secs(10);
 /// The most seats a room may have.
 pub const MAX_SEATS: u32 = 26;
 /// The most other tabs an open room keeps track of (more are refused until some go quiet).
 pub const MAX_OPEN: usize = 64;
 
 /// Where this tab stands.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
     /// Listening to who is there, since the given time.
-    Looking(f64),
+    Looking(Instant),
     /// Claiming a seat, since the given time.
-    Claiming(NodeId, f64),
+    Claiming(NodeId, Instant),
     /// Sitting in a seat.
     Seated(NodeId),
     /// Every seat is taken: a spectator.
@@ -46,12 +62,12 @@ pub enum Standing {
 }
 
 /// Another tab, as last announced.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Occupant {
     /// Its token (a random number that tells tabs apart).
     pub token: u32,
-    /// When it was last heard (ms).
-    pub last_seen: f64,
+    /// When it was last heard.
+    pub last_seen: Instant,
     /// Whether it only claims the seat (not yet seated).
     pub claiming: bool,
 }
@@ -77,13 +93,13 @@ pub struct Seats {
     token: u32,
     standing: Standing,
     occupants: BTreeMap<NodeId, Occupant>,
-    last_announce: f64,
+    last_announce: Option<Instant>,
 }
 
 impl Seats {
     /// A tab with `token` joining a room of `count` seats (clamped to `1..=MAX_SEATS`) at
     /// `now`; `resume` is the seat it held before a reload, claimed at once.
-    pub fn new(count: u32, token: u32, now: f64, resume: Option<NodeId>) -> Seats {
+    pub fn new(count: u32, token: u32, now: Instant, resume: Option<NodeId>) -> Seats {
         let count = count.clamp(1, MAX_SEATS);
         let standing = match resume {
             Some(seat) if seat.0 < count => Standing::Claiming(seat, now),
@@ -95,20 +111,18 @@ impl Seats {
             token,
             standing,
             occupants: BTreeMap::new(),
-            last_announce: f64::NEG_INFINITY,
+            last_announce: None,
         }
     }
 
     /// An open room: this tab is `NodeId(token)` (`token` non-zero) and sits at once.
-    pub fn open(token: u32, now: f64) -> Seats {
+    pub fn open(token: u32, now: Instant) -> Seats {
         let token = token.max(1);
         Seats {
             open: true,
             count: 0,
-            token,
-            standing: Standing::Claiming(NodeId(token), now - CLAIM_MS),
-            occupants: BTreeMap::new(),
-            last_announce: f64::NEG_INFINITY,
+            standing: Standing::Claiming(NodeId(token), now - CLAIM),
+            ..Seats::new(1, token, now, None)
         }
     }
 
@@ -182,7 +196,7 @@ impl Seats {
     }
 
     /// Notes an announcement: the tab `token` sits in (or, `claiming`, claims) `seat`.
-    pub fn heard(&mut self, seat: NodeId, token: u32, claiming: bool, now: f64) -> Heard {
+    pub fn heard(&mut self, seat: NodeId, token: u32, claiming: bool, now: Instant) -> Heard {
         if !self.valid(seat) || (self.open && seat.0 != token) {
             return Heard::NoSuchSeat;
         }
@@ -194,7 +208,7 @@ impl Seats {
                 self.token = self.token.wrapping_mul(0x9E37_79B1).wrapping_add(1).max(1);
             }
             if duplicate || (mine == seat && (!claiming || token < self.token)) {
-                self.standing = Standing::Looking(now - LOOK_MS);
+                self.standing = Standing::Looking(now - LOOK);
             }
         }
         if token == self.token || self.seat() == Some(seat) {
@@ -207,9 +221,7 @@ impl Seats {
             None => true,
             Some(o) if o.token == token => true,
             // A seated tab is not displaced by a claimer; among claimers the lowest wins.
-            Some(o) => {
-                now - o.last_seen > GONE_MS || (o.claiming && (!claiming || token < o.token))
-            }
+            Some(o) => now - o.last_seen > GONE || (o.claiming && (!claiming || token < o.token)),
         };
         if replace {
             self.occupants.insert(
@@ -232,7 +244,7 @@ impl Seats {
     }
 
     /// Notes that a message came from `seat`, as a sign of life.
-    pub fn alive(&mut self, seat: NodeId, now: f64) {
+    pub fn alive(&mut self, seat: NodeId, now: Instant) {
         if let Some(o) = self.occupants.get_mut(&seat) {
             o.last_seen = o.last_seen.max(now);
         }
@@ -240,13 +252,13 @@ impl Seats {
 
     /// Advances time: forgets silent seats, claims and sits. Returns `(sat, announce)`:
     /// whether this tab just sat down, and whether it should announce itself now.
-    pub fn tick(&mut self, now: f64) -> (bool, bool) {
-        self.occupants.retain(|_, o| now - o.last_seen <= GONE_MS);
+    pub fn tick(&mut self, now: Instant) -> (bool, bool) {
+        self.occupants.retain(|_, o| now - o.last_seen <= GONE);
         let mut sat = false;
         let mut announce = false;
         match self.standing {
             Standing::Looking(since) | Standing::Claiming(_, since) if now < since => {}
-            Standing::Looking(since) if now - since >= LOOK_MS => {
+            Standing::Looking(since) if now - since >= LOOK => {
                 let free = self.all().find(|s| !self.occupants.contains_key(s));
                 self.standing = match free {
                     Some(seat) => Standing::Claiming(seat, now),
@@ -254,7 +266,7 @@ impl Seats {
                 };
                 announce = free.is_some();
             }
-            Standing::Claiming(seat, since) if now - since >= CLAIM_MS => {
+            Standing::Claiming(seat, since) if now - since >= CLAIM => {
                 self.standing = Standing::Seated(seat);
                 sat = true;
                 announce = true;
@@ -264,16 +276,11 @@ impl Seats {
             }
             _ => {}
         }
-        if self.announced().is_some() && now - self.last_announce >= ANNOUNCE_MS {
-            announce = true;
-        }
+        let due = !matches!(self.last_announce, Some(at) if now - at < ANNOUNCE);
+        announce |= self.announced().is_some() && due;
         if announce {
-            self.last_announce = now;
+            self.last_announce = Some(now);
         }
         (sat, announce)
     }
 }
-
-#[cfg(test)]
-#[path = "../tabs_tests/seats.rs"]
-mod tests;

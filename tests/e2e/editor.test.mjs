@@ -167,6 +167,12 @@ test('a fourth page posts forged edits, a forged state transfer and a 1,000-mess
       // Another tab's seat with a made-up token.
       post({ ...u, token: (u.token ^ 0x5555) >>> 0 }); sent++;
     }
+    // A state transfer nobody asked for, addressed to every tab (the captured updates above
+    // need not include one addressed to each).
+    for (const id of ids) {
+      const u = updates.find((v) => Number(v.seat) !== Number(id)) || updates[0];
+      post({ ...u, to: Number(id), m: '04' + '00000000000000fe' + u.m.slice(2) }); sent++;
+    }
     post('garbage{'); post({ not: 'a string' }); post('x'.repeat(2_000_000)); sent += 3;
     post(JSON.stringify({ k: 'msg', seat: ids[0], token: ids[0], to: Number(ids[1]), m: 'zz' })); sent++;
     return { updates: updates.length, sent };

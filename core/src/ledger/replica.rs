@@ -579,31 +579,46 @@ impl Protocol for Replica {
                 recency,
             } => {
                 let duration = duration.min(self.config.lease);
-                let answer = if self.learner {
-                    Err(ElectionError::NotHolder { token })
-                } else {
-                    self.state.voter.grant(now, token, from, duration)
-                };
-                match answer {
+                // A learner promises too (its register survived the crash), flagged so that
+                // the candidate does not count it as a log that holds the committed entries:
+                // refusing instead left every election needing all the other replicas.
+                match self.state.voter.grant(now, token, from, duration) {
                     Ok(_) => {
                         if !matches!(self.role, Role::Follower { .. }) {
                             self.step_down();
                         }
                         out.output(LedgerOutput::Granted { token, to: from });
-                        let log =
-                            (self.state.log.recency() > recency).then(|| self.state.log.clone());
-                        out.send(from, LedgerMessage::Grant { token, log });
+                        let learner = self.learner;
+                        let log = (!learner && self.state.log.recency() > recency)
+                            .then(|| self.state.log.clone());
+                        out.send(
+                            from,
+                            LedgerMessage::Grant {
+                                token,
+                                log,
+                                learner,
+                            },
+                        );
                     }
                     Err(error) => out.send(from, LedgerMessage::Refuse { token, error }),
                 }
             }
-            LedgerMessage::Grant { token, log } => {
+            LedgerMessage::Grant {
+                token,
+                log,
+                learner,
+            } => {
                 if let Role::Candidate(c, best) = &mut self.role {
                     if c.token == token {
-                        if let Some(log) = log.filter(|l| l.recency() > best.recency()) {
-                            *best = log;
-                        }
-                        if c.grant(from) {
+                        let won = if learner {
+                            c.grant_from_learner(from)
+                        } else {
+                            if let Some(log) = log.filter(|l| l.recency() > best.recency()) {
+                                *best = log;
+                            }
+                            c.grant(from)
+                        };
+                        if won {
                             self.lead(ctx, out);
                         }
                     }

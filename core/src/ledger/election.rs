@@ -138,6 +138,13 @@ impl LeaseVoter {
         token: u64,
         candidate: NodeId,
     ) -> Result<(), ElectionError> {
+        // The candidate asking again (its request or this grant was lost): grant again.
+        if self
+            .promise
+            .is_some_and(|p| p.token == token && p.holder == candidate && token == self.highest)
+        {
+            return Ok(());
+        }
         if token <= self.highest {
             return Err(ElectionError::StaleToken {
                 token,
@@ -154,7 +161,8 @@ impl LeaseVoter {
         }
     }
 
-    /// Checks, then promises `token` to `candidate` until `now + duration`.
+    /// Checks, then promises `token` to `candidate` until `now + duration` (the same candidate
+    /// asking again for the same token — its request or the grant was lost — gets it again).
     pub fn grant(
         &mut self,
         now: Instant,
@@ -333,5 +341,13 @@ mod tests {
         assert_eq!(v.fence(8), Err(9));
         assert_eq!(v.fence(9), Ok(()));
         assert!(v.renew(Instant::from_millis(70), 6, NodeId(1), d).is_err());
+        // Asked again for the same token by the same candidate: granted again, nobody else.
+        let mut v = LeaseVoter::default();
+        v.grant(Instant::ZERO, 7, NodeId(1), d).unwrap();
+        let again = v.grant(Instant::from_millis(30), 7, NodeId(1), d).unwrap();
+        assert_eq!(again.until, Instant::from_millis(130));
+        assert!(v.grant(Instant::from_millis(30), 7, NodeId(2), d).is_err());
+        v.release(NodeId(1), 7);
+        assert!(v.grant(Instant::from_millis(40), 7, NodeId(1), d).is_err());
     }
 }

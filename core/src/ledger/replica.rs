@@ -329,6 +329,23 @@ impl Replica {
                 if now.since(c.asked) > lease.mul_f64(0.25).max(self.config.tick.mul_f64(4.0)) {
                     let token = c.token;
                     self.lose(token, out);
+                } else {
+                    // Ask again whoever has not granted: one lost request or grant must not
+                    // sink the candidacy (a voter grants the same candidate the same token
+                    // again).
+                    let token = c.token;
+                    let silent: Vec<NodeId> = (self.peers.iter())
+                        .filter(|p| !c.grants().contains(p))
+                        .copied()
+                        .collect();
+                    out.send_to_all(
+                        &silent,
+                        LedgerMessage::RequestLease {
+                            token,
+                            duration: lease,
+                            recency: self.state.log.recency(),
+                        },
+                    );
                 }
             }
             Role::Follower { backoff } => {

@@ -423,3 +423,88 @@ fn a_lost_election_does_not_block_the_next_one_for_a_lease() {
     let run = ledger::run_with(&p, false).unwrap();
     assert!(run.all_hold(), "{:?}", broken(&run));
 }
+
+/// Issue 11: a replica restored without its log (a learner) promises its vote, flagged, so
+/// that with four replicas, the leader frozen and one replica restored empty, the two others
+/// elect a leader with the learner's promise (two grants with their logs meet every commit
+/// majority) — before, the learner refused and no leader was elected until the old one woke
+/// up. Nothing committed is lost, and the learner catches up from the new leader.
+#[test]
+fn a_learner_promises_so_the_others_elect_without_the_frozen_leader() {
+    use chronoscope::ledger::backup::BackupPart;
+    use chronoscope::ledger::replica::LedgerOp;
+    use chronoscope::ledger::state::ReplicaState;
+    use chronoscope::node::NodeId;
+    use chronoscope::sim::{Network, SimConfig, Simulation};
+    use chronoscope::snapshot::chandy_lamport::SnapshotId;
+
+    let config = Params {
+        replicas: 4,
+        ..Params::default()
+    }
+    .config();
+    let nodes = (0..4).map(|_| Replica::new(config)).collect();
+    let net = Network {
+        fifo: true,
+        ..Network::constant(Span::from_millis(2))
+    };
+    let sim_config = SimConfig {
+        network: net,
+        ..SimConfig::default()
+    };
+    let mut sim = Simulation::new(nodes, sim_config).unwrap();
+    let leader_at = |sim: &Simulation<Replica>| {
+        (0..4)
+            .map(NodeId)
+            .find(|&n| sim.node(n).unwrap().leading().is_some())
+    };
+    let t = |ms: i64| Instant::from_millis(ms);
+    sim.run_until(t(1_000));
+    let old = leader_at(&sim).expect("a leader within a second");
+    for (k, n) in (0..4).enumerate() {
+        sim.schedule_operation(
+            t(1_000 + 10 * k as i64),
+            NodeId(n),
+            LedgerOp::Append(k as u64),
+        )
+        .unwrap();
+    }
+    sim.run_until(t(1_500));
+    let committed: Vec<_> = sim.node(old).unwrap().state().log.committed().to_vec();
+    assert_eq!(committed.len(), 4);
+    // Freeze the leader for long; crash another replica and restore it empty.
+    let frozen_for = Span::from_millis(3_000);
+    sim.schedule_pause(t(1_500), old, frozen_for).unwrap();
+    let learner = NodeId((old.0 + 1) % 4);
+    sim.schedule_operation(t(1_500), learner, LedgerOp::Crash)
+        .unwrap();
+    let empty = BackupPart {
+        id: SnapshotId(0),
+        node: learner,
+        initiator: learner,
+        state: ReplicaState::new(learner, config.causal),
+        in_flight: Vec::new(),
+    };
+    sim.schedule_operation(t(1_600), learner, LedgerOp::Restore(Box::new(empty)))
+        .unwrap();
+    sim.run_until(t(3_000));
+    let new = (0..4)
+        .map(NodeId)
+        .find(|&n| n != old && sim.node(n).unwrap().leading().is_some());
+    let new = new.expect("the two others and the learner elect a leader while the old one sleeps");
+    assert_ne!(new, learner, "a learner does not stand");
+    let log = sim.node(new).unwrap().state().log.committed().to_vec();
+    assert_eq!(
+        log.get(..4),
+        Some(&committed[..]),
+        "nothing committed is lost"
+    );
+    assert!(
+        !sim.node(learner).unwrap().is_learner(),
+        "the learner caught up"
+    );
+    assert_eq!(
+        sim.node(learner).unwrap().state().log.committed().get(..4),
+        Some(&committed[..])
+    );
+}

@@ -6,7 +6,13 @@
 //! seen. A replica ([`LeaseVoter`]) grants it when the token is above every token it has seen
 //! and it has no live promise to someone else *by its own clock*; granting is a promise not to
 //! grant another before `now + duration` on that clock. With grants from a majority the
-//! candidate leads until `asked + duration − margin` on *its* clock ([`Candidacy`]). The lease
+//! candidate leads until `asked + duration − margin` on *its* clock ([`Candidacy`]). A replica
+//! restored without its log (a *learner*) still keeps its promise register, so its promise
+//! counts toward the majority; but its log is no evidence of what was committed, so a
+//! candidate also needs grants from `n − majority + 1` replicas that kept their logs — that
+//! many meet every commit majority, which is what lets the candidate adopt every committed
+//! entry (with four replicas and one learner, two informed grants and the learner's suffice,
+//! where refusing learners would need all three others). The lease
 //! is therefore only as safe as the clocks: a replica whose clock jumps forward, or a leader
 //! frozen (GC pause) or whose clock runs slow, can leave two replicas believing they lead.
 //! Fencing is what still holds then: every replica refuses anything stamped with a token below
@@ -132,6 +138,13 @@ impl LeaseVoter {
         token: u64,
         candidate: NodeId,
     ) -> Result<(), ElectionError> {
+        // The candidate asking again (its request or this grant was lost): grant again.
+        if self
+            .promise
+            .is_some_and(|p| p.token == token && p.holder == candidate && token == self.highest)
+        {
+            return Ok(());
+        }
         if token <= self.highest {
             return Err(ElectionError::StaleToken {
                 token,
@@ -148,7 +161,8 @@ impl LeaseVoter {
         }
     }
 
-    /// Checks, then promises `token` to `candidate` until `now + duration`.
+    /// Checks, then promises `token` to `candidate` until `now + duration` (the same candidate
+    /// asking again for the same token — its request or the grant was lost — gets it again).
     pub fn grant(
         &mut self,
         now: Instant,
@@ -223,6 +237,13 @@ impl LeaseVoter {
 /// assert!(!c.grant(NodeId(0)));
 /// assert!(c.grant(NodeId(2)));   // 2 of 3: a majority
 /// assert_eq!(c.lease_end(Span::from_millis(600), Span::from_millis(50)), Instant::from_millis(1_550));
+/// // Four replicas, D restored without its log: its promise counts, but two of the
+/// // three grants must come from replicas that kept their logs.
+/// let mut c = Candidacy::new(103, Instant::ZERO, 4);
+/// assert!(!c.grant(NodeId(0)));
+/// assert!(!c.grant_from_learner(NodeId(3)));
+/// assert!(!c.grant_from_learner(NodeId(2))); // three promises, one informed: not yet
+/// assert!(c.grant(NodeId(1)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidacy {
@@ -232,6 +253,7 @@ pub struct Candidacy {
     pub asked: Instant,
     replicas: usize,
     grants: BTreeSet<NodeId>,
+    learners: BTreeSet<NodeId>,
 }
 
 impl Candidacy {
@@ -242,6 +264,7 @@ impl Candidacy {
             asked,
             replicas,
             grants: BTreeSet::new(),
+            learners: BTreeSet::new(),
         }
     }
 
@@ -250,10 +273,32 @@ impl Candidacy {
         replicas / 2 + 1
     }
 
-    /// Counts a grant from `voter`; returns whether the grants now form a majority.
+    /// How many grants must come from replicas that kept their logs: `replicas − majority
+    /// + 1`, so that they meet every majority that committed an entry.
+    pub fn informed_needed(replicas: usize) -> usize {
+        replicas + 1 - Self::majority(replicas)
+    }
+
+    /// Counts a grant from `voter`, which kept its log; returns whether the candidate won.
     pub fn grant(&mut self, voter: NodeId) -> bool {
+        self.learners.remove(&voter);
         self.grants.insert(voter);
+        self.won()
+    }
+
+    /// Counts a grant from `voter`, a learner (restored, not caught up): its promise counts
+    /// toward the majority, its log is no evidence. Returns whether the candidate won.
+    pub fn grant_from_learner(&mut self, voter: NodeId) -> bool {
+        if self.grants.insert(voter) {
+            self.learners.insert(voter);
+        }
+        self.won()
+    }
+
+    /// A majority promised, and enough of them kept their logs.
+    fn won(&self) -> bool {
         self.grants.len() >= Self::majority(self.replicas)
+            && self.grants.len() - self.learners.len() >= Self::informed_needed(self.replicas)
     }
 
     /// The voters that granted so far.
@@ -296,5 +341,13 @@ mod tests {
         assert_eq!(v.fence(8), Err(9));
         assert_eq!(v.fence(9), Ok(()));
         assert!(v.renew(Instant::from_millis(70), 6, NodeId(1), d).is_err());
+        // Asked again for the same token by the same candidate: granted again, nobody else.
+        let mut v = LeaseVoter::default();
+        v.grant(Instant::ZERO, 7, NodeId(1), d).unwrap();
+        let again = v.grant(Instant::from_millis(30), 7, NodeId(1), d).unwrap();
+        assert_eq!(again.until, Instant::from_millis(130));
+        assert!(v.grant(Instant::from_millis(30), 7, NodeId(2), d).is_err());
+        v.release(NodeId(1), 7);
+        assert!(v.grant(Instant::from_millis(40), 7, NodeId(1), d).is_err());
     }
 }

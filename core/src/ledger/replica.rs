@@ -329,6 +329,23 @@ impl Replica {
                 if now.since(c.asked) > lease.mul_f64(0.25).max(self.config.tick.mul_f64(4.0)) {
                     let token = c.token;
                     self.lose(token, out);
+                } else {
+                    // Ask again whoever has not granted: one lost request or grant must not
+                    // sink the candidacy (a voter grants the same candidate the same token
+                    // again).
+                    let token = c.token;
+                    let silent: Vec<NodeId> = (self.peers.iter())
+                        .filter(|p| !c.grants().contains(p))
+                        .copied()
+                        .collect();
+                    out.send_to_all(
+                        &silent,
+                        LedgerMessage::RequestLease {
+                            token,
+                            duration: lease,
+                            recency: self.state.log.recency(),
+                        },
+                    );
                 }
             }
             Role::Follower { backoff } => {
@@ -579,31 +596,46 @@ impl Protocol for Replica {
                 recency,
             } => {
                 let duration = duration.min(self.config.lease);
-                let answer = if self.learner {
-                    Err(ElectionError::NotHolder { token })
-                } else {
-                    self.state.voter.grant(now, token, from, duration)
-                };
-                match answer {
+                // A learner promises too (its register survived the crash), flagged so that
+                // the candidate does not count it as a log that holds the committed entries:
+                // refusing instead left every election needing all the other replicas.
+                match self.state.voter.grant(now, token, from, duration) {
                     Ok(_) => {
                         if !matches!(self.role, Role::Follower { .. }) {
                             self.step_down();
                         }
                         out.output(LedgerOutput::Granted { token, to: from });
-                        let log =
-                            (self.state.log.recency() > recency).then(|| self.state.log.clone());
-                        out.send(from, LedgerMessage::Grant { token, log });
+                        let learner = self.learner;
+                        let log = (!learner && self.state.log.recency() > recency)
+                            .then(|| self.state.log.clone());
+                        out.send(
+                            from,
+                            LedgerMessage::Grant {
+                                token,
+                                log,
+                                learner,
+                            },
+                        );
                     }
                     Err(error) => out.send(from, LedgerMessage::Refuse { token, error }),
                 }
             }
-            LedgerMessage::Grant { token, log } => {
+            LedgerMessage::Grant {
+                token,
+                log,
+                learner,
+            } => {
                 if let Role::Candidate(c, best) = &mut self.role {
                     if c.token == token {
-                        if let Some(log) = log.filter(|l| l.recency() > best.recency()) {
-                            *best = log;
-                        }
-                        if c.grant(from) {
+                        let won = if learner {
+                            c.grant_from_learner(from)
+                        } else {
+                            if let Some(log) = log.filter(|l| l.recency() > best.recency()) {
+                                *best = log;
+                            }
+                            c.grant(from)
+                        };
+                        if won {
                             self.lead(ctx, out);
                         }
                     }

@@ -80,6 +80,9 @@ pub enum LedgerMessage {
         token: u64,
         /// The voter's log, if more recent.
         log: Option<ReplicaLog>,
+        /// The voter is a learner (restored, not caught up): its promise counts, its log
+        /// (never sent) is no evidence of what was committed.
+        learner: bool,
     },
     /// A voter refuses.
     Refuse {

@@ -93,6 +93,9 @@ enum WireMessage {
     Grant {
         t: u64,
         log: Option<WireLog>,
+        /// The voter is a learner (its promise counts, not its log); absent: false.
+        #[serde(default, skip_serializing_if = "is_false")]
+        l: bool,
     },
     Refuse {
         t: u64,
@@ -231,8 +234,13 @@ fn to_wire(m: &LedgerMessage) -> WireMessage {
             d: span_ms(*duration),
             r: *recency,
         },
-        LedgerMessage::Grant { token, log } => WireMessage::Grant {
+        LedgerMessage::Grant {
+            token,
+            log,
+            learner,
+        } => WireMessage::Grant {
             t: *token,
+            l: *learner,
             log: log.as_ref().map(|l| WireLog {
                 t: l.token(),
                 es: log_entries(l.entries()),
@@ -301,8 +309,9 @@ fn from_wire(w: WireMessage) -> LedgerMessage {
             duration: Span::from_millis(d),
             recency: r,
         },
-        WireMessage::Grant { t, log } => LedgerMessage::Grant {
+        WireMessage::Grant { t, log, l } => LedgerMessage::Grant {
             token: t,
+            learner: l,
             log: log.map(|l| ReplicaLog::restore(l.t, log_from_wire(l.es), l.c)),
         },
         WireMessage::Refuse { t, e } => LedgerMessage::Refuse {
@@ -431,7 +440,7 @@ impl Check {
                 self.lease(*duration)?;
                 self.recency(*recency)
             }
-            LedgerMessage::Grant { token, log } => {
+            LedgerMessage::Grant { token, log, .. } => {
                 self.num("token", *token, MAX_SAFE)?;
                 match log {
                     Some(l) => self.log(l.token(), l.entries(), l.committed_len()),
@@ -535,6 +544,11 @@ impl WireCodec for LedgerCodec {
         ledger_seat::restore(self, node, json)
     }
 }
+/// Serde: a learner flag is written only when set.
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 #[cfg(test)]
 #[path = "ledger_codec_tests.rs"]
 mod tests;

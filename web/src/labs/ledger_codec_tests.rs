@@ -162,6 +162,12 @@ fn every_message_survives_the_round_trip() {
         LedgerMessage::Grant {
             token: 102,
             log: Some(log.clone()),
+            learner: false,
+        },
+        LedgerMessage::Grant {
+            token: 103,
+            log: None,
+            learner: true,
         },
         LedgerMessage::Refuse {
             token: 102,

@@ -62,6 +62,8 @@ struct Pending {
     peer: NodeId,
     sent: Instant,
     want: Vec<UpdateHash>,
+    /// Whether it was already asked again (or is itself a second asking).
+    reasked: bool,
 }
 
 /// One collaborative-text replica.
@@ -252,7 +254,9 @@ impl Replica {
             Readiness::Missing(missing) => {
                 let ask = missing.clone();
                 match self.held.hold(u, from, ctx.now, missing, &self.limits) {
-                    Ok(()) => self.request(ctx, from, ask, false, out),
+                    Ok(()) => {
+                        self.request(ctx, from, ask, false, out);
+                    }
                     Err(_) => self.refuse(Refusal::OverCap, out),
                 }
                 false
@@ -304,7 +308,8 @@ impl Replica {
         changed
     }
 
-    /// Asks `peer` for `want` (skipping hashes asked for recently unless `again`).
+    /// Asks `peer` for `want` (skipping hashes asked for recently unless `again`); returns
+    /// the request's nonce if one went out.
     fn request(
         &mut self,
         ctx: &mut Context<'_>,
@@ -312,7 +317,7 @@ impl Replica {
         want: Vec<UpdateHash>,
         again: bool,
         out: &mut Outbox<Self>,
-    ) {
+    ) -> Option<u64> {
         let now = ctx.now;
         let retry = self.limits.request_retry;
         // One request at a time per peer (so a flood of heartbeats naming made-up heads
@@ -331,7 +336,7 @@ impl Replica {
                     }
                 }
             }
-            return;
+            return None;
         }
         let mut ask = Vec::new();
         for h in want {
@@ -349,7 +354,7 @@ impl Replica {
             }
         }
         if ask.is_empty() {
-            return;
+            return None;
         }
         if self.requested.len() >= self.limits.max_held_total {
             self.requested.retain(|_, t| now.since(*t) < retry);
@@ -386,6 +391,7 @@ impl Replica {
                 peer,
                 sent: now,
                 want: ask.clone(),
+                reasked: false,
             },
         );
         out.send(
@@ -396,22 +402,25 @@ impl Replica {
                 have,
             },
         );
+        Some(nonce)
     }
 
-    /// Asks `peer` again for whatever of `want` is still missing.
+    /// Asks `peer` again for whatever of `want` is still missing; returns the request's
+    /// nonce if one went out.
     fn flush(
         &mut self,
         ctx: &mut Context<'_>,
         peer: NodeId,
         mut want: Vec<UpdateHash>,
         out: &mut Outbox<Self>,
-    ) {
+    ) -> Option<u64> {
         want.retain(|h| {
             !self.graph.contains(h) && !self.held.contains(h) && !self.graph.is_invalid(h)
         });
-        if !want.is_empty() {
-            self.request(ctx, peer, want, true, out);
+        if want.is_empty() {
+            return None;
         }
+        self.request(ctx, peer, want, true, out)
     }
 
     fn heartbeat(&mut self, node: NodeId) -> Message {
@@ -635,10 +644,34 @@ impl Protocol for Replica {
             let peer = others[self.ticks as usize % others.len()];
             self.request(ctx, peer, all, true, out);
         }
-        let deferred = core::mem::take(&mut self.deferred);
-        for (peer, want) in deferred {
-            if self.peers.get(peer).is_some() {
-                self.flush(ctx, peer, want, out);
+        // A request unanswered after a heartbeat period (a round trip takes far less) is
+        // asked once more now, with what was deferred for that peer: under heavy loss the
+        // request or its bundle is lost about half the time, and waiting for the peer's next
+        // heartbeat to ask again (itself lost as often) leaves a lagging replica with few
+        // attempts. Once per request, so a peer that never answers draws at most two
+        // requests per advertisement (and a gone peer is not asked again).
+        let period = self.limits.tick_period();
+        let mut again: BTreeMap<NodeId, (Vec<UpdateHash>, bool)> = BTreeMap::new();
+        for p in self.pending.values_mut() {
+            let present = self.peers.get(p.peer).is_some_and(|i| !i.gone);
+            if present && !p.reasked && now.since(p.sent) >= period {
+                p.reasked = true;
+                let (want, overdue) = again.entry(p.peer).or_default();
+                want.extend(p.want.iter().copied());
+                *overdue = true;
+            }
+        }
+        for (peer, want) in core::mem::take(&mut self.deferred) {
+            again.entry(peer).or_default().0.extend(want);
+        }
+        for (peer, (want, overdue)) in again {
+            if self.peers.get(peer).is_none() {
+                continue;
+            }
+            let sent = self.flush(ctx, peer, want, out);
+            if let Some(p) = sent.and_then(|n| self.pending.get_mut(&n)) {
+                // A second asking is not asked again; what was deferred may be.
+                p.reasked |= overdue;
             }
         }
         let beat = self.heartbeat(ctx.node);
